@@ -1,0 +1,32 @@
+/* The tracer interface of the C client: the client loop calls these, and
+ * each tracer (no-op, Datadog, ...) supplies them. A span handle is opaque
+ * to the loop. */
+#ifndef TB_CLIENT_TRACER_H
+#define TB_CLIENT_TRACER_H
+
+#include <stdbool.h>
+
+struct client_config;
+
+struct tracer_ops {
+    const char *name;
+    /* Returns 0, or non-zero with a one-line reason in msg (e.g. the
+     * package to install). */
+    int (*init)(const struct client_config *cfg, char *msg, unsigned len);
+    /* parent NULL: a root span. */
+    void *(*start_span)(const char *operation, void *parent);
+    void (*set_tag)(void *span, const char *key, const char *value);
+    void (*log)(void *span, const char *key, const char *value);
+    void (*finish)(void *span);
+    /* Sends what is buffered; called at exit unless NoFlush. */
+    void (*flush)(void);
+    /* Releases the tracer; the process exits right after. */
+    void (*close)(void);
+};
+
+extern const struct tracer_ops tracer_noop;
+
+/* Looks a tracer up by name ("noop", "datadog", ...); NULL if unknown. */
+const struct tracer_ops *tracer_find(const char *name);
+
+#endif

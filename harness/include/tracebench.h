@@ -1,0 +1,15 @@
+/* tracebench: regression benchmarks for distributed-tracing libraries.
+ * The umbrella header: include this one. */
+#ifndef TRACEBENCH_H
+#define TRACEBENCH_H
+
+#include "tracebench/err.h"
+#include "tracebench/log.h"
+#include "tracebench/paths.h"
+#include "tracebench/client.h"
+#include "tracebench/result.h"
+#include "tracebench/satellite.h"
+#include "tracebench/calibration.h"
+#include "tracebench/controller.h"
+
+#endif

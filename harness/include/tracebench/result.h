@@ -1,0 +1,54 @@
+/* The figures of one benchmark, as the seed's Result. */
+#ifndef TRACEBENCH_RESULT_H
+#define TRACEBENCH_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct tb_result {
+    /* What was asked. */
+    char client[64];
+    bool trace;
+    bool no_flush;
+    double target_sps;          /* spans per second asked for */
+    double runtime_s;           /* seconds asked for */
+    uint64_t work;              /* work units per span */
+    uint64_t repeat;            /* spans asked for */
+    uint64_t sleep_ns;          /* sleep per span, ns */
+
+    /* Always available. */
+    uint64_t spans_sent;        /* Repeat, or what the client POSTed */
+    double program_time_s;      /* user + system CPU of the client, s */
+    double clock_time_s;        /* wall time, spawn to exit, s */
+    double *cpu_list;           /* CPU fraction per 1 s sample */
+    uint64_t *memory_list;      /* RSS bytes per 1 s sample */
+    size_t n_samples;           /* length of cpu_list and memory_list */
+    uint64_t peak_rss_bytes;    /* kernel's high-water mark */
+    double cpu_usage;           /* program_time_s / clock_time_s */
+    double spans_per_second;    /* spans_sent / clock_time_s */
+    int exit_status;            /* -1 when killed by a signal */
+    int term_signal;            /* 0 unless killed by a signal */
+    bool timed_out;
+
+    /* Only when satellites were passed. */
+    bool has_satellites;
+    uint64_t spans_received;    /* unique spans the satellites counted */
+    int64_t dropped_spans;      /* spans_sent - spans_received */
+    uint64_t duplicate_spans;   /* spans received more than once */
+} tb_result;
+
+/* Allocates a zeroed result. Caller frees with tb_result_free. */
+tb_result *tb_result_new(void);
+void tb_result_free(tb_result *r);
+
+/* Prints in the seed's form: "95.3 spans / sec", "72% CPU usage",
+ * "0.0% spans dropped (out of 499 sent)", "took 10.2s". */
+void tb_result_print(const tb_result *r, FILE *out);
+
+/* A JSON object with every field. Returns malloc'd text the caller frees,
+ * or NULL when out of memory. */
+char *tb_result_to_json(const tb_result *r);
+
+#endif
