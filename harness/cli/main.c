@@ -1,1 +1,56 @@
-int main(void) { return 0; }
+/* tracebench: the command-line front end. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd_satellite.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} commands[] = {
+    {"run", tb_cli_run, "benchmark a client once and print the result"},
+    {"clients", tb_cli_clients, "list the registered clients"},
+    {"satellite", tb_cli_satellite, "run mock satellites in the foreground"},
+};
+
+int tb_cli_fail(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("tracebench: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: tracebench COMMAND [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\n'tracebench COMMAND --help' for each command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    tb_cli_fail("unknown command '%s'", argv[1]);
+    usage(stderr);
+    return 2;
+}

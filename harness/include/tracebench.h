@@ -6,6 +6,7 @@
 #include "tracebench/err.h"
 #include "tracebench/log.h"
 #include "tracebench/paths.h"
+#include "tracebench/units.h"
 #include "tracebench/client.h"
 #include "tracebench/result.h"
 #include "tracebench/satellite.h"

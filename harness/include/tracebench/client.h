@@ -26,7 +26,7 @@ const tb_client *tb_registry_find(const tb_registry *reg, const char *name,
                                   tb_error *err);
 
 /* A one-off client from a command line ("node x.js --foo"), split on blanks
- * with '' and "" quoting. Caller frees with tb_client_free. */
+ * with '' and "" quoting and backslash escapes, as a shell would. Caller frees with tb_client_free. */
 tb_err tb_client_from_command(const char *name, const char *cmd,
                               tb_client **out, tb_error *err);
 tb_client *tb_client_copy(const tb_client *c);

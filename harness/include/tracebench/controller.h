@@ -24,6 +24,7 @@ struct tb_controller_opts {
     int control_port;             /* -1: 8023, 0: any free port */
     double calibration_ttl_s;     /* 0: 3600, or $TB_CALIBRATION_TTL */
     bool recalibrate;             /* ignore a cached calibration */
+    const struct tb_calibration *calibration; /* use this one (copied) */
     unsigned num_tags;            /* 0: 10 */
     unsigned num_logs;            /* 0: 15 */
 };

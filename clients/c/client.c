@@ -1,0 +1,364 @@
+/* The C client: the reference's client loop, driving a tracer chosen with
+ * --tracer. Control values come from the reference's flags, or from
+ * GET $TB_CONTROL_URL when no --repeat flag is given (clients/PROTOCOL.md). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#include "client.h"
+#include "tracer.h"
+
+#define MAX_KV 256
+
+static char *tag_keys[MAX_KV], *tag_vals[MAX_KV];
+static char *log_keys[MAX_KV], *log_vals[MAX_KV];
+static volatile double work_sink;
+
+/* n floating-point multiplications. The factors alternate so the product
+ * stays near 1, and the result is stored in a volatile, so the compiler can
+ * neither fold nor drop the loop. */
+static void work(uint64_t n)
+{
+    double acc = work_sink + 1.0, a = 1.0000001, b = 1.0 / 1.0000001;
+
+    for (uint64_t i = 0; i < n; i++)
+        acc *= (i & 1) ? b : a;
+    work_sink = acc - 1.0;
+}
+
+/* Busy-waits ns nanoseconds: the --burn_ns regression injector. */
+static void burn(uint64_t ns)
+{
+    struct timespec t0, t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((uint64_t)(t.tv_sec - t0.tv_sec) * 1000000000ULL +
+               (uint64_t)(t.tv_nsec - t0.tv_nsec) <
+           ns);
+}
+
+struct loop {
+    const struct client_config *cfg;
+    const struct tracer_ops *t;
+    uint64_t made;
+};
+
+static void *span(struct loop *l, const char *op, void *parent)
+{
+    const struct client_config *cfg = l->cfg;
+    void *s = l->t->start_span(op, parent);
+
+    for (unsigned i = 0; i < cfg->num_tags; i++)
+        l->t->set_tag(s, tag_keys[i], tag_vals[i]);
+    for (unsigned i = 0; i < cfg->num_logs; i++)
+        l->t->log(s, log_keys[i], log_vals[i]);
+    work(cfg->work);
+    if (cfg->burn_ns)
+        burn(cfg->burn_ns);
+    if (cfg->leak_bytes) {
+        char *leak = malloc(cfg->leak_bytes);
+        if (leak != NULL)
+            memset(leak, 1, cfg->leak_bytes); /* touched, so it is RSS */
+    }
+    l->made++;
+    return s;
+}
+
+static void finish(struct loop *l, void *s)
+{
+    /* --drop_every N: the Nth span is made but never finished, so the
+     * tracer never reports it. */
+    if (l->cfg->drop_every && l->made % l->cfg->drop_every == 0)
+        return;
+    l->t->finish(s);
+}
+
+/* One trace of up to n spans: client -> server -> database, then the same
+ * again under the server span, while spans remain. */
+static uint64_t chain(struct loop *l, void *parent, uint64_t n)
+{
+    uint64_t made = 0;
+    void *client, *server, *db;
+
+    if (n == 0)
+        return 0;
+    client = span(l, "make_some_request", parent);
+    made++;
+    if (made < n) {
+        server = span(l, "handle_some_request", client);
+        made++;
+        if (made < n) {
+            db = span(l, "database_write", server);
+            made++;
+            finish(l, db);
+        }
+        if (parent == NULL && made < n)
+            made += chain(l, server, n - made);
+        finish(l, server);
+    }
+    finish(l, client);
+    return made;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+    struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ULL),
+                          .tv_nsec = (long)(ns % 1000000000ULL)};
+
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static void make_strings(unsigned n, const char *kp, const char *vp,
+                         char **keys, char **vals)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (asprintf(&keys[i], "%s.key%u", kp, i) < 0 ||
+            asprintf(&vals[i], "%s.value%u", vp, i) < 0) {
+            fprintf(stderr, "out of memory\n");
+            exit(1);
+        }
+    }
+}
+
+static size_t sink_body(char *p, size_t size, size_t n, void *ud)
+{
+    struct body *b = ud;
+    size_t len = size * n;
+
+    if (b->len + len >= sizeof(b->buf))
+        return 0;
+    memcpy(b->buf + b->len, p, len);
+    b->len += len;
+    b->buf[b->len] = '\0';
+    return len;
+}
+
+static int http(const char *url, const char *post, struct body *b)
+{
+    CURL *h = curl_easy_init();
+    CURLcode rc;
+    long status = 0;
+    struct curl_slist *hdr = NULL;
+
+    if (h == NULL)
+        return -1;
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    if (b != NULL) {
+        b->len = 0;
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink_body);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
+    }
+    if (post != NULL) {
+        hdr = curl_slist_append(hdr, "Content-Type: application/json");
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, post);
+    }
+    rc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hdr);
+    curl_easy_cleanup(h);
+    if (rc != CURLE_OK) {
+        fprintf(stderr, "%s: %s\n", url, curl_easy_strerror(rc));
+        return -1;
+    }
+    return status == 200 ? 0 : -1;
+}
+
+static int control_from_url(struct client_config *cfg, const char *url)
+{
+    struct body *b = calloc(1, sizeof(*b));
+    cJSON *o, *v, *sat;
+    int rc = -1;
+
+    if (b == NULL || http(url, NULL, b) != 0) {
+        free(b);
+        return -1;
+    }
+    o = cJSON_Parse(b->buf);
+    free(b);
+    if (o == NULL)
+        return -1;
+#define NUM(key, field)                                                      \
+    if (cJSON_IsNumber(v = cJSON_GetObjectItem(o, key)))                     \
+        cfg->field = (uint64_t)v->valuedouble;
+    NUM("Sleep", sleep_ns)
+    NUM("SleepInterval", sleep_interval_ns)
+    NUM("Work", work)
+    NUM("Repeat", repeat)
+    NUM("NumTags", num_tags)
+    NUM("NumLogs", num_logs)
+#undef NUM
+    cfg->trace = cJSON_IsTrue(cJSON_GetObjectItem(o, "Trace"));
+    cfg->no_flush = cJSON_IsTrue(cJSON_GetObjectItem(o, "NoFlush"));
+    sat = cJSON_GetObjectItem(o, "Satellites");
+    v = cJSON_GetArrayItem(cJSON_GetObjectItem(sat, "Ports"), 0);
+    if (cJSON_IsNumber(v))
+        cfg->port = (int)v->valuedouble;
+    rc = cfg->repeat > 0 || cJSON_IsNumber(cJSON_GetObjectItem(o, "Repeat"))
+             ? 0
+             : -1;
+    cJSON_Delete(o);
+    return rc;
+}
+
+static int parse_u64(const char *name, const char *s, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || s[0] == '-') {
+        fprintf(stderr, "--%s: '%s' is not a whole number >= 0\n", name, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: tb-client-c [--tracer noop|datadog] [--trace 0|1] "
+            "[--sleep NS]\n"
+            "  [--sleep_interval NS] [--work N] [--repeat N] "
+            "[--no_flush 0|1]\n"
+            "  [--num_tags N] [--num_logs N] [--burn_ns N] [--leak_bytes N]\n"
+            "  [--drop_every N]\n"
+            "Without --repeat the values come from GET $TB_CONTROL_URL.\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"tracer", required_argument, 0, 'T'},
+        {"trace", required_argument, 0, 't'},
+        {"sleep", required_argument, 0, 's'},
+        {"sleep_interval", required_argument, 0, 'i'},
+        {"work", required_argument, 0, 'w'},
+        {"repeat", required_argument, 0, 'r'},
+        {"no_flush", required_argument, 0, 'n'},
+        {"num_tags", required_argument, 0, 'g'},
+        {"num_logs", required_argument, 0, 'l'},
+        {"burn_ns", required_argument, 0, 'b'},
+        {"leak_bytes", required_argument, 0, 'k'},
+        {"drop_every", required_argument, 0, 'd'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    struct client_config cfg = {.sleep_interval_ns = 100000000ULL,
+                                .num_tags = 10, .num_logs = 15, .port = -1};
+    const char *tracer_name = "noop", *env;
+    const struct tracer_ops *t;
+    struct loop l;
+    uint64_t debt = 0, v;
+    int c, have_repeat = 0;
+    char msg[512];
+
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        const char *name = NULL;
+        for (int i = 0; opts[i].name; i++)
+            if (opts[i].val == c)
+                name = opts[i].name;
+        switch (c) {
+        case 'T':
+            tracer_name = optarg;
+            continue;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case '?':
+            usage(stderr);
+            return 2;
+        }
+        if (parse_u64(name, optarg, &v) != 0)
+            return 2;
+        switch (c) {
+        case 't': cfg.trace = v != 0; break;
+        case 's': cfg.sleep_ns = v; break;
+        case 'i': cfg.sleep_interval_ns = v; break;
+        case 'w': cfg.work = v; break;
+        case 'r': cfg.repeat = v; have_repeat = 1; break;
+        case 'n': cfg.no_flush = v != 0; break;
+        case 'g': cfg.num_tags = (unsigned)v; break;
+        case 'l': cfg.num_logs = (unsigned)v; break;
+        case 'b': cfg.burn_ns = v; break;
+        case 'k': cfg.leak_bytes = v; break;
+        case 'd': cfg.drop_every = v; break;
+        }
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (!have_repeat) {
+        env = getenv("TB_CONTROL_URL");
+        if (env == NULL || control_from_url(&cfg, env) != 0) {
+            fprintf(stderr, "no --repeat flag and no control message from "
+                            "TB_CONTROL_URL=%s\n", env ? env : "(unset)");
+            return 2;
+        }
+        printf("control from %s\n", env);
+    } else {
+        printf("control from flags\n");
+    }
+    if (cfg.num_tags > MAX_KV || cfg.num_logs > MAX_KV) {
+        fprintf(stderr, "at most %d tags and logs per span\n", MAX_KV);
+        return 2;
+    }
+    if (cfg.port < 0 && (env = getenv("TB_SATELLITE_PORTS")) != NULL)
+        cfg.port = atoi(env);
+    env = getenv("TB_SATELLITE_HOST");
+    snprintf(cfg.host, sizeof(cfg.host), "%s", env ? env : "127.0.0.1");
+
+    t = cfg.trace ? tracer_find(tracer_name) : &tracer_noop;
+    if (t == NULL) {
+        fprintf(stderr, "unknown tracer '%s'\n", tracer_name);
+        return 2;
+    }
+    if (t->init(&cfg, msg, sizeof(msg)) != 0) {
+        fprintf(stderr, "%s\n", msg);
+        return 3;
+    }
+    make_strings(cfg.num_tags, "tag", "tag", tag_keys, tag_vals);
+    make_strings(cfg.num_logs, "log", "log", log_keys, log_vals);
+
+    l.cfg = &cfg;
+    l.t = t;
+    l.made = 0;
+    while (l.made < cfg.repeat) {
+        uint64_t left = cfg.repeat - l.made;
+        uint64_t n = chain(&l, NULL, left < 6 ? left : 6);
+        debt += cfg.sleep_ns * n;
+        while (cfg.sleep_interval_ns > 0 && debt > cfg.sleep_interval_ns) {
+            sleep_ns(cfg.sleep_interval_ns);
+            debt -= cfg.sleep_interval_ns;
+        }
+    }
+    if (!cfg.no_flush)
+        t->flush();
+    t->close();
+
+    if ((env = getenv("TB_RESULT_URL")) != NULL) {
+        char body[64];
+        snprintf(body, sizeof(body), "{\"SpansSent\": %llu}",
+                 (unsigned long long)l.made);
+        if (http(env, body, NULL) != 0)
+            fprintf(stderr, "could not POST the result to %s\n", env);
+    }
+    printf("made %llu spans with the %s tracer\n",
+           (unsigned long long)l.made, t->name);
+    fflush(stdout);
+    curl_global_cleanup();
+    /* _exit: some tracers crash in static destructors after close(). */
+    _exit(0);
+}

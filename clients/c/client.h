@@ -1,0 +1,28 @@
+/* The C client's control values. */
+#ifndef TB_CLIENT_H
+#define TB_CLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct client_config {
+    bool trace;
+    bool no_flush;
+    uint64_t sleep_ns;           /* sleep per span, ns */
+    uint64_t sleep_interval_ns;  /* the slice sleep debt is paid in, ns */
+    uint64_t work;               /* multiplications per span */
+    uint64_t repeat;             /* spans to make */
+    unsigned num_tags, num_logs; /* per span */
+    uint64_t burn_ns;            /* regression injector: busy ns per span */
+    uint64_t leak_bytes;         /* regression injector: bytes kept per span */
+    uint64_t drop_every;         /* regression injector: unfinished span */
+    char host[256];              /* satellite host */
+    int port;                    /* first satellite port, -1 if none */
+};
+
+struct body {
+    char buf[65536];
+    size_t len;
+};
+
+#endif

@@ -1,0 +1,137 @@
+/* tracebench run: one benchmark, printed as the seed prints it, or JSON. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "tracebench.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: tracebench run CLIENT [options]\n"
+        "  --trace | --no-trace     trace with the real tracer (default) or "
+        "the no-op one\n"
+        "  --sps N                  spans per second (default 100; 1k = "
+        "1000)\n"
+        "  --runtime S              seconds (default 10; 500ms, 2m)\n"
+        "  --target-cpu F           calibration target (default 0.7, or "
+        "70%%)\n"
+        "  --satellites MODE|none   typical (default), slow_succeed, "
+        "slow_fail, none\n"
+        "  --no-flush               do not flush the tracer at exit\n"
+        "  --no-timeout             never kill the client (default: at 2 x "
+        "runtime)\n"
+        "  --json                   print the result as JSON\n"
+        "  --client-cmd CMD         run CMD as the client instead of the "
+        "registry's\n"
+        "  --control-port N         control endpoint port (default 8023, 0 "
+        "any)\n"
+        "  --recalibrate            ignore a cached calibration\n"
+        "  --registry FILE          another clients.json\n"
+        "Environment: TB_LOG_DIR, TB_CALIBRATION_TTL (s), TB_LOG_LEVEL.\n");
+}
+
+int tb_cli_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"trace", no_argument, 0, 't'},
+        {"no-trace", no_argument, 0, 'T'},
+        {"sps", required_argument, 0, 's'},
+        {"runtime", required_argument, 0, 'r'},
+        {"target-cpu", required_argument, 0, 'c'},
+        {"satellites", required_argument, 0, 'S'},
+        {"no-flush", no_argument, 0, 'f'},
+        {"no-timeout", no_argument, 0, 'n'},
+        {"json", no_argument, 0, 'j'},
+        {"client-cmd", required_argument, 0, 'C'},
+        {"control-port", required_argument, 0, 'p'},
+        {"recalibrate", no_argument, 0, 'R'},
+        {"registry", required_argument, 0, 'g'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    struct tb_controller_opts co = {.control_port = -1};
+    struct tb_benchmark_opts bo = {.trace = true, .spans_per_second = 100,
+                                   .runtime_s = 10};
+    const char *mode = "typical", *cmd = NULL;
+    tb_client *custom = NULL;
+    tb_controller *ctl = NULL;
+    tb_satellites *sats = NULL;
+    tb_result *r = NULL;
+    tb_error err = {0};
+    double port;
+    int c, json = 0, status = 1;
+    tb_err e;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 't': bo.trace = true; break;
+        case 'T': bo.trace = false; break;
+        case 's': e = tb_parse_count("--sps", optarg, &bo.spans_per_second,
+                                     &err); break;
+        case 'r': e = tb_parse_duration("--runtime", optarg, &bo.runtime_s,
+                                        &err); break;
+        case 'c': e = tb_parse_fraction("--target-cpu", optarg,
+                                        &co.target_cpu, &err); break;
+        case 'S': mode = optarg; break;
+        case 'f': bo.no_flush = true; break;
+        case 'n': bo.no_timeout = true; break;
+        case 'j': json = 1; break;
+        case 'C': cmd = optarg; break;
+        case 'p':
+            if (tb_parse_count("--control-port", optarg, &port, &err) ==
+                    TB_OK && port > 65535)
+                tb_error_set(&err, TB_ERR_INVALID_ARG,
+                             "--control-port: %s is not in 0-65535", optarg);
+            co.control_port = (int)port;
+            break;
+        case 'R': co.recalibrate = true; break;
+        case 'g': co.registry_path = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+        if (err.code != TB_OK)
+            return tb_cli_fail("%s", err.msg);
+    }
+    if (optind != argc - 1) {
+        usage(stderr);
+        return tb_cli_fail("run needs exactly one CLIENT name");
+    }
+    co.client_name = argv[optind];
+    if (cmd != NULL) {
+        if (tb_client_from_command(argv[optind], cmd, &custom, &err) != TB_OK)
+            return tb_cli_fail("%s", err.msg);
+        co.client = custom;
+    }
+    if (strcmp(mode, "none") != 0) {
+        struct tb_satellites_opts so = {0};
+        if (tb_satellite_mode_parse(mode, &so.mode, &err) != TB_OK ||
+            tb_satellites_start(&so, &sats, &err) != TB_OK)
+            goto out;
+        bo.satellites = sats;
+    }
+    if (tb_controller_new(&co, &ctl, &err) != TB_OK)
+        goto out;
+    e = tb_controller_benchmark(ctl, &bo, &r, &err);
+    if (r != NULL) {
+        if (json) {
+            char *text = tb_result_to_json(r);
+            if (text != NULL)
+                printf("%s\n", text);
+            free(text);
+        } else {
+            tb_result_print(r, stdout);
+        }
+    }
+    status = e == TB_OK ? 0 : 1;
+out:
+    if (err.code != TB_OK)
+        tb_cli_fail("%s: %s", tb_err_name(err.code), err.msg);
+    tb_result_free(r);
+    tb_controller_free(ctl);
+    tb_satellites_free(sats);
+    tb_client_free(custom);
+    return status;
+}
