@@ -4,7 +4,12 @@ BUILD    ?= build
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build check asan bench clean
+PROFILE  ?= full
+BASELINE ?=
+BASELINE_OUT ?= logs/baseline-$(CLIENT).json
+RUN_ID   := $(shell date +%Y%m%dT%H%M%S)-$$$$
+
+.PHONY: all deps build check asan bench regress baseline clean
 
 all: build
 
@@ -30,6 +35,32 @@ asan:
 
 bench: build
 	@for b in $(BUILD)/suites/bench_*; do echo "== $$b"; $$b || exit 1; done
+
+# The regression gates for CLIENT (or for every client whose tracer is
+# installed), with the thresholds' PROFILE (full or quick). BASELINE=file
+# also holds each figure to a recorded baseline. Exits non-zero on any
+# regression; the summary is in logs/summary.md.
+regress: build
+	@export TB_RUN_ID=$(RUN_ID) TB_PROFILE=$(PROFILE) TB_BASELINE=$(BASELINE); \
+	if [ -n "$(BASELINE)" ] && [ ! -f "$(BASELINE)" ]; then \
+	    echo "tracebench: baseline $(BASELINE): no such file" >&2; exit 2; fi; \
+	clients="$(CLIENT)"; \
+	if [ -z "$$clients" ]; then \
+	    clients=$$($(BUILD)/tracebench clients --check --names); \
+	    echo "regress: clients with their tracer installed: $$clients"; fi; \
+	status=0; \
+	for c in $$clients; do \
+	    echo "== regress $$c ($(PROFILE))"; \
+	    TB_CLIENT=$$c $(BUILD)/suites/regression --jobs 1 \
+	        --xml=logs/junit-regress-$$c.xml || status=1; \
+	done; exit $$status
+
+# Records a run's figures as a baseline (BASELINE_OUT, default
+# logs/baseline-CLIENT.json) for `make regress BASELINE=...`.
+baseline: build
+	@test -n "$(CLIENT)" || { echo "make baseline needs CLIENT=name" >&2; exit 2; }
+	TB_RUN_ID=$(RUN_ID) TB_PROFILE=$(PROFILE) TB_CLIENT=$(CLIENT) \
+	TB_BASELINE_SAVE=$(BASELINE_OUT) $(BUILD)/suites/regression --jobs 1
 
 clean:
 	rm -rf $(BUILD) build-asan

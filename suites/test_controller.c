@@ -189,7 +189,7 @@ Test(controller, bad_benchmark_options_are_rejected)
 
 Test(controller, flags_reach_the_client)
 {
-    char dir[] = "/tmp/tb-flags-XXXXXX", cmd[512], path[300], buf[1024];
+    char dir[] = "/tmp/tb-flags-XXXXXX", cmd[1024], path[300], buf[1024];
     tb_controller *ctl;
     tb_result *r = NULL;
     tb_error err = {0};

@@ -63,9 +63,11 @@ static void *span(struct loop *l, const char *op, void *parent)
     for (unsigned i = 0; i < cfg->num_logs; i++)
         l->t->log(s, log_keys[i], log_vals[i]);
     work(cfg->work);
-    if (cfg->burn_ns)
+    /* The regression injectors act on traced spans only, as a worse
+     * tracer would: untraced runs stay the baseline. */
+    if (cfg->trace && cfg->burn_ns)
         burn(cfg->burn_ns);
-    if (cfg->leak_bytes) {
+    if (cfg->trace && cfg->leak_bytes) {
         char *leak = malloc(cfg->leak_bytes);
         if (leak != NULL)
             memset(leak, 1, cfg->leak_bytes); /* touched, so it is RSS */
@@ -78,7 +80,8 @@ static void finish(struct loop *l, void *s)
 {
     /* --drop_every N: the Nth span is made but never finished, so the
      * tracer never reports it. */
-    if (l->cfg->drop_every && l->made % l->cfg->drop_every == 0)
+    if (l->cfg->trace && l->cfg->drop_every &&
+        l->made % l->cfg->drop_every == 0)
         return;
     l->t->finish(s);
 }
@@ -317,6 +320,8 @@ int main(int argc, char **argv)
     }
     if (cfg.port < 0 && (env = getenv("TB_SATELLITE_PORTS")) != NULL)
         cfg.port = atoi(env);
+    if (cfg.port < 0)
+        cfg.port = 8360; /* the reference's first satellite */
     env = getenv("TB_SATELLITE_HOST");
     snprintf(cfg.host, sizeof(cfg.host), "%s", env ? env : "127.0.0.1");
 

@@ -12,5 +12,12 @@
 #include "tracebench/satellite.h"
 #include "tracebench/calibration.h"
 #include "tracebench/controller.h"
+#include "tracebench/stats.h"
+#include "tracebench/verdict.h"
+#include "tracebench/thresholds.h"
+#include "tracebench/baseline.h"
+#include "tracebench/regress.h"
+#include "tracebench/record.h"
+#include "tracebench/summary.h"
 
 #endif

@@ -190,6 +190,8 @@ static tb_err execute(tb_controller *c, const struct params *p,
            tb_client_name(c->client), p->trace,
            (unsigned long long)p->work, (unsigned long long)p->repeat,
            (unsigned long long)p->sleep_ns);
+    if (sats != NULL)
+        tb_satellites_reset(sats); /* stray spans of an earlier run */
     e = tb__run_client(&ro, r, err);
 
     r->spans_sent = p->repeat;

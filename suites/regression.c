@@ -1,0 +1,127 @@
+/* The regression gates, one Criterion test per gate, for the client named
+ * by $TB_CLIENT. Parameters and limits come from thresholds/ ($TB_PROFILE:
+ * full or quick); $TB_BASELINE names a baseline to hold figures to;
+ * $TB_CLIENT_ARGS adds arguments to the client's command line. Run with
+ * --jobs 1: the gates measure CPU.
+ *
+ * A gate fails only when a figure's whole confidence interval is past its
+ * limit; a figure inside the noise is reported as inconclusive, with a
+ * warning, and does not fail the run. Every run and verdict is in
+ * logs/results.jsonl before the assertion runs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <criterion/hooks.h>
+
+#include "tracebench.h"
+#include "tracebench/summary.h"
+
+#define MAX_ARGS 32
+
+static char *extra[MAX_ARGS + 1];
+
+/* Splits $TB_CLIENT_ARGS on blanks into extra[]. */
+static void client_args(void)
+{
+    static char buf[1024];
+    const char *env = getenv("TB_CLIENT_ARGS");
+    size_t n = 0;
+
+    snprintf(buf, sizeof(buf), "%s", env ? env : "");
+    for (char *tok = strtok(buf, " \t"); tok && n < MAX_ARGS;
+         tok = strtok(NULL, " \t"))
+        extra[n++] = tok;
+    extra[n] = NULL;
+}
+
+static tb_regress *start(void)
+{
+    const char *client = getenv("TB_CLIENT");
+    struct tb_regress_opts o = {.client = client,
+                                .profile = getenv("TB_PROFILE"),
+                                .baseline_path = getenv("TB_BASELINE")};
+    tb_regress *rg = NULL;
+    tb_error err = {0};
+    tb_err e;
+
+    if (client == NULL || client[0] == '\0')
+        cr_assert_fail("set TB_CLIENT to a client name (see tracebench clients)");
+    if (o.baseline_path != NULL && o.baseline_path[0] == '\0')
+        o.baseline_path = NULL;
+    client_args();
+    o.extra_args = (const char *const *)extra;
+    e = tb_regress_new(&o, &rg, &err);
+    if (e == TB_ERR_CLIENT_START)
+        cr_skip_test("%s", err.msg); /* the tracer is not installed here */
+    if (e != TB_OK)
+        cr_assert_fail("%s: %s", tb_err_name(e), err.msg);
+    return rg;
+}
+
+static void run_gate(tb_gate gate)
+{
+    tb_regress *rg = start();
+    struct tb_gate_outcome o;
+    tb_error err = {0};
+    tb_err e = tb_regress_gate(rg, gate, &o, &err);
+
+    tb_regress_free(rg);
+    if (e != TB_OK)
+        cr_assert_fail("%s gate could not run: %s: %s", tb_gate_name(gate),
+                 tb_err_name(e), err.msg);
+    for (size_t i = 0; i < o.n_figures; i++) {
+        const struct tb_figure *f = &o.figures[i];
+        if (f->verdict == TB_VERDICT_INCONCLUSIVE)
+            cr_log_warn("inconclusive: %s", f->message);
+        else
+            cr_log_info("%s: %s", tb_verdict_name(f->verdict), f->message);
+    }
+    for (size_t i = 0; i < o.n_figures; i++)
+        cr_expect(o.figures[i].verdict != TB_VERDICT_FAIL, "%s",
+                  o.figures[i].message);
+}
+
+/* The run id groups this run's lines in results.jsonl. Set before any
+ * test starts, so every test process inherits it. */
+ReportHook(PRE_ALL)(struct criterion_test_set *set)
+{
+    char id[64];
+
+    (void)set;
+    if (getenv("TB_RUN_ID") == NULL) {
+        snprintf(id, sizeof(id), "%ld-%d", (long)time(NULL), (int)getpid());
+        setenv("TB_RUN_ID", id, 1);
+    }
+}
+
+/* The summary table, logs/summary.md, logs/benchmarks.json and, with
+ * $TB_BASELINE_SAVE, a baseline of this run's figures. */
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+    struct tb_summary_opts so = {.run_id = getenv("TB_RUN_ID"),
+                                 .baseline_out = getenv("TB_BASELINE_SAVE"),
+                                 .client = getenv("TB_CLIENT"),
+                                 .profile = getenv("TB_PROFILE")};
+    tb_error err = {0};
+
+    (void)stats;
+    if (so.profile == NULL)
+        so.profile = "full";
+    if (tb_summary_write(&so, stderr, &err) != TB_OK)
+        fprintf(stderr, "tracebench: summary: %s\n", err.msg);
+}
+
+TestSuite(regression, .timeout = 900);
+
+Test(regression, memory) { run_gate(TB_GATE_MEMORY); }
+Test(regression, drops) { run_gate(TB_GATE_DROPS); }
+Test(regression, cpu) { run_gate(TB_GATE_CPU); }
+Test(regression, throughput) { run_gate(TB_GATE_THROUGHPUT); }
+Test(regression, duplicates) { run_gate(TB_GATE_DUPLICATES); }
+Test(regression, flush) { run_gate(TB_GATE_FLUSH); }
+Test(regression, outage) { run_gate(TB_GATE_OUTAGE); }
+Test(regression, slow) { run_gate(TB_GATE_SLOW); }
