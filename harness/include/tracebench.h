@@ -12,6 +12,7 @@
 #include "tracebench/satellite.h"
 #include "tracebench/calibration.h"
 #include "tracebench/controller.h"
+#include "tracebench/rng.h"
 #include "tracebench/stats.h"
 #include "tracebench/verdict.h"
 #include "tracebench/thresholds.h"

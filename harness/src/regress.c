@@ -2,6 +2,7 @@
  * in results.jsonl, turns the runs into figures, and judges each figure
  * against its limit and, when one was given, a baseline. */
 #include <math.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +182,17 @@ static tb_verdict worst(tb_verdict a, tb_verdict b)
     return TB_VERDICT_PASS;
 }
 
+/* snprintf for messages, which are cut at their buffer's end on purpose. */
+static void say(char *buf, size_t size, const char *fmt, ...) TB_FORMAT(3, 4);
+static void say(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+}
+
 /* The relative tolerance a baseline allows this figure, or NaN. */
 static double baseline_tolerance(const tb_thresholds *t, const char *name)
 {
@@ -234,7 +246,7 @@ static void judge(const tb_regress *rg, struct tb_figure *f, const char *desc)
                                                   tol, f->bound);
         f->verdict = worst(f->verdict, f->baseline_verdict);
         fmt_value(lim, sizeof(lim), f->baseline_limit, f->unit);
-        snprintf(base, sizeof(base), "; baseline %.3g, allowed %s (+%.0f%%): "
+        say(base, sizeof(base), "; baseline %.3g, allowed %s (+%.0f%%): "
                                      "%s",
                  b->median, lim, tol * 100,
                  tb_verdict_name(f->baseline_verdict));
@@ -247,7 +259,7 @@ static void judge(const tb_regress *rg, struct tb_figure *f, const char *desc)
                  f->confidence * 100, lo, hi, f->n);
     }
     if (isnan(f->limit)) {
-        snprintf(f->message, sizeof(f->message), "%s: %s%s%s", rg->client,
+        say(f->message, sizeof(f->message), "%s: %s%s%s", rg->client,
                  desc, ci, base);
         return;
     }
@@ -261,7 +273,7 @@ static void judge(const tb_regress *rg, struct tb_figure *f, const char *desc)
         rel = f->bound == TB_BOUND_AT_MOST ? "exceeds" : "is below";
     else
         rel = f->bound == TB_BOUND_AT_MOST ? "is within" : "reaches";
-    snprintf(f->message, sizeof(f->message), "%s: %s%s %s %s (%s: %s)%s",
+    say(f->message, sizeof(f->message), "%s: %s%s %s %s (%s: %s)%s",
              rg->client, desc, ci, rel, lim, src ? src : "thresholds",
              gate_key, base);
 }

@@ -1,0 +1,97 @@
+/* Proof that the regression gates catch regressions: the real C client and
+ * Datadog tracer, made worse on purpose through the client's injectors
+ * (--burn_ns, --leak_bytes, --drop_every act on traced spans only). With an
+ * injector the matching gate must fail; the healthy client passes the same
+ * gates in the regress-quick-c test. Quick profile. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "tracebench.h"
+
+TestSuite(gates, .timeout = 600);
+
+static char results[] = "/tmp/tb-gates-XXXXXX";
+
+static void run(tb_gate gate, const char *const *args,
+                struct tb_gate_outcome *o)
+{
+    struct tb_regress_opts opts = {.client = "c", .profile = "quick",
+                                   .extra_args = args,
+                                   .results_path = results};
+    tb_regress *rg = NULL;
+    tb_error err = {0};
+    int fd = mkstemp(results);
+    tb_err e;
+
+    cr_assert_geq(fd, 0);
+    close(fd);
+    e = tb_regress_new(&opts, &rg, &err);
+    if (e == TB_ERR_CLIENT_START)
+        cr_skip_test("%s", err.msg);
+    cr_assert_eq(e, TB_OK, "%s", err.msg);
+    e = tb_regress_gate(rg, gate, o, &err);
+    tb_regress_free(rg);
+    cr_assert_eq(e, TB_OK, "%s", err.msg);
+    for (size_t i = 0; i < o->n_figures; i++)
+        cr_log_info("%s: %s", tb_verdict_name(o->figures[i].verdict),
+                    o->figures[i].message);
+}
+
+/* The verdict was recorded before anyone asserted on it. */
+static void recorded(const char *verdict)
+{
+    char buf[65536], want[64];
+    FILE *f = fopen(results, "r");
+    size_t n;
+
+    cr_assert_not_null(f);
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    unlink(results);
+    snprintf(want, sizeof(want), "\"verdict\":\"%s\"", verdict);
+    cr_assert(strstr(buf, want) != NULL, "no %s line in results", verdict);
+    cr_assert(strstr(buf, "\"kind\":\"run\"") != NULL);
+}
+
+Test(gates, cpu_gate_fails_when_each_span_burns_400us)
+{
+    static const char *const args[] = {"--burn_ns", "400000", NULL};
+    struct tb_gate_outcome o;
+
+    run(TB_GATE_CPU, args, &o);
+    cr_assert_eq(o.figures[0].verdict, TB_VERDICT_FAIL, "%s",
+                 o.figures[0].message);
+    cr_assert(strstr(o.figures[0].message, "exceeds") != NULL, "%s",
+              o.figures[0].message);
+    cr_assert(strstr(o.figures[0].message, "cpu.max_overhead_points"), "%s",
+              o.figures[0].message);
+    recorded("fail");
+}
+
+Test(gates, memory_gate_fails_when_each_span_leaks_50kb)
+{
+    static const char *const args[] = {"--leak_bytes", "51200", NULL};
+    struct tb_gate_outcome o;
+
+    run(TB_GATE_MEMORY, args, &o);
+    cr_assert_eq(o.figures[0].verdict, TB_VERDICT_FAIL, "%s",
+                 o.figures[0].message);
+    recorded("fail");
+}
+
+Test(gates, drops_gate_fails_when_every_tenth_span_is_lost)
+{
+    static const char *const args[] = {"--drop_every", "10", NULL};
+    struct tb_gate_outcome o;
+
+    run(TB_GATE_DROPS, args, &o);
+    cr_assert_eq(o.figures[0].verdict, TB_VERDICT_FAIL, "%s",
+                 o.figures[0].message);
+    cr_assert_gt(o.figures[0].median, 0);
+    recorded("fail");
+}
