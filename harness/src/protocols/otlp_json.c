@@ -1,0 +1,96 @@
+/* OTLP over HTTP with JSON: POST /v1/traces with Content-Type
+ * application/json. Keys are lowerCamelCase by the spec; receivers must
+ * also take the proto field names, so both are accepted. Ids are hex. */
+#include <cjson/cJSON.h>
+#include <string.h>
+
+#include "protocols.h"
+
+static const cJSON *item2(const cJSON *obj, const char *a, const char *b)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, a);
+
+    return it != NULL ? it : cJSON_GetObjectItemCaseSensitive(obj, b);
+}
+
+static tb_err hex_field(const cJSON *span, const char *a, const char *b,
+                        size_t want, uint64_t *hi, uint64_t *lo,
+                        tb_error *err)
+{
+    const cJSON *v = item2(span, a, b);
+
+    if (!cJSON_IsString(v) || strlen(v->valuestring) != want ||
+        tb__hex_id(v->valuestring, want, hi, lo) != 0)
+        return tb_error_set(err, TB_ERR_DECODE, "otlp json: span %s is not "
+                            "%zu hex digits", a, want);
+    return TB_OK;
+}
+
+static tb_err add_scopes(struct tb__decode_ctx *ctx, const cJSON *scopes,
+                         tb_error *err)
+{
+    const cJSON *ss, *span;
+
+    if (scopes == NULL)
+        return TB_OK;
+    if (!cJSON_IsArray(scopes))
+        return tb_error_set(err, TB_ERR_DECODE, "otlp json: scopeSpans is "
+                            "not an array");
+    cJSON_ArrayForEach(ss, scopes) {
+        const cJSON *spans = item2(ss, "spans", "spans");
+
+        if (spans == NULL)
+            continue;
+        if (!cJSON_IsArray(spans))
+            return tb_error_set(err, TB_ERR_DECODE, "otlp json: spans is "
+                                "not an array");
+        cJSON_ArrayForEach(span, spans) {
+            uint64_t thi, tlo, shi, slo;
+            tb_err rc;
+
+            rc = hex_field(span, "traceId", "trace_id", 32, &thi, &tlo, err);
+            if (rc == TB_OK)
+                rc = hex_field(span, "spanId", "span_id", 16, &shi, &slo,
+                               err);
+            if (rc == TB_OK)
+                rc = tb__span_keys_push(ctx->keys, thi, tlo, slo, err);
+            if (rc != TB_OK)
+                return rc;
+        }
+    }
+    return TB_OK;
+}
+
+tb_err tb__decode_otlp_json(struct tb__decode_ctx *ctx, const uint8_t *body,
+                            size_t len, tb_error *err)
+{
+    cJSON *root = cJSON_ParseWithLength((const char *)body, len);
+    const cJSON *rss, *rs;
+    tb_err rc = TB_OK;
+
+    if (root == NULL)
+        return tb_error_set(err, TB_ERR_DECODE, "otlp json: invalid JSON "
+                            "(%zu bytes)", len);
+    if (!cJSON_IsObject(root)) {
+        rc = tb_error_set(err, TB_ERR_DECODE, "otlp json: not an object");
+        goto out;
+    }
+    rss = item2(root, "resourceSpans", "resource_spans");
+    if (rss != NULL && !cJSON_IsArray(rss)) {
+        rc = tb_error_set(err, TB_ERR_DECODE, "otlp json: resourceSpans is "
+                          "not an array");
+        goto out;
+    }
+    cJSON_ArrayForEach(rs, rss) {
+        rc = add_scopes(ctx, item2(rs, "scopeSpans", "scope_spans"), err);
+        if (rc == TB_OK)
+            rc = add_scopes(ctx, item2(rs, "instrumentationLibrarySpans",
+                                       "instrumentation_library_spans"),
+                            err);
+        if (rc != TB_OK)
+            goto out;
+    }
+out:
+    cJSON_Delete(root);
+    return rc;
+}

@@ -1,0 +1,66 @@
+/* The span-identity set behind duplicate_spans. */
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+
+#include "../harness/src/dedup.h"
+
+TestSuite(dedup, .timeout = 60);
+
+Test(dedup, tells_first_sends_from_repeats)
+{
+    struct tb__dedup *d = tb__dedup_new();
+
+    cr_assert(ne(ptr, d, NULL));
+    cr_assert(eq(int, tb__dedup_insert(d, 0, 1, 1), 1));
+    cr_assert(eq(int, tb__dedup_insert(d, 0, 1, 1), 0));
+    cr_assert(eq(int, tb__dedup_insert(d, 0, 1, 2), 1));
+    cr_assert(eq(int, tb__dedup_insert(d, 0, 2, 1), 1));
+    /* Same low 64 bits, other high 64 bits: another trace. */
+    cr_assert(eq(int, tb__dedup_insert(d, 5, 1, 1), 1));
+    cr_assert(eq(int, tb__dedup_insert(d, 5, 1, 1), 0));
+    /* The all-zero identity is stored too. */
+    cr_assert(eq(int, tb__dedup_insert(d, 0, 0, 0), 1));
+    cr_assert(eq(int, tb__dedup_insert(d, 0, 0, 0), 0));
+    cr_assert(eq(sz, tb__dedup_count(d), 5));
+    tb__dedup_free(d);
+}
+
+Test(dedup, grows_and_keeps_every_identity)
+{
+    struct tb__dedup *d = tb__dedup_new();
+    const uint64_t n = 1000000;
+
+    for (uint64_t i = 0; i < n; i++)
+        cr_assert(eq(int, tb__dedup_insert(d, i >> 3, i * 7 + 1, i), 1));
+    for (uint64_t i = 0; i < n; i++)
+        cr_assert(eq(int, tb__dedup_insert(d, i >> 3, i * 7 + 1, i), 0));
+    cr_assert(eq(sz, tb__dedup_count(d), n));
+    /* 16-byte slots at most 3/4 full: 21 to 43 bytes per identity. */
+    cr_assert(le(sz, tb__dedup_bytes(d), n * 43));
+    cr_assert(ge(sz, tb__dedup_bytes(d), n * 21));
+    tb__dedup_clear(d);
+    cr_assert(eq(sz, tb__dedup_count(d), 0));
+    cr_assert(lt(sz, tb__dedup_bytes(d), 1024 * 1024));
+    cr_assert(eq(int, tb__dedup_insert(d, 0, 1, 0), 1));
+    tb__dedup_free(d);
+}
+
+Test(dedup, ten_million_spans_fit)
+{
+    struct tb__dedup *d = tb__dedup_new();
+    const uint64_t n = 10000000;
+    uint64_t fresh = 0;
+
+    for (uint64_t i = 0; i < n; i++)
+        fresh += (uint64_t)tb__dedup_insert(d, 0x1122334455667788ull,
+                                            i / 6 + 1,
+                                            i * 0x9e3779b97f4a7c15ull);
+    cr_assert(eq(u64, fresh, n));
+    cr_assert(le(sz, tb__dedup_bytes(d), 256u * 1024 * 1024));
+    tb__dedup_free(d);
+}
+
+Test(dedup, free_accepts_null)
+{
+    tb__dedup_free(NULL);
+}
