@@ -7,12 +7,15 @@
  * cpp 1.3.6 cannot set the report period: it is fixed at 1 s (the C++
  * option write_period_ms is not read from JSON). The buffer is fixed at
  * 7,000 traces. Logs reach the tracer, which ignores them in 1.3.6. */
-#include <opentracing-c-wrapper/include.h>
-#include <opentracing/tracer.h>
-
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+/* The wrapper's headers expect these included first. */
+#include <opentracing-c-wrapper/include.h>
+#include <opentracing/tracer.h>
 
 extern "C" {
 #include "client.h"
@@ -28,6 +31,10 @@ const char missing[] =
 
 struct otc_tracer *tracer;
 
+/* False when the tracer was only loaded: no satellite port was given (the
+ * registry's check does that). Spans are then not made at all. */
+bool started;
+
 /* The root span now open, to tell roots apart in finish(): the loop opens
  * one trace at a time. */
 struct otc_span *open_root;
@@ -40,8 +47,9 @@ struct held_root {
 };
 struct held_root held[2];
 
-/* A first Close() longer than this means the sends are failing. */
-const double failing_close_s = 1.0;
+/* A first Close() longer than this means the sends are failing: a good
+ * send takes milliseconds, a failed one is retried after 0.5 s. */
+const double failing_close_s = 0.4;
 
 void finish_held(struct held_root *h)
 {
@@ -80,21 +88,31 @@ int init(const struct client_config *cfg, char *msg, unsigned len)
 {
     char json[512], err[512];
 
-    if (cfg->port <= 0 || !host_ok(cfg->host)) {
-        snprintf(msg, len, "datadog tracer: bad satellite %s:%d", cfg->host,
-                 cfg->port);
+    err[0] = '\0';
+    if (cfg->port <= 0) {
+        /* Only see that the plugin loads. */
+        tracer = otc_tracer_load(plugin, err, (int)sizeof(err));
+        if (tracer == nullptr) {
+            snprintf(msg, len, "%s: %s", missing, err);
+            return 1;
+        }
+        return 0;
+    }
+    if (!host_ok(cfg->host)) {
+        snprintf(msg, len, "datadog tracer: bad satellite host '%s'",
+                 cfg->host);
         return 1;
     }
     snprintf(json, sizeof(json),
              "{\"service\": \"tracebench\", \"agent_host\": \"%s\", "
              "\"agent_port\": %d}",
              cfg->host, cfg->port);
-    err[0] = '\0';
     tracer = otc_tracer_init(plugin, nullptr, json, err, (int)sizeof(err));
     if (tracer == nullptr) {
         snprintf(msg, len, "%s: %s", missing, err);
         return 1;
     }
+    started = true;
     return 0;
 }
 
@@ -102,6 +120,8 @@ void *start_span(const char *operation, void *parent)
 {
     struct otc_span *s;
 
+    if (!started)
+        return nullptr;
     if (parent == nullptr) {
         s = tracer->start_span(tracer, operation);
         open_root = s;
@@ -189,6 +209,8 @@ void flush()
     std::shared_ptr<opentracing::Tracer> t = opentracing::Tracer::Global();
     bool failing = false;
 
+    if (!started)
+        return;
     if (held[0].span != nullptr) {
         double t0 = now_s();
         finish_held(&held[0]);

@@ -228,14 +228,31 @@ out:
     return e;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+static double median_of(const double *v, int n)
+{
+    double s[CAL_MAX_TRIALS];
+
+    memcpy(s, v, (size_t)n * sizeof(*v));
+    qsort(s, (size_t)n, sizeof(*s), cmp_double);
+    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
 static tb_err calibrate(tb_controller *c, tb_error *err)
 {
     struct params p = {.work = CAL_WORK, .repeat = CAL_REPEAT};
     double target = c->cal.target_cpu, spw = 0.0;
+    double est[CAL_MAX_TRIALS];    /* each trial's estimate of the sleep */
     const char *name = tb_client_name(c->client);
     tb_result *r = NULL;
     tb_err e = TB_OK;
-    int trial;
+    int trial, n_est = 0, first = 0;
 
     tb_log(TB_LOG_INFO, "calibration", "calibrating %s to %.0f%% CPU", name,
            target * 100);
@@ -249,14 +266,20 @@ static tb_err calibrate(tb_controller *c, tb_error *err)
         double units = (double)p.work * (double)r->spans_sent;
         double extra_s = r->program_time_s / target - r->clock_time_s;
         tb_log(TB_LOG_INFO, "calibration",
-               "%s trial %d: %.0f%% CPU over %.2f s (sleep %.3f ns/unit)",
+               "%s trial %d: %.1f%% CPU over %.2f s (sleep %.3f ns/unit)",
                name, trial, r->cpu_usage * 100, r->clock_time_s, spw);
         if (trial >= CAL_MIN_TRIALS && fabs(r->cpu_usage - target) < 0.01)
             break;
-        spw = fmax(0.0, spw + extra_s / units * 1e9);
+        /* The reference's proportional step gives this trial's estimate
+         * of the right sleep. The next trial uses the median of the
+         * estimates so far, so one trial disturbed by a neighbour on the
+         * machine does not throw the calibration off. */
+        est[n_est++] = fmax(0.0, spw + extra_s / units * 1e9);
+        spw = median_of(est + first, n_est - first);
         if (r->clock_time_s < 2.0) {
             /* Short trials are dominated by start-up and by the last,
-             * unslept part of the sleep debt; lengthen the next one. */
+             * unslept part of the sleep debt; lengthen the next one and
+             * trust only the estimates of long trials. */
             tb_log(TB_LOG_INFO, "calibration",
                    "%s trial %d ran %.2f s, under 2 s; lengthening", name,
                    trial, r->clock_time_s);
@@ -264,6 +287,8 @@ static tb_err calibrate(tb_controller *c, tb_error *err)
             double want = CAL_TRIAL_S * target / per_span_s;
             if (want > (double)p.repeat)
                 p.repeat = (uint64_t)ceil(want);
+            first = n_est;
+            spw = est[n_est - 1];
         }
     }
     /* One more run at the final sleep measures work per second. */

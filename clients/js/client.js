@@ -1,0 +1,346 @@
+'use strict';
+// The tracebench Node client: the client loop of REFERENCE.md over one of
+// two real tracers, chosen with --tracer:
+//
+//   lightstep  lightstep-tracer (npm), protobuf reports over plain HTTP
+//              to POST /api/v2/reports                      (client "js")
+//   otel       the OpenTelemetry JS SDK: BatchSpanProcessor and the
+//              OTLP/HTTP protobuf exporter, POST /v1/traces (client "js-otel")
+//
+// Untraced runs make the same calls on the API's no-op tracer. Flags and
+// environment: clients/PROTOCOL.md. Exit 3: the tracer's packages are not
+// installed (run `npm ci` in clients/js).
+
+const http = require('http');
+
+const EXIT_MISSING = 3;
+const SPANS_PER_TRACE = 6;
+const REPORT_PERIOD_MS = 200;
+const MAX_BUFFERED_SPANS = 10000;
+// Bounds each report request, so a dead or stuck satellite cannot hold the
+// client past its timeout.
+const REQUEST_TIMEOUT_MS = 2000;
+
+function fail(msg, code) {
+  process.stderr.write(`client.js: ${msg}\n`);
+  process.exit(code === undefined ? 2 : code);
+}
+
+function parseArgs(argv) {
+  const ints = ['trace', 'sleep', 'sleep_interval', 'work', 'repeat',
+    'no_flush', 'num_tags', 'num_logs', 'burn_ns', 'leak_bytes',
+    'drop_every'];
+  const a = { tracer: 'lightstep', check: false };
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--([a-z_]+)$/.exec(argv[i]);
+    if (!m) fail(`unexpected argument '${argv[i]}'`);
+    const name = m[1];
+    if (name === 'check') {
+      a.check = true;
+      continue;
+    }
+    if (i + 1 >= argv.length) fail(`--${name} needs a value`);
+    const v = argv[++i];
+    if (name === 'tracer') {
+      if (v !== 'lightstep' && v !== 'otel') {
+        fail(`--tracer must be lightstep or otel, not '${v}'`);
+      }
+      a.tracer = v;
+    } else if (ints.includes(name)) {
+      if (!/^[0-9]+$/.test(v)) fail(`--${name} wants a whole number, not '${v}'`);
+      a[name] = Number(v);
+    } else {
+      fail(`unknown flag --${name}`);
+    }
+  }
+  return a;
+}
+
+function httpRequest(url, method, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      method,
+      timeout: 10000,
+      headers: body ? { 'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(body) } : {},
+      agent: false,
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        if (res.statusCode < 200 || res.statusCode >= 300) {
+          reject(new Error(`${method} ${url}: status ${res.statusCode}`));
+        } else {
+          resolve(Buffer.concat(chunks).toString());
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url}: timeout`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+// Merges the flags, or the control message when no --repeat is given,
+// with the satellite environment.
+async function settings(a) {
+  let s;
+  let host;
+  let ports;
+  if (a.repeat === undefined) {
+    const url = process.env.TB_CONTROL_URL;
+    if (!url) fail('no --repeat flag and no TB_CONTROL_URL');
+    const c = JSON.parse(await httpRequest(url, 'GET'));
+    s = { trace: !!c.Trace, sleepNs: c.Sleep, sleepIntervalNs: c.SleepInterval,
+      work: c.Work, repeat: c.Repeat, noFlush: !!c.NoFlush,
+      numTags: c.NumTags || 0, numLogs: c.NumLogs || 0 };
+    if (c.Satellites) {
+      host = c.Satellites.Host;
+      ports = c.Satellites.Ports;
+    }
+  } else {
+    s = { trace: !!a.trace, sleepNs: a.sleep || 0,
+      sleepIntervalNs: a.sleep_interval === undefined ? 1e8 : a.sleep_interval,
+      work: a.work || 0, repeat: a.repeat, noFlush: !!a.no_flush,
+      numTags: a.num_tags || 0, numLogs: a.num_logs || 0 };
+  }
+  host = process.env.TB_SATELLITE_HOST || host || '127.0.0.1';
+  if (process.env.TB_SATELLITE_PORTS) {
+    ports = process.env.TB_SATELLITE_PORTS.split(',').filter((x) => x.trim())
+      .map(Number);
+  }
+  if (!ports || ports.length === 0) fail('no satellite ports (TB_SATELLITE_PORTS)');
+  s.host = host;
+  s.port = ports[0]; // neither tracer spreads its reports over collectors
+  // The regression injectors act in the traced path only, as a worse
+  // tracer would.
+  s.burnNs = s.trace ? (a.burn_ns || 0) : 0;
+  s.leakBytes = s.trace ? (a.leak_bytes || 0) : 0;
+  s.dropEvery = s.trace ? (a.drop_every || 0) : 0;
+  return s;
+}
+
+function requireTracerPackage(name) {
+  try {
+    return require(name);
+  } catch (e) {
+    if (e.code === 'MODULE_NOT_FOUND') {
+      fail(`tracer library missing: ${name} (run npm ci in clients/js)`,
+        EXIT_MISSING);
+    }
+    throw e;
+  }
+}
+
+// The loop's tracer calls over lightstep-tracer, or OpenTracing's no-op.
+function lightstepTracer(s) {
+  const opentracing = requireTracerPackage('opentracing');
+  const lightstep = requireTracerPackage('lightstep-tracer');
+  if (!s) return null;
+  let tracer;
+  if (s.trace) {
+    tracer = new lightstep.Tracer({
+      access_token: 'tracebench',
+      component_name: 'tracebench-js',
+      collector_host: s.host,
+      collector_port: s.port,
+      collector_encryption: 'none',
+      transport: 'proto',
+      max_reporting_interval_millis: REPORT_PERIOD_MS,
+      max_span_records: MAX_BUFFERED_SPANS,
+      disable_clock_skew_correction: true,
+      delay_initial_report_millis: 0,
+      report_timeout_millis: REQUEST_TIMEOUT_MS,
+      // The client flushes (or not: NoFlush) itself.
+      disable_report_on_exit: true,
+    });
+  } else {
+    tracer = new opentracing.Tracer();
+  }
+  // Reports in flight: flush() only waits for its own, and a periodic one
+  // may still be on its way.
+  let inFlight = 0;
+  if (s.trace) {
+    tracer.on('prereport', () => { inFlight++; });
+    tracer.on('report', () => { inFlight--; });
+    tracer.on('report_error', () => { inFlight--; });
+  }
+  return {
+    start: (name, parent) => (parent === null
+      ? tracer.startSpan(name)
+      : tracer.startSpan(name, { childOf: parent })),
+    tag: (span, k, v) => span.setTag(k, v),
+    log: (span, k, v) => span.log({ [k]: v }),
+    finish: (span) => span.finish(),
+    flush: () => new Promise((resolve) => {
+      if (!s.trace) return resolve();
+      return tracer.flush((err) => {
+        if (err) process.stderr.write(`lightstep flush: ${err.message || err}\n`);
+        resolve();
+      });
+    }).then(async () => {
+      // Every request is bounded by report_timeout_millis.
+      const deadline = Date.now() + 2 * REQUEST_TIMEOUT_MS;
+      while (inFlight > 0 && Date.now() < deadline) await sleepMs(5);
+    }),
+  };
+}
+
+// The loop's tracer calls over the OpenTelemetry SDK, or the API's no-op.
+function otelTracer(s) {
+  const api = requireTracerPackage('@opentelemetry/api');
+  const base = requireTracerPackage('@opentelemetry/sdk-trace-base');
+  const { OTLPTraceExporter } = requireTracerPackage(
+    '@opentelemetry/exporter-trace-otlp-proto');
+  const { resourceFromAttributes } = requireTracerPackage(
+    '@opentelemetry/resources');
+  if (!s) return null;
+  let tracer;
+  let provider = null;
+  if (s.trace) {
+    const exporter = new OTLPTraceExporter({
+      url: `http://${s.host}:${s.port}/v1/traces`,
+      timeoutMillis: REQUEST_TIMEOUT_MS,
+    });
+    provider = new base.BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'tracebench-js-otel' }),
+      spanProcessors: [new base.BatchSpanProcessor(exporter, {
+        scheduledDelayMillis: REPORT_PERIOD_MS,
+        maxQueueSize: MAX_BUFFERED_SPANS,
+        exportTimeoutMillis: REQUEST_TIMEOUT_MS,
+      })],
+    });
+    tracer = provider.getTracer('tracebench');
+  } else {
+    // No provider registered: the API hands out its no-op tracer.
+    tracer = api.trace.getTracer('tracebench');
+  }
+  const root = api.context.active();
+  return {
+    start: (name, parent) => (parent === null
+      ? tracer.startSpan(name, {}, root)
+      : tracer.startSpan(name, {}, api.trace.setSpan(root, parent))),
+    tag: (span, k, v) => span.setAttribute(k, v),
+    // A one-field log is an OpenTelemetry span event.
+    log: (span, k, v) => span.addEvent('log', { [k]: v }),
+    finish: (span) => span.end(),
+    flush: () => (provider ? provider.shutdown().catch((err) => {
+      process.stderr.write(`otel shutdown: ${err.message || err}\n`);
+    }) : Promise.resolve()),
+  };
+}
+
+let sink = 0;
+
+// n floating-point multiplications, kept in a global so that they are not
+// dead code.
+function work(n) {
+  const x = 1.000001;
+  let y = 1.0;
+  for (let i = 0; i < n; i++) y *= x;
+  sink += y;
+}
+
+function burn(ns) {
+  const end = process.hrtime.bigint() + BigInt(ns);
+  while (process.hrtime.bigint() < end) { /* busy */ }
+}
+
+const leaked = [];
+
+class Loop {
+  constructor(t, s) {
+    this.t = t;
+    this.s = s;
+    this.made = 0;
+    this.tags = [];
+    this.logs = [];
+    for (let i = 0; i < s.numTags; i++) this.tags.push([`tag.key${i}`, `tag.value${i}`]);
+    for (let i = 0; i < s.numLogs; i++) this.logs.push([`log.key${i}`, `log.value${i}`]);
+  }
+
+  span(name, parent) {
+    const { t, s } = this;
+    const span = t.start(name, parent);
+    for (const [k, v] of this.tags) t.tag(span, k, v);
+    for (const [k, v] of this.logs) t.log(span, k, v);
+    work(s.work);
+    if (s.burnNs) burn(s.burnNs);
+    if (s.leakBytes) leaked.push(Buffer.alloc(s.leakBytes, 1));
+    return span;
+  }
+
+  end(span) {
+    this.made++;
+    // --drop_every N: the Nth span is made but never finished.
+    if (this.s.dropEvery && this.made % this.s.dropEvery === 0) return;
+    this.t.finish(span);
+  }
+
+  // n (1..6) spans under parent, as the reference did: client, server,
+  // database, then the rest under the server span.
+  trace(n, parent) {
+    const client = this.span('make_some_request', parent);
+    n--;
+    if (n > 0) {
+      const server = this.span('handle_some_request', client);
+      n--;
+      if (n > 0) {
+        const db = this.span('database_write', server);
+        n--;
+        this.end(db);
+        if (n > 0) this.trace(n, server);
+      }
+      this.end(server);
+    }
+    this.end(client);
+  }
+}
+
+function sleepMs(ms) {
+  return new Promise((resolve) => { setTimeout(resolve, ms); });
+}
+
+async function main() {
+  const a = parseArgs(process.argv.slice(2));
+  const make = a.tracer === 'lightstep' ? lightstepTracer : otelTracer;
+  // A missing tracer is told first, whatever else is wrong.
+  make(null);
+  if (a.check) return 0;
+  const s = await settings(a);
+  const t = make(s);
+  const loop = new Loop(t, s);
+  let debt = 0;
+  while (loop.made < s.repeat) {
+    const n = Math.min(SPANS_PER_TRACE, s.repeat - loop.made);
+    loop.trace(n, null);
+    debt += s.sleepNs * n;
+    // Sleeping is also when the tracer's timers and sockets get to run.
+    while (s.sleepIntervalNs > 0 && debt > s.sleepIntervalNs) {
+      debt -= s.sleepIntervalNs;
+      await sleepMs(s.sleepIntervalNs / 1e6);
+    }
+  }
+  if (!s.noFlush) await t.flush();
+  let status = 0;
+  if (process.env.TB_RESULT_URL) {
+    try {
+      await httpRequest(process.env.TB_RESULT_URL, 'POST',
+        JSON.stringify({ SpansSent: loop.made }));
+    } catch (e) {
+      process.stderr.write(`client.js: POST result: ${e.message}\n`);
+      status = 1;
+    }
+  }
+  process.stdout.write(`made ${loop.made} spans with the ${a.tracer} tracer` +
+    ` (traced: ${s.trace}, sink ${sink > 0})\n`);
+  return status;
+}
+
+main().then((status) => {
+  // Leave at once: after a flush nothing is left to send, and with
+  // NoFlush the buffered spans are meant to be lost.
+  process.exit(status);
+}, (e) => {
+  fail(`${e.stack || e}`, 1);
+});

@@ -1,0 +1,263 @@
+"""The tracebench Python client: the client loop of REFERENCE.md over one of
+two real tracers, chosen with --tracer:
+
+  zipkin   py_zipkin (Debian python3-py-zipkin), pure Python, Zipkin v2 JSON
+           through the buffered transport of zipkin_tracer.py.
+  datadog  Datadog's C++ tracer (Debian libdd-opentracing) through the
+           CPython extension module tb_datadog that this project builds.
+
+Run it with Debian's /usr/bin/python3. See clients/PROTOCOL.md for the
+flags and environment the harness gives; exit 3 means the tracer library
+is missing, with one line on stderr naming what to install.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+import urllib.request
+
+EXIT_MISSING = 3
+
+# Spans per trace: a client span, its server child, a database grandchild,
+# then the same shape again under the server span.
+SPANS_PER_TRACE = 6
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="client.py")
+    p.add_argument("--tracer", choices=["zipkin", "datadog"], default="zipkin")
+    p.add_argument("--build_dir", default=os.environ.get("TB_BUILD_DIR", ""),
+                   help="where CMake built tb_datadog (clients/python below)")
+    p.add_argument("--check", action="store_true",
+                   help="only load the tracer: exit 0, or 3 if it is missing")
+    p.add_argument("--trace", type=int, choices=[0, 1])
+    p.add_argument("--sleep", type=int, help="ns of sleep per span")
+    p.add_argument("--sleep_interval", type=int, help="ns")
+    p.add_argument("--work", type=int)
+    p.add_argument("--repeat", type=int)
+    p.add_argument("--no_flush", type=int, choices=[0, 1])
+    p.add_argument("--num_tags", type=int)
+    p.add_argument("--num_logs", type=int)
+    # Deliberate regressions, so the regression gates can be shown to fail.
+    # They act in the traced path only, as a worse tracer would.
+    p.add_argument("--burn_ns", type=int, default=0,
+                   help="busy-wait this many ns per traced span")
+    p.add_argument("--leak_bytes", type=int, default=0,
+                   help="keep this many bytes per traced span forever")
+    p.add_argument("--drop_every", type=int, default=0,
+                   help="never finish every Nth traced span")
+    args = p.parse_args(argv)
+    for name in ("sleep", "sleep_interval", "work", "repeat", "num_tags",
+                 "num_logs", "burn_ns", "leak_bytes", "drop_every"):
+        v = getattr(args, name)
+        if v is not None and v < 0:
+            p.error("--%s must not be negative" % name)
+    return args
+
+
+def control_from_url(url):
+    """Fetches the reference's control message: used when no --repeat."""
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def settings(args):
+    """Merges flags and the control message into one dict of settings."""
+    if args.repeat is None:
+        url = os.environ.get("TB_CONTROL_URL")
+        if not url:
+            sys.exit("client.py: no --repeat flag and no TB_CONTROL_URL")
+        c = control_from_url(url)
+        s = {"trace": bool(c["Trace"]), "sleep_ns": int(c["Sleep"]),
+             "sleep_interval_ns": int(c["SleepInterval"]),
+             "work": int(c["Work"]), "repeat": int(c["Repeat"]),
+             "no_flush": bool(c["NoFlush"]),
+             "num_tags": int(c.get("NumTags", 0)),
+             "num_logs": int(c.get("NumLogs", 0))}
+        sat = c.get("Satellites") or {}
+        host = sat.get("Host")
+        ports = sat.get("Ports")
+    else:
+        s = {"trace": bool(args.trace), "sleep_ns": args.sleep or 0,
+             "sleep_interval_ns": args.sleep_interval or 100000000,
+             "work": args.work or 0, "repeat": args.repeat,
+             "no_flush": bool(args.no_flush),
+             "num_tags": args.num_tags or 0, "num_logs": args.num_logs or 0}
+        host = ports = None
+    # The environment is always given and wins over the control message.
+    host = os.environ.get("TB_SATELLITE_HOST") or host or "127.0.0.1"
+    env_ports = os.environ.get("TB_SATELLITE_PORTS")
+    if env_ports:
+        ports = [int(x) for x in env_ports.split(",") if x.strip()]
+    if not ports:
+        sys.exit("client.py: no satellite ports (TB_SATELLITE_PORTS)")
+    s["host"] = host
+    s["ports"] = ports
+    return s
+
+
+def missing(what):
+    """The one-line error for a missing tracer library, then exit 3."""
+    sys.stderr.write("client.py: tracer library missing: %s\n" % what)
+    sys.stderr.flush()
+    os._exit(EXIT_MISSING)
+
+
+def load_tracer(args, s):
+    """Returns the tracer adapter, or None when s is None (--check); exits
+    3 if the tracer's library is missing."""
+    if args.tracer == "zipkin":
+        try:
+            import zipkin_tracer
+        except ImportError as e:
+            if not (e.name or "").startswith("py_zipkin"):
+                raise
+            missing("python3-py-zipkin (apt-get install python3-py-zipkin)")
+        if s is None:
+            return None
+        return zipkin_tracer.ZipkinTracer(s["trace"], s["host"], s["ports"])
+    import datadog_tracer
+    try:
+        module = datadog_tracer.load(args.build_dir)
+    except datadog_tracer.Missing as e:
+        missing(str(e))
+    if s is None:
+        return None
+    return datadog_tracer.DatadogTracer(module, s["trace"], s["host"],
+                                        s["ports"])
+
+
+_sink = 0.0
+
+
+def work(n):
+    """n floating-point multiplications; the result is kept in a global so
+    that the loop is not dead code."""
+    global _sink
+    x = 1.000001
+    y = 1.0
+    for _ in range(n):
+        y *= x
+    _sink += y
+
+
+def burn(ns):
+    end = time.perf_counter_ns() + ns
+    while time.perf_counter_ns() < end:
+        pass
+
+
+class Loop:
+    """The client loop. Spans are made through the tracer adapter's calls:
+    start(name, parent), tag(span, key, value), log(span, key, value),
+    finish(span), drop(span)."""
+
+    def __init__(self, tracer, s, args):
+        self.tracer = tracer
+        self.work_units = s["work"]
+        traced = s["trace"]
+        self.burn_ns = args.burn_ns if traced else 0
+        self.leak_bytes = args.leak_bytes if traced else 0
+        self.drop_every = args.drop_every if traced else 0
+        self.tags = [("tag.key%d" % i, "tag.value%d" % i)
+                     for i in range(s["num_tags"])]
+        self.logs = [("log.key%d" % i, "log.value%d" % i)
+                     for i in range(s["num_logs"])]
+        self.made = 0
+        self.leaked = []
+
+    def span_body(self, span):
+        t = self.tracer
+        for k, v in self.tags:
+            t.tag(span, k, v)
+        for k, v in self.logs:
+            t.log(span, k, v)
+        work(self.work_units)
+        if self.burn_ns:
+            burn(self.burn_ns)
+        if self.leak_bytes:
+            self.leaked.append(bytearray(self.leak_bytes))
+
+    def end(self, span):
+        self.made += 1
+        if self.drop_every and self.made % self.drop_every == 0:
+            self.tracer.drop(span)
+        else:
+            self.tracer.finish(span)
+
+    def trace(self, n, parent=None):
+        """Makes n (1..6) spans under parent, as the reference did: client,
+        server, database, then the rest under the server span."""
+        t = self.tracer
+        client = t.start("make_some_request", parent)
+        self.span_body(client)
+        n -= 1
+        if n > 0:
+            server = t.start("handle_some_request", client)
+            self.span_body(server)
+            n -= 1
+            if n > 0:
+                db = t.start("database_write", server)
+                self.span_body(db)
+                n -= 1
+                self.end(db)
+                if n > 0:
+                    self.trace(n, server)
+            self.end(server)
+        self.end(client)
+
+
+def post_result(spans_sent):
+    url = os.environ.get("TB_RESULT_URL")
+    if not url:
+        return
+    body = json.dumps({"SpansSent": spans_sent}).encode()
+    req = urllib.request.Request(url, data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        r.read()
+
+
+def main(argv):
+    args = parse_args(argv)
+    # A missing tracer is told first, whatever else is wrong.
+    load_tracer(args, None)
+    if args.check:
+        return 0
+    s = settings(args)
+    tracer = load_tracer(args, s)
+    loop = Loop(tracer, s, args)
+    debt_ns = 0
+    interval_ns = s["sleep_interval_ns"]
+    while loop.made < s["repeat"]:
+        n = min(SPANS_PER_TRACE, s["repeat"] - loop.made)
+        loop.trace(n)
+        debt_ns += s["sleep_ns"] * n
+        if interval_ns > 0 and debt_ns > interval_ns:
+            debt_ns -= interval_ns
+            time.sleep(interval_ns / 1e9)
+    if not s["no_flush"]:
+        tracer.flush()
+    status = 0
+    try:
+        post_result(loop.made)
+    except (OSError, ValueError) as e:
+        sys.stderr.write("client.py: POST %s failed: %s\n"
+                         % (os.environ.get("TB_RESULT_URL"), e))
+        status = 1
+    tracer.report(sys.stdout)
+    if tracer.close() != 0:
+        status = 1
+    return status
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    status = main(sys.argv[1:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The Datadog tracer can crash in a static destructor after close, so
+    # no tracer gets the chance: leave now, with the status we decided.
+    os._exit(status)
