@@ -9,7 +9,7 @@ BASELINE ?=
 BASELINE_OUT ?= logs/baseline-$(CLIENT).json
 RUN_ID   := $(shell date +%Y%m%dT%H%M%S)-$$$$
 
-.PHONY: all deps build check asan bench regress baseline clean
+.PHONY: all deps build check asan bench regress baseline graphs report clean
 
 all: build
 
@@ -61,6 +61,15 @@ baseline: build
 	@test -n "$(CLIENT)" || { echo "make baseline needs CLIENT=name" >&2; exit 2; }
 	TB_RUN_ID=$(RUN_ID) TB_PROFILE=$(PROFILE) TB_CLIENT=$(CLIENT) \
 	TB_BASELINE_SAVE=$(BASELINE_OUT) $(BUILD)/suites/regression --jobs 1
+
+# The four graphs of one client: make graphs CLIENT=c [QUICK=1]
+graphs: build
+	@test -n "$(CLIENT)" || { echo "usage: make graphs CLIENT=name [QUICK=1]" >&2; exit 2; }
+	$(BUILD)/tracebench graph all $(CLIENT) $(if $(QUICK),--quick)
+
+# logs/report.html from logs/results.jsonl and the graphs.
+report: build
+	$(BUILD)/tracebench report
 
 clean:
 	rm -rf $(BUILD) build-asan

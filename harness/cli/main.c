@@ -14,6 +14,8 @@ static const struct {
     {"run", tb_cli_run, "benchmark a client once and print the result"},
     {"clients", tb_cli_clients, "list the registered clients"},
     {"satellite", tb_cli_satellite, "run mock satellites in the foreground"},
+    {"graph", tb_cli_graph, "draw the reference's graphs (PNG + CSV)"},
+    {"report", tb_cli_report, "write an HTML report of logs/results.jsonl"},
 };
 
 int tb_cli_fail(const char *fmt, ...)

@@ -1,0 +1,323 @@
+/* The HTML report: verdicts, figures, baselines, graphs, escaping, and
+ * what it does with lines it cannot use. */
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+
+#include "common.h"
+#include "tracebench/report.h"
+
+TestSuite(report, .timeout = 60);
+
+static char dir[] = "/tmp/tb-test-report-XXXXXX";
+static char results[256], out[256], graphs[256];
+
+/* Removes a test's directory and everything in it. */
+static int rm_entry(const char *path, const struct stat *sb, int flag,
+                    struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void rm_tree(const char *path)
+{
+    nftw(path, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static void setup(void)
+{
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(results, sizeof(results), "%s/results.jsonl", dir);
+    snprintf(out, sizeof(out), "%s/logs/report.html", dir);
+    snprintf(graphs, sizeof(graphs), "%s/graphs", dir);
+    mkdir(graphs, 0777);
+}
+
+static void teardown(void)
+{
+    rm_tree(dir);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    cr_assert_not_null(f, "%s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    cr_assert_not_null(f, "%s", path);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    rewind(f);
+    buf = malloc((size_t)n + 1);
+    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+#define GATE(client, gate, verdict, extra)                                  \
+    "{\"kind\":\"gate\",\"time\":\"2026-11-29T16:00:00Z\",\"client\":\""  \
+    client "\",\"gate\":\"" gate "\",\"profile\":\"quick\",\"figure\":"    \
+    "\"" gate "_figure\",\"median\":3.25,\"lo\":2.9,\"hi\":3.6,\"n\":5,"   \
+    "\"limit\":10,\"limit_key\":\"" gate ".max\",\"limit_source\":"         \
+    "\"thresholds/default.json\",\"verdict\":\"" verdict "\",\"message\":" \
+    "\"msg of " gate "\"" extra "}\n"
+
+static const char mixed[] =
+    "{\"kind\":\"run\",\"client\":\"c\",\"gate\":\"cpu\",\"params\":{},"
+    "\"result\":{\"cpu_usage\":0.7}}\n"
+    "{\"kind\":\"run\",\"client\":\"c\",\"gate\":\"cpu\"}\n"
+    GATE("c", "cpu", "pass",
+         ",\"baseline\":{\"median\":3.0,\"tolerance_rel\":0.2,"
+         "\"verdict\":\"pass\"},\"new_field\":[1,2]")
+    GATE("c", "memory", "fail", "")
+    GATE("c", "drops", "inconclusive", "")
+    GATE("py", "cpu", "pass", "");
+
+static struct tb_report_summary render(const char *text, char **html)
+{
+    struct tb_report_opts o = {.results_path = results, .out_path = out,
+                               .graphs_dir = graphs};
+    struct tb_report_summary sum = {0};
+    tb_error err = {0};
+
+    write_file(results, text);
+    cr_assert_eq(tb_report_write(&o, &sum, &err), TB_OK, "%s", err.msg);
+    *html = slurp(out);
+    return sum;
+}
+
+Test(report, renders_passes_failures_and_inconclusive_gates, .init = setup,
+     .fini = teardown)
+{
+    char *html;
+    struct tb_report_summary s = render(mixed, &html);
+
+    cr_assert(eq(sz, s.clients, 2));
+    cr_assert(eq(sz, s.gates, 4));
+    cr_assert(eq(sz, s.pass, 2));
+    cr_assert(eq(sz, s.fail, 1));
+    cr_assert(eq(sz, s.inconclusive, 1));
+    cr_assert(eq(sz, s.runs, 2));
+    cr_assert(eq(sz, s.warnings, 0));
+    cr_assert(strncmp(html, "<!DOCTYPE html>", 15) == 0);
+    cr_assert(strstr(html, "</html>") != NULL);
+    /* Each verdict is a coloured cell, and the client with a failure
+     * fails as a whole. */
+    cr_assert(strstr(html, "<td class=\"fail\">fail</td>") != NULL);
+    cr_assert(strstr(html, "<td class=\"inconclusive\">inconclusive</td>")
+              != NULL);
+    cr_assert(strstr(html, "<td class=\"pass\">pass</td>") != NULL);
+    cr_assert(strstr(html, ".fail{background") != NULL, "styled inline");
+    /* Figures, intervals, limits with their key and source. */
+    cr_assert(strstr(html, ">3.25<") != NULL);
+    cr_assert(strstr(html, "[2.9, 3.6]") != NULL);
+    cr_assert(strstr(html, "<code>memory.max</code> from <code>"
+                           "thresholds/default.json</code>") != NULL);
+    cr_assert(strstr(html, "msg of drops") != NULL);
+    /* The baseline comparison where there is one, "none" elsewhere. */
+    cr_assert(strstr(html, "baseline median 3, tolerance &plusmn;20%")
+              != NULL, "baseline shown");
+    cr_assert(eq(sz, count(html, "<td class=\"muted\">none</td>"), 3));
+    /* Self-contained: no script, no external style or image. */
+    cr_assert_null(strstr(html, "<script"));
+    cr_assert_null(strstr(html, "http://"));
+    cr_assert_null(strstr(html, "https://"));
+    free(html);
+}
+
+Test(report, escapes_what_it_prints, .init = setup,
+     .fini = teardown)
+{
+    char *html;
+    struct tb_report_summary s = render(
+        GATE("<script>alert(1)</script>", "cpu", "fail", "")
+        "{\"kind\":\"gate\",\"client\":\"a&b\",\"gate\":\"g\",\"verdict\":"
+        "\"<i>odd</i>\",\"message\":\"x < y && \\\"q\\\" 'z'\"}\n", &html);
+
+    cr_assert(eq(sz, s.clients, 2));
+    cr_assert_null(strstr(html, "<script"), "no raw <script> in the page");
+    cr_assert_null(strstr(html, "<i>odd"));
+    cr_assert(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;") != NULL);
+    cr_assert(strstr(html, "a&amp;b") != NULL);
+    cr_assert(strstr(html, "x &lt; y &amp;&amp; &quot;q&quot; &#39;z&#39;")
+              != NULL);
+    /* An unknown verdict is shown, escaped, and never coloured as a pass. */
+    cr_assert(strstr(html, "<td class=\"unknown\">&lt;i&gt;odd&lt;/i&gt;")
+              != NULL);
+    free(html);
+}
+
+struct warnings {
+    char text[2048];
+    int n;
+};
+
+static void collect(const char *msg, void *arg)
+{
+    struct warnings *w = arg;
+
+    strncat(w->text, msg, sizeof(w->text) - strlen(w->text) - 2);
+    strcat(w->text, "\n");
+    w->n++;
+}
+
+Test(report, skips_malformed_lines_with_their_number, .init = setup,
+     .fini = teardown)
+{
+    struct warnings w = {{0}, 0};
+    struct tb_report_opts o = {.results_path = results, .out_path = out,
+                               .graphs_dir = "", .warn = collect,
+                               .warn_arg = &w};
+    struct tb_report_summary s;
+    tb_error err = {0};
+    char *html;
+
+    write_file(results,
+               GATE("c", "cpu", "pass", "")
+               "{\"kind\":\"gate\",\"client\":\"c\"\n"          /* 2 */
+               "\n"                                             /* 3 */
+               "{\"kind\":\"someday\",\"client\":\"c\"}\n"      /* 4 */
+               "[1,2,3]\n"                                      /* 5 */
+               "{\"kind\":\"gate\",\"client\":\"c\",\"gate\":\"x\"}\n"
+               GATE("c", "memory", "fail", ""));
+    cr_assert_eq(tb_report_write(&o, &s, &err), TB_OK, "%s", err.msg);
+    cr_assert(eq(int, w.n, 3), "%s", w.text);
+    cr_assert(eq(sz, s.warnings, 3));
+    cr_assert(strstr(w.text, "results.jsonl:2: not a JSON object") != NULL,
+              "%s", w.text);
+    cr_assert(strstr(w.text, "results.jsonl:5: not a JSON object") != NULL,
+              "%s", w.text);
+    cr_assert(strstr(w.text, "results.jsonl:6: gate without") != NULL,
+              "%s", w.text);
+    cr_assert(eq(sz, s.gates, 2), "the good lines around them still count");
+    cr_assert(eq(sz, s.lines, 7));
+    html = slurp(out);
+    cr_assert(strstr(html, "results.jsonl:5") != NULL, "listed in the page");
+    free(html);
+}
+
+Test(report, a_later_result_of_a_gate_replaces_the_earlier, .init = setup,
+     .fini = teardown)
+{
+    char *html;
+    struct tb_report_summary s = render(
+        GATE("c", "cpu", "fail", "") GATE("c", "cpu", "pass", ""), &html);
+
+    cr_assert(eq(sz, s.gates, 1));
+    cr_assert(eq(sz, s.superseded, 1));
+    cr_assert(eq(sz, s.pass, 1));
+    cr_assert_null(strstr(html, "class=\"fail\""));
+    free(html);
+}
+
+/* A real PNG, drawn by gnuplot, at graphs/<name>. */
+static void draw_png(const char *name)
+{
+    char cmd[512];
+
+    snprintf(cmd, sizeof(cmd),
+             "cd %s && gnuplot -e \"set terminal pngcairo size 200,100; "
+             "set output '%s'; plot x\"", graphs, name);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+Test(report, embeds_graphs_as_data_uris, .init = setup,
+     .fini = teardown)
+{
+    char *html;
+    struct tb_report_summary s;
+
+    draw_png("c-cpu.png");
+    draw_png("compare-cpu.png");
+    {
+        char csv[300];
+        snprintf(csv, sizeof(csv), "%s/c-cpu.csv", graphs);
+        write_file(csv, "a,b\n1,2\n");
+    }
+    s = render(mixed, &html);
+    cr_assert(eq(sz, s.graphs, 2));
+    cr_assert(eq(sz, count(html, "src=\"data:image/png;base64,iVBORw0KGgo"),
+                 2), "the PNG signature, base64");
+    cr_assert(strstr(html, "width=\"200\" height=\"100\"") != NULL);
+    cr_assert(strstr(html, "raw data in c-cpu.csv") != NULL);
+    cr_assert(strstr(html, "Clients compared") != NULL);
+    free(html);
+}
+
+Test(report, links_graphs_relative_to_the_page, .init = setup,
+     .fini = teardown)
+{
+    struct tb_report_opts o = {.results_path = results, .out_path = out,
+                               .graphs_dir = graphs, .link_graphs = true};
+    struct tb_report_summary s;
+    tb_error err = {0};
+    char *html;
+
+    draw_png("c-memory.png");
+    write_file(results, mixed);
+    cr_assert_eq(tb_report_write(&o, &s, &err), TB_OK, "%s", err.msg);
+    html = slurp(out);
+    /* The page is in <dir>/logs, the graphs in <dir>/graphs. */
+    cr_assert(strstr(html, "src=\"../graphs/c-memory.png\"") != NULL,
+              "%.3000s", strstr(html, "<figure") ? strstr(html, "<figure")
+                                                 : html);
+    cr_assert_null(strstr(html, "base64"));
+    free(html);
+}
+
+Test(report, a_broken_png_is_not_shown, .init = setup,
+     .fini = teardown)
+{
+    char path[300], *html;
+    struct tb_report_summary s;
+
+    snprintf(path, sizeof(path), "%s/c-cpu.png", graphs);
+    write_file(path, "not an image");
+    s = render(mixed, &html);
+    cr_assert(eq(sz, s.graphs, 0));
+    cr_assert(eq(sz, s.warnings, 1));
+    cr_assert_null(strstr(html, "<img"));
+    free(html);
+}
+
+Test(report, a_missing_results_file_is_an_error, .init = setup,
+     .fini = teardown)
+{
+    struct tb_report_opts o = {.results_path = "/nonexistent/results.jsonl",
+                               .out_path = out};
+    tb_error err = {0};
+
+    cr_assert_eq(tb_report_write(&o, NULL, &err), TB_ERR_IO);
+    cr_assert(strstr(err.msg, "/nonexistent/results.jsonl") != NULL, "%s",
+              err.msg);
+    cr_assert_neq(access(out, F_OK), 0, "no page written");
+}
