@@ -349,8 +349,14 @@ int main(int argc, char **argv)
             debt -= cfg.sleep_interval_ns;
         }
     }
-    if (!cfg.no_flush)
+    if (!cfg.no_flush) {
+        struct timespec f0, f1;
+        clock_gettime(CLOCK_MONOTONIC, &f0);
         t->flush();
+        clock_gettime(CLOCK_MONOTONIC, &f1);
+        printf("flush took %.3f s\n", (double)(f1.tv_sec - f0.tv_sec) +
+                                          (f1.tv_nsec - f0.tv_nsec) / 1e9);
+    }
     t->close();
 
     if ((env = getenv("TB_RESULT_URL")) != NULL) {
