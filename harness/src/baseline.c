@@ -238,7 +238,7 @@ static tb_err parse_figures(const char *path, const cJSON *figs,
     if (!cJSON_IsObject(figs))
         return bad_field(path, "figures", "an object", figs, err);
     cJSON_ArrayForEach(fig, figs) {
-        double median, lo, hi, n;
+        double median = 0, lo = 0, hi = 0, n = 0;
 
         if (!cJSON_IsObject(fig))
             return tb_error_set(err, TB_ERR_CONFIG,

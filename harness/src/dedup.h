@@ -1,15 +1,24 @@
 /* A set of span identities, to tell first sends from repeats (internal).
  *
- * Open addressing with linear probing; each slot is 16 bytes: the 64-bit
- * span id and a 64-bit fold of the 128-bit trace id (exact for 64-bit trace
- * ids). The table doubles at 3/4 full, so it holds between 21 and 43 bytes
- * per recorded span (10 million spans: 256 MiB). Not thread-safe: the
- * satellite group serialises calls with its lock. */
+ * The set is split by hash into TB__DEDUP_SHARDS shards, each an open
+ * addressing table with linear probing and its own lock, so that requests
+ * on different connections record their ids in parallel. Each slot is 16
+ * bytes: the 64-bit span id and a 64-bit fold of the 128-bit trace id
+ * (exact for 64-bit trace ids). A shard doubles at 3/4 full, so the set
+ * holds between 21 and 43 bytes per recorded span (10 million spans: 256
+ * MiB), plus 256 KiB when empty. A shard grows incrementally (see
+ * dedup.c): for its next n/64 inserts, n its old size, it keeps its old
+ * table too, up to 64 bytes per span in that shard meanwhile. Tables from
+ * 2 MiB up are mapped in huge pages. Thread-safe. */
 #ifndef TB_DEDUP_H
 #define TB_DEDUP_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "protocols/protocols.h"
+
+#define TB__DEDUP_SHARDS 16
 
 struct tb__dedup;
 
@@ -23,17 +32,19 @@ void tb__dedup_free(struct tb__dedup *d);
 int tb__dedup_insert(struct tb__dedup *d, uint64_t trace_hi,
                      uint64_t trace_lo, uint64_t span_id);
 
-/* Starts loading the identity's slot into the cache: a large table misses
- * the cache on every insert, and a report's inserts overlap their misses
- * when each is prefetched a few keys ahead. */
-void tb__dedup_prefetch(const struct tb__dedup *d, uint64_t trace_hi,
-                        uint64_t trace_lo, uint64_t span_id);
+/* Records n identities, as n calls of tb__dedup_insert would, and returns
+ * how many counted as new. A report's keys are grouped by shard, so each
+ * shard's lock is taken once, and each slot is prefetched a few keys
+ * ahead: a large table misses the cache on every insert, and the misses
+ * overlap. */
+size_t tb__dedup_insert_many(struct tb__dedup *d,
+                             const struct tb__span_key *keys, size_t n);
 
 /* Forgets everything and gives the memory back. */
 void tb__dedup_clear(struct tb__dedup *d);
 
 size_t tb__dedup_count(const struct tb__dedup *d);
-/* Bytes the table occupies now. */
+/* Bytes the tables occupy now. */
 size_t tb__dedup_bytes(const struct tb__dedup *d);
 
 #endif

@@ -39,7 +39,11 @@ static void emit_line(struct run *run, struct stream *s, const char *line)
 {
     if (s->is_err) {
         tb_log(TB_LOG_ERROR, run->name, "%s", line);
-        snprintf(run->tail[run->tail_next % TAIL_LINES], 256, "%s", line);
+        /* Kept for the crash message; a long line is cut at 255. */
+        char *slot = run->tail[run->tail_next % TAIL_LINES];
+        size_t n = strnlen(line, sizeof(run->tail[0]) - 1);
+        memcpy(slot, line, n);
+        slot[n] = '\0';
         run->tail_next++;
     } else {
         tb_log(TB_LOG_DEBUG, run->name, "%s", line);

@@ -46,11 +46,15 @@ struct tb__satellite {
 
 struct tb_satellites {
     pthread_mutex_t admin;      /* serialises start, stop, set_fault */
-    pthread_mutex_t lock;       /* counts, dedup, reasons, stopping */
+    pthread_mutex_t lock;       /* counts, reasons, stopping */
     pthread_cond_t wake;        /* CLOCK_MONOTONIC; sleeps and hangs */
     bool stopping;              /* lock; releases sleeping handlers */
+    /* Read-held by a request recording its spans (ids, then counts),
+     * write-held by a reset: a request is wholly before or after a reset
+     * although its ids go in without the group lock. Taken before lock. */
+    pthread_rwlock_t reset_rw;
 
-    struct tb__dedup *dedup;    /* lock */
+    struct tb__dedup *dedup;    /* thread-safe; cleared under reset_rw */
     struct tb__proto_stats proto[TB_PROTO__COUNT]; /* lock */
     uint64_t not_found;         /* lock; 404 answers */
     uint64_t bad_method;        /* lock; 405 answers */
