@@ -3,6 +3,8 @@
  * GET $TB_CONTROL_URL when no --repeat flag is given (clients/PROTOCOL.md). */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,18 +36,41 @@ static void work(uint64_t n)
     work_sink = acc - 1.0;
 }
 
-/* Busy-waits ns nanoseconds: the --burn_ns regression injector. */
-static void burn(uint64_t ns)
-{
-    struct timespec t0, t;
+/* The --burn_ns regression injector: a background thread busy-waits for
+ * burn_ns per traced span, as a tracer's reporting thread doing wasteful
+ * work would. In the main loop the waste would stretch the run (the sleep
+ * per span is fixed) and show up as fewer points of CPU than it costs. */
+static atomic_ullong burn_owed_ns;
 
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    do
-        clock_gettime(CLOCK_MONOTONIC, &t);
-    while ((uint64_t)(t.tv_sec - t0.tv_sec) * 1000000000ULL +
-               (uint64_t)(t.tv_nsec - t0.tv_nsec) <
-           ns);
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
 }
+
+static void *burner(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        unsigned long long owed = atomic_load(&burn_owed_ns);
+        if (owed == 0) {
+            struct timespec ms = {0, 1000000};
+            nanosleep(&ms, NULL);
+            continue;
+        }
+        uint64_t slice = owed < 1000000 ? owed : 1000000, t0 = now_ns();
+        while (now_ns() - t0 < slice)
+            ;
+        atomic_fetch_sub(&burn_owed_ns, slice);
+    }
+    return NULL;
+}
+
+/* Leaked blocks are chained from here, so the compiler cannot prove them
+ * dead and drop the malloc and memset. */
+static void *volatile leaked;
 
 struct loop {
     const struct client_config *cfg;
@@ -66,11 +91,14 @@ static void *span(struct loop *l, const char *op, void *parent)
     /* The regression injectors act on traced spans only, as a worse
      * tracer would: untraced runs stay the baseline. */
     if (cfg->trace && cfg->burn_ns)
-        burn(cfg->burn_ns);
-    if (cfg->trace && cfg->leak_bytes) {
-        char *leak = malloc(cfg->leak_bytes);
-        if (leak != NULL)
+        atomic_fetch_add(&burn_owed_ns, cfg->burn_ns);
+    if (cfg->trace && cfg->leak_bytes >= sizeof(void *)) {
+        void **leak = malloc(cfg->leak_bytes);
+        if (leak != NULL) {
             memset(leak, 1, cfg->leak_bytes); /* touched, so it is RSS */
+            *leak = leaked;
+            leaked = leak;
+        }
     }
     l->made++;
     return s;
@@ -337,6 +365,14 @@ int main(int argc, char **argv)
     make_strings(cfg.num_tags, "tag", "tag", tag_keys, tag_vals);
     make_strings(cfg.num_logs, "log", "log", log_keys, log_vals);
 
+    if (cfg.trace && cfg.burn_ns) {
+        pthread_t th;
+        if (pthread_create(&th, NULL, burner, NULL) != 0) {
+            fprintf(stderr, "cannot start the --burn_ns thread\n");
+            return 2;
+        }
+        pthread_detach(th);
+    }
     l.cfg = &cfg;
     l.t = t;
     l.made = 0;
@@ -349,6 +385,10 @@ int main(int argc, char **argv)
             debt -= cfg.sleep_interval_ns;
         }
     }
+    /* The burner pays what it owes before we leave (at most 10 s), so a
+     * run burns exactly burn_ns per traced span. */
+    for (int i = 0; i < 10000 && atomic_load(&burn_owed_ns) > 0; i++)
+        sleep_ns(1000000);
     if (!cfg.no_flush) {
         struct timespec f0, f1;
         clock_gettime(CLOCK_MONOTONIC, &f0);

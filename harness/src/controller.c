@@ -185,11 +185,17 @@ static tb_err execute(tb_controller *c, const struct params *p,
                               .cwd = tb_root_dir(),
                               .name = tb_client_name(c->client),
                               .timeout_s = timeout_s};
-    tb_log(TB_LOG_DEBUG, "controller",
-           "running %s: trace=%d work=%llu repeat=%llu sleep=%llu ns",
-           tb_client_name(c->client), p->trace,
-           (unsigned long long)p->work, (unsigned long long)p->repeat,
-           (unsigned long long)p->sleep_ns);
+    {
+        char line[2048];
+        size_t off = 0;
+        for (size_t i = 0; i < argv.n && off < sizeof(line) - 1; i++) {
+            int w = snprintf(line + off, sizeof(line) - off, "%s%s",
+                             i ? " " : "", argv.v[i]);
+            off += w > 0 ? (size_t)w : 0;
+        }
+        tb_log(TB_LOG_DEBUG, "controller", "running %s: %s",
+               tb_client_name(c->client), line);
+    }
     if (sats != NULL)
         tb_satellites_reset(sats); /* stray spans of an earlier run */
     e = tb__run_client(&ro, r, err);
