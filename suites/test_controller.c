@@ -347,3 +347,42 @@ Test(controller, client_without_flags_reads_control_over_http)
     unlink(path);
     rmdir(dir);
 }
+
+Test(controller, ports_are_released_on_free)
+{
+    tb_controller *ctl;
+    tb_client *cl;
+    tb_error err = {0};
+    uint16_t port;
+
+    TB_TEST_CONTROLLER(ctl, "t", "/bin/true");
+    port = tb_controller_port(ctl);
+    tb_controller_free(ctl);
+    /* The same port again, at once: nothing was left listening. */
+    cr_assert_eq(tb_client_from_command("x", "/bin/true", &cl, &err), TB_OK);
+    struct tb_controller_opts o = {.client = cl, .control_port = port,
+                                   .calibration = &tb_test_cal};
+    cr_assert_eq(tb_controller_new(&o, &ctl, &err), TB_OK, "%s", err.msg);
+    tb_controller_free(ctl);
+    tb_client_free(cl);
+}
+
+Test(controller, chatty_client_never_blocks)
+{
+    tb_controller *ctl;
+    tb_result *r = NULL;
+    tb_error err = {0};
+    /* 2 MB on each of stdout and stderr, far past any pipe buffer; the
+     * stderr lines are logged, not shown on the console. */
+    tb_log_set_console_level(TB_LOG_OFF);
+    TB_TEST_CONTROLLER(ctl, "chatty",
+                       "/bin/sh -c 'head -c 2000000 /dev/zero | tr \"\\\\0\" "
+                       "x | fold -w 100; head -c 2000000 /dev/zero | tr "
+                       "\"\\\\0\" y | fold -w 100 >&2' x");
+    struct tb_benchmark_opts bo = {.spans_per_second = 100, .runtime_s = 10};
+    cr_assert_eq(tb_controller_benchmark(ctl, &bo, &r, &err), TB_OK, "%s",
+                 err.msg);
+    cr_assert_lt(r->clock_time_s, 10.0);
+    tb_result_free(r);
+    tb_controller_free(ctl);
+}

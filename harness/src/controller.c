@@ -405,7 +405,12 @@ tb_err tb_controller_new(const struct tb_controller_opts *o,
         if ((e = calibrate(c, err)) != TB_OK)
             goto fail;
         tb_error serr = {0};
-        if (tb_calibration_save(path, &c->cal, &serr) != TB_OK)
+        /* A calibration that missed its target (a busy moment on the
+         * machine) is used once but not cached for later runs. */
+        if (fabs(c->cal.last_cpu - c->cal.target_cpu) > 0.03)
+            tb_log(TB_LOG_INFO, "calibration",
+                   "not cached: the last trial missed the target");
+        else if (tb_calibration_save(path, &c->cal, &serr) != TB_OK)
             tb_log(TB_LOG_WARN, "calibration", "not cached: %s", serr.msg);
     }
     tb_registry_free(reg);

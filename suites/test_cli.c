@@ -1,0 +1,112 @@
+/* The tracebench command line, as a person uses it: exit statuses and the
+ * one-line reasons. Runs the built binary. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <criterion/criterion.h>
+
+#include "tracebench.h"
+
+TestSuite(cli, .timeout = 120);
+
+struct run {
+    int status;
+    char out[16384];
+};
+
+/* Runs "build/tracebench ARGS" with stderr folded into the output. */
+static struct run cli(const char *args)
+{
+    struct run r = {0};
+    char cmd[2048];
+    size_t n = 0;
+    FILE *p;
+
+    snprintf(cmd, sizeof(cmd), "cd '%s' && '%s/tracebench' %s 2>&1",
+             tb_root_dir(), tb_build_dir(), args);
+    p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    while (n < sizeof(r.out) - 1) {
+        size_t got = fread(r.out + n, 1, sizeof(r.out) - 1 - n, p);
+        if (got == 0)
+            break;
+        n += got;
+    }
+    r.out[n] = '\0';
+    int st = pclose(p);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return r;
+}
+
+Test(cli, help_lists_the_commands)
+{
+    struct run r = cli("--help");
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, "run") && strstr(r.out, "clients") &&
+                  strstr(r.out, "satellite") && strstr(r.out, "graph") &&
+                  strstr(r.out, "report"),
+              "%s", r.out);
+    r = cli("run --help");
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, "--sps") != NULL, "%s", r.out);
+}
+
+Test(cli, unknown_command_and_client_fail_with_a_reason)
+{
+    struct run r = cli("frobnicate");
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.out, "unknown command 'frobnicate'"), "%s", r.out);
+    r = cli("run no-such-client --satellites none --control-port 0");
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.out, "no client named 'no-such-client'") &&
+                  strstr(r.out, "python-cpp"),
+              "%s", r.out);
+}
+
+Test(cli, bad_option_values_are_named)
+{
+    struct run r = cli("run c --sps fast");
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.out, "--sps: 'fast'"), "%s", r.out);
+    r = cli("run c --target-cpu 1.5");
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.out, "--target-cpu: '1.5'"), "%s", r.out);
+    r = cli("run c --satellites sloppy");
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.out, "sloppy"), "%s", r.out);
+}
+
+Test(cli, clients_lists_the_registry)
+{
+    struct run r = cli("clients");
+    cr_assert(r.status == 0 || r.status == 1);
+    for (const char *n = "python\0python-cpp\0c\0js\0js-otel\0"; *n;
+         n += strlen(n) + 1)
+        cr_assert(strstr(r.out, n) != NULL, "%s missing: %s", n, r.out);
+}
+
+Test(cli, run_prints_the_seed_form_and_json)
+{
+    struct run r = cli("run cmd --client-cmd \"/bin/sh -c 'exit 0' x\" "
+                       "--sps 100 --runtime 1 --satellites typical "
+                       "--control-port 0");
+    /* A client that sends nothing: everything counts as dropped. */
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    cr_assert(strstr(r.out, "spans / sec") && strstr(r.out, "% CPU usage") &&
+                  strstr(r.out, "100.0% spans dropped (out of") &&
+                  strstr(r.out, "took "),
+              "%s", r.out);
+}
+
+Test(cli, client_failure_exits_nonzero_with_one_line)
+{
+    struct run r = cli("run cmd --client-cmd \"/bin/sh -c 'exit 9' x\" "
+                       "--sps 100 --runtime 1 --satellites none "
+                       "--control-port 0");
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.out, "client crashed: client cmd exited with status "
+                            "9"),
+              "%s", r.out);
+}
