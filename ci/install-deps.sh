@@ -22,6 +22,11 @@ for p in $PACKAGES; do
     fi
 done
 
+# Debian's nodejs comes without npm; a NodeSource nodejs brings its own.
+if ! command -v npm >/dev/null 2>&1; then
+    missing="$missing npm"
+fi
+
 if [ -z "$missing" ]; then
     echo "install-deps: all Debian packages present"
     exit 0
