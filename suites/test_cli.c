@@ -89,14 +89,19 @@ Test(cli, clients_lists_the_registry)
 
 Test(cli, run_prints_the_seed_form_and_json)
 {
-    struct run r = cli("run cmd --client-cmd \"/bin/sh -c 'exit 0' x\" "
-                       "--sps 100 --runtime 1 --satellites typical "
-                       "--control-port 0");
-    /* A client that sends nothing: everything counts as dropped. */
+    struct run r = cli("run c --sps 200 --runtime 2 --control-port 0 "
+                       "--satellites typical");
     cr_assert_eq(r.status, 0, "%s", r.out);
     cr_assert(strstr(r.out, "spans / sec") && strstr(r.out, "% CPU usage") &&
-                  strstr(r.out, "100.0% spans dropped (out of") &&
+                  strstr(r.out, "0.0% spans dropped (out of 400 sent)") &&
                   strstr(r.out, "took "),
+              "%s", r.out);
+    r = cli("run c --sps 200 --runtime 1 --control-port 0 --no-trace --json "
+            "--satellites none");
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    cr_assert(strstr(r.out, "\"spans_sent\":200") &&
+                  strstr(r.out, "\"trace\":false") &&
+                  strstr(r.out, "\"spans_received\":null"),
               "%s", r.out);
 }
 
