@@ -95,3 +95,49 @@ Test(gates, drops_gate_fails_when_every_tenth_span_is_lost)
     cr_assert_gt(o.figures[0].median, 0);
     recorded("fail");
 }
+
+Test(gates, baseline_catches_what_the_limit_lets_through)
+{
+    /* A healthy c client costs about 1 point at 500 spans/s. Burning 100 us
+     * more per span adds about 5: inside the quick limit of 15 points, but
+     * past the baseline's 1 point plus its 2-point floor. */
+    static const char *const args[] = {"--burn_ns", "100000", NULL};
+    char base[] = "/tmp/tb-base-XXXXXX";
+    struct tb_regress_opts opts = {.client = "c", .profile = "quick",
+                                   .extra_args = args,
+                                   .results_path = results,
+                                   .baseline_path = base};
+    struct tb_gate_outcome o;
+    tb_baseline *b;
+    tb_regress *rg = NULL;
+    tb_error err = {0};
+    int fd = mkstemp(base);
+
+    cr_assert_geq(fd, 0);
+    close(fd);
+    cr_assert_eq(tb_baseline_new("c", "quick", &b, &err), TB_OK);
+    cr_assert_eq(tb_baseline_set(b, "cpu.overhead_points", 1.0, 0.5, 1.5, 3,
+                                 &err), TB_OK);
+    cr_assert_eq(tb_baseline_save(b, base, &err), TB_OK, "%s", err.msg);
+    tb_baseline_free(b);
+    fd = mkstemp(results);
+    close(fd);
+
+    tb_err e = tb_regress_new(&opts, &rg, &err);
+    if (e == TB_ERR_CLIENT_START)
+        cr_skip_test("%s", err.msg);
+    cr_assert_eq(e, TB_OK, "%s", err.msg);
+    cr_assert_eq(tb_regress_gate(rg, TB_GATE_CPU, &o, &err), TB_OK, "%s",
+                 err.msg);
+    tb_regress_free(rg);
+    const struct tb_figure *f = &o.figures[0];
+    cr_log_info("%s", f->message);
+    cr_assert(f->has_baseline);
+    cr_assert_float_eq(f->baseline_limit, 3.0, 1e-9);
+    cr_assert_eq(tb_verdict_check(f->lo, f->hi, f->limit, f->bound),
+                 TB_VERDICT_PASS, "inside the limit: %s", f->message);
+    cr_assert_eq(f->baseline_verdict, TB_VERDICT_FAIL, "%s", f->message);
+    cr_assert_eq(f->verdict, TB_VERDICT_FAIL);
+    unlink(base);
+    recorded("fail");
+}

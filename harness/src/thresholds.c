@@ -88,6 +88,7 @@ static const struct key keys[] = {
     KEY(slow, runtime_s, K_POSITIVE),
     KEY(slow, max_memory_ratio, K_POSITIVE),
     KEY(baseline, cpu_overhead_rel, K_NONNEG),
+    KEY(baseline, cpu_overhead_abs_points, K_NONNEG),
     KEY(baseline, memory_ratio_rel, K_NONNEG),
     KEY(baseline, peak_rss_rel, K_NONNEG),
     KEY(common, target_cpu, K_FRACTION),

@@ -87,6 +87,7 @@ typedef struct tb_thresholds {
     } slow;
     struct {                    /* allowed worsening against a baseline */
         double cpu_overhead_rel;            /* fraction, 0.2 = +20% */
+        double cpu_overhead_abs_points;     /* floor of the allowance */
         double memory_ratio_rel;            /* fraction */
         double peak_rss_rel;                /* fraction */
     } baseline;
