@@ -8,11 +8,12 @@
 #include "dedup.h"
 
 #define SHARD_BITS 4           /* log2(TB__DEDUP_SHARDS) */
-#define INITIAL_SLOTS 1024u    /* per shard: 16 x 16 KiB when empty */
+#define INITIAL_SLOTS (1u << 16) /* per shard: 1 MiB, touched lazily */
 #define HUGE_BYTES (2u << 20)  /* a transparent huge page */
 #define BATCH 256              /* keys grouped by shard at a time */
 #define PREFETCH_AHEAD 8       /* keys */
 #define MIGRATE_STEP 64        /* old slots moved per insert while growing */
+#define KEEP_SLOTS (1u << 19)  /* per shard: kept, zeroed, across a clear */
 
 _Static_assert(TB__DEDUP_SHARDS == 1u << SHARD_BITS, "shard count");
 
@@ -403,7 +404,10 @@ void tb__dedup_clear(struct tb__dedup *d)
         sh->old_slots = sh->moved = 0;
         old = slots_of(sh);
         n = mask_of(sh) + 1;
-        if (n > INITIAL_SLOTS)
+        /* A group is reused benchmark after benchmark: a table up to
+         * KEEP_SLOTS (8 MiB a shard, 128 MiB a group) is zeroed and kept,
+         * so the next run does not pay for growing it again. */
+        if (n > KEEP_SLOTS)
             s = table_alloc(INITIAL_SLOTS);
         if (s != NULL) {
             set_table(sh, s, INITIAL_SLOTS - 1);

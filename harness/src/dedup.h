@@ -6,7 +6,8 @@
  * bytes: the 64-bit span id and a 64-bit fold of the 128-bit trace id
  * (exact for 64-bit trace ids). A shard doubles at 3/4 full, so the set
  * holds between 21 and 43 bytes per recorded span (10 million spans: 256
- * MiB), plus 256 KiB when empty. A shard grows incrementally (see
+ * MiB); an empty set reserves 16 MiB, touched only as it fills, and a
+ * clear keeps tables up to 8 MiB a shard. A shard grows incrementally (see
  * dedup.c): for its next n/64 inserts, n its old size, it keeps its old
  * table too, up to 64 bytes per span in that shard meanwhile. Tables from
  * 2 MiB up are mapped in huge pages. Thread-safe. */
