@@ -2,9 +2,28 @@
 #ifndef TB_SUITES_COMMON_H
 #define TB_SUITES_COMMON_H
 
+#include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "tracebench.h"
+
+static inline int tb_test_rm_entry(const char *path, const struct stat *sb,
+                                   int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+/* Removes a test's temporary directory and everything in it. */
+static inline void tb_test_rm_tree(const char *path)
+{
+    nftw(path, tb_test_rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
 
 /* A calibration for clients that do no work (shell one-liners), so tests
  * of the error paths need not calibrate. */

@@ -24,22 +24,6 @@ static char dir[] = "/tmp/tb-test-graph-XXXXXX";
 static tb_satellites *sats;
 static tb_controller *ctl;
 
-/* Removes a test's directory and everything in it. */
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
-static void rm_tree(const char *path)
-{
-    nftw(path, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
 static void setup(void)
 {
     static const uint16_t any[2] = {0, 0};
@@ -60,7 +44,7 @@ static void teardown(void)
 {
     tb_controller_free(ctl);
     tb_satellites_free(sats);
-    rm_tree(dir);
+    tb_test_rm_tree(dir);
 }
 
 /* Reads the PNG header itself rather than trusting tb_plot_png_size. */

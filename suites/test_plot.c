@@ -17,22 +17,6 @@ TestSuite(plot, .timeout = 60);
 
 static char dir[] = "/tmp/tb-test-plot-XXXXXX";
 
-/* Removes a test's directory and everything in it. */
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
-static void rm_tree(const char *path)
-{
-    nftw(path, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
 static void make_dir(void)
 {
     cr_assert_not_null(mkdtemp(dir));
@@ -40,7 +24,7 @@ static void make_dir(void)
 
 static void remove_dir(void)
 {
-    rm_tree(dir);
+    tb_test_rm_tree(dir);
 }
 
 static void write_text(const char *name, const char *text, mode_t mode)

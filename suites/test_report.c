@@ -18,22 +18,6 @@ TestSuite(report, .timeout = 60);
 static char dir[] = "/tmp/tb-test-report-XXXXXX";
 static char results[256], out[256], graphs[256];
 
-/* Removes a test's directory and everything in it. */
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
-static void rm_tree(const char *path)
-{
-    nftw(path, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
 static void setup(void)
 {
     cr_assert_not_null(mkdtemp(dir));
@@ -45,7 +29,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    rm_tree(dir);
+    tb_test_rm_tree(dir);
 }
 
 static void write_file(const char *path, const char *text)
