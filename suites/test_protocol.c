@@ -36,16 +36,27 @@ static tb_err decode(tb_satellite_protocol p, const void *body, size_t len,
     return rc;
 }
 
-/* Keys must be spans 0..n-1 of base, in order; trace_hi as given. */
-static void assert_keys(size_t n, uint64_t base, uint64_t trace_hi)
+/* Keys must be spans 0..n-1 of base, in order; trace_hi as given; span i
+ * started at start + i * step ns. */
+static void assert_keys(size_t n, uint64_t base, uint64_t trace_hi,
+                        uint64_t start, uint64_t step)
 {
     cr_assert(eq(sz, keys.n, n));
     for (size_t i = 0; i < n; i++) {
         cr_assert(eq(u64, keys.v[i].span_id, tbf_span_id(base, i)));
         cr_assert(eq(u64, keys.v[i].trace_lo, tbf_trace_id(base, i)));
         cr_assert(eq(u64, keys.v[i].trace_hi, trace_hi));
+        cr_assert(eq(u64, keys.v[i].start_ns, start + i * step),
+                  "span %zu", i);
     }
 }
+
+/* The start times fixtures/bodies.h writes. */
+#define LS_START 1700000000123456789ull /* Timestamp{1700000000 + i, ...} */
+#define LS_STEP 1000000000ull
+#define OTLP_START 0x0807060504030201ull /* fixed64 bytes 01..08 */
+#define JSON_START 1700000000000000000ull /* OTLP, Zipkin and Datadog */
+#define LS_JSON_START 1000ull /* oldest_micros 1 */
 
 static const size_t sizes[] = {0, 1, 7, 100, 1000};
 #define N_SIZES (sizeof(sizes) / sizeof(sizes[0]))
@@ -59,7 +70,7 @@ Test(protocol, lightstep_exact_ids, .init = setup, .fini = teardown)
         ls_report(&b, sizes[s], 1000 * s, 10, 15);
         cr_assert(eq(int, decode(TB_PROTO_LIGHTSTEP, b.p, b.len, &err),
                      TB_OK), "%s", err.msg);
-        assert_keys(sizes[s], 1000 * s, 0);
+        assert_keys(sizes[s], 1000 * s, 0, LS_START, LS_STEP);
         tbf_free(&b);
     }
 }
@@ -85,7 +96,8 @@ Test(protocol, otlp_exact_ids, .init = setup, .fini = teardown)
             otlp_report(&b, 2, 3, sizes[s], 77, legacy);
             cr_assert(eq(int, decode(TB_PROTO_OTLP, b.p, b.len, &err),
                          TB_OK), "%s", err.msg);
-            assert_keys(6 * sizes[s], 77, 0x1122334455667788ull);
+            assert_keys(6 * sizes[s], 77, 0x1122334455667788ull,
+                        OTLP_START, 0);
             tbf_free(&b);
         }
     }
@@ -100,7 +112,7 @@ Test(protocol, otlp_json_exact_ids, .init = setup, .fini = teardown)
         otlp_json(&b, sizes[s], 5);
         cr_assert(eq(int, decode(TB_PROTO_OTLP_JSON, b.p, b.len, &err),
                      TB_OK), "%s", err.msg);
-        assert_keys(sizes[s], 5, 0x1122334455667788ull);
+        assert_keys(sizes[s], 5, 0x1122334455667788ull, JSON_START, 0);
         tbf_free(&b);
     }
 }
@@ -114,7 +126,7 @@ Test(protocol, zipkin_exact_ids, .init = setup, .fini = teardown)
         zipkin_json(&b, sizes[s], 9);
         cr_assert(eq(int, decode(TB_PROTO_ZIPKIN, b.p, b.len, &err),
                      TB_OK), "%s", err.msg);
-        assert_keys(sizes[s], 9, 0);
+        assert_keys(sizes[s], 9, 0, JSON_START, 0);
         tbf_free(&b);
     }
 }
@@ -131,7 +143,7 @@ Test(protocol, lightstep_json_exact_ids, .init = setup, .fini = teardown)
         ls_json(&b, sizes[s], 11);
         cr_assert(eq(int, decode(TB_PROTO_LIGHTSTEP_JSON, b.p, b.len, &err),
                      TB_OK), "%s", err.msg);
-        assert_keys(sizes[s], 11, 0);
+        assert_keys(sizes[s], 11, 0, LS_JSON_START, 0);
         tbf_free(&b);
     }
     /* span_records at the top level, as older tracers send. */
@@ -140,6 +152,7 @@ Test(protocol, lightstep_json_exact_ids, .init = setup, .fini = teardown)
     cr_assert(eq(sz, keys.n, 1));
     cr_assert(eq(u64, keys.v[0].span_id, 0xa));
     cr_assert(eq(u64, keys.v[0].trace_lo, 0xb));
+    cr_assert(eq(u64, keys.v[0].start_ns, 0)); /* no oldest_micros */
 }
 
 Test(protocol, datadog_exact_ids, .init = setup, .fini = teardown)
@@ -151,9 +164,352 @@ Test(protocol, datadog_exact_ids, .init = setup, .fini = teardown)
         dd_traces(&b, 4, sizes[s], 3);
         cr_assert(eq(int, decode(TB_PROTO_DATADOG, b.p, b.len, &err),
                      TB_OK), "%s", err.msg);
-        assert_keys(4 * sizes[s], 3, 0);
+        assert_keys(4 * sizes[s], 3, 0, JSON_START, 0);
         tbf_free(&b);
     }
+}
+
+/* ---- start times: per protocol, the edge cases the builders above do
+ * not reach. A span's start never decides whether it is accepted. ---- */
+
+/* Every span of the last decode was accepted, with these start times. */
+static void assert_starts(const uint64_t *want, size_t n)
+{
+    cr_assert(eq(sz, keys.n, n));
+    for (size_t i = 0; i < n; i++)
+        cr_assert(eq(u64, keys.v[i].start_ns, want[i]), "span %zu", i);
+}
+
+Test(protocol, zipkin_start_times, .init = setup, .fini = teardown)
+{
+    static const struct {
+        const char *field; /* inserted before "id" */
+        uint64_t ns;
+    } c[] = {
+        {"\"timestamp\":1795968054895405,", 1795968054895405000ull},
+        {"", 0}, /* absent */
+        {"\"timestamp\":null,", 0},
+        {"\"timestamp\":\"1795968054895405\",", 0}, /* not a number */
+        {"\"timestamp\":-1,", 0},
+        {"\"timestamp\":1e300,", 0},
+        {"\"timestamp\":18446744073709552,", 0}, /* ns past 64 bits */
+        {"\"timestamp\":9007199254740992,", 9007199254740992000ull},
+    };
+    const size_t n = sizeof(c) / sizeof(c[0]);
+    uint64_t want[sizeof(c) / sizeof(c[0])];
+    struct tbf_buf b = {0};
+    tb_error err = {0};
+
+    tbf_printf(&b, "[");
+    for (size_t i = 0; i < n; i++) {
+        tbf_printf(&b, "%s{\"traceId\":\"%016llx\",%s\"id\":\"%016llx\"}",
+                   i ? "," : "", (unsigned long long)tbf_trace_id(0, i),
+                   c[i].field, (unsigned long long)tbf_span_id(0, i));
+        want[i] = c[i].ns;
+    }
+    tbf_printf(&b, "]");
+    cr_assert(eq(int, decode(TB_PROTO_ZIPKIN, b.p, b.len, &err), TB_OK),
+              "%s", err.msg);
+    assert_starts(want, n);
+    tbf_free(&b);
+}
+
+Test(protocol, datadog_start_times, .init = setup, .fini = teardown)
+{
+    enum { ABSENT, INT, UINT, FLOAT, STR, NIL };
+    static const struct {
+        int kind;
+        int64_t v;
+        uint64_t ns;
+    } c[] = {
+        {INT, 1795968054948631788ll, 1795968054948631788ull},
+        {ABSENT, 0, 0},
+        {INT, 5, 5},
+        {INT, INT64_MAX, (uint64_t)INT64_MAX},
+        {INT, -1, 0},
+        {INT, INT64_MIN, 0},
+        {UINT, -1, 0}, /* 2^64 - 1: not an int64 */
+        {FLOAT, 1700000000000000000ll, 0},
+        {STR, 0, 0},
+        {NIL, 0, 0},
+    };
+    const size_t n = sizeof(c) / sizeof(c[0]);
+    uint64_t want[sizeof(c) / sizeof(c[0])];
+    struct tbf_buf b = {0};
+    msgpack_packer pk;
+    tb_error err = {0};
+
+    msgpack_packer_init(&pk, &b, tbf_sbuf_write);
+    msgpack_pack_array(&pk, 1);
+    msgpack_pack_array(&pk, n);
+    for (size_t i = 0; i < n; i++) {
+        msgpack_pack_map(&pk, c[i].kind == ABSENT ? 2 : 3);
+        if (c[i].kind != ABSENT)
+            mp_str(&pk, "start"); /* first: the order must not matter */
+        switch (c[i].kind) {
+        case INT: msgpack_pack_int64(&pk, c[i].v); break;
+        case UINT: msgpack_pack_uint64(&pk, (uint64_t)c[i].v); break;
+        case FLOAT: msgpack_pack_double(&pk, (double)c[i].v); break;
+        case STR: mp_str(&pk, "1700000000000000000"); break;
+        case NIL: msgpack_pack_nil(&pk); break;
+        }
+        mp_str(&pk, "trace_id");
+        msgpack_pack_uint64(&pk, tbf_trace_id(0, i));
+        mp_str(&pk, "span_id");
+        msgpack_pack_uint64(&pk, tbf_span_id(0, i));
+        want[i] = c[i].ns;
+    }
+    cr_assert(eq(int, decode(TB_PROTO_DATADOG, b.p, b.len, &err), TB_OK),
+              "%s", err.msg);
+    assert_starts(want, n);
+    tbf_free(&b);
+}
+
+static void pb_fixed64(struct tbf_buf *b, unsigned field, uint64_t v)
+{
+    uint8_t le[8];
+
+    for (int i = 0; i < 8; i++)
+        le[i] = (uint8_t)(v >> 8 * i);
+    pb_varint(b, (uint64_t)field << 3 | 1);
+    tbf_put(b, le, 8);
+}
+
+Test(protocol, otlp_start_times, .init = setup, .fini = teardown)
+{
+    static const struct {
+        bool has;
+        uint64_t ns;
+    } c[] = {
+        {true, 1795968055466000000ull},
+        {false, 0},
+        {true, 1},
+        {true, UINT64_MAX}, /* fixed64: any value is a time */
+    };
+    const size_t n = sizeof(c) / sizeof(c[0]);
+    uint64_t want[sizeof(c) / sizeof(c[0])];
+    struct tbf_buf b = {0}, rs = {0}, ss = {0};
+    tb_error err = {0};
+
+    for (size_t i = 0; i < n; i++) {
+        struct tbf_buf span = {0};
+        uint8_t tid[16], sid[8];
+
+        be64_put(tid, 0);
+        be64_put(tid + 8, tbf_trace_id(0, i));
+        be64_put(sid, tbf_span_id(0, i));
+        if (c[i].has && i % 2 == 0) /* before the ids or after them */
+            pb_fixed64(&span, 7, c[i].ns);
+        pb_bytes(&span, 1, tid, 16);
+        pb_bytes(&span, 2, sid, 8);
+        if (c[i].has && i % 2 == 1)
+            pb_fixed64(&span, 7, c[i].ns);
+        pb_msg(&ss, 2, &span);
+        want[i] = c[i].ns;
+    }
+    pb_msg(&rs, 2, &ss);
+    pb_msg(&b, 1, &rs);
+    cr_assert(eq(int, decode(TB_PROTO_OTLP, b.p, b.len, &err), TB_OK),
+              "%s", err.msg);
+    assert_starts(want, n);
+    tbf_free(&b);
+}
+
+Test(protocol, otlp_json_start_times, .init = setup, .fini = teardown)
+{
+    static const struct {
+        const char *field; /* inserted before "spanId" */
+        uint64_t ns;
+    } c[] = {
+        {"\"startTimeUnixNano\":\"1795968055466000001\",",
+         1795968055466000001ull},
+        {"\"start_time_unix_nano\":\"1795968055466000002\",",
+         1795968055466000002ull},
+        /* A number, exactly a double. */
+        {"\"startTimeUnixNano\":1700000000000000000,",
+         1700000000000000000ull},
+        {"\"startTimeUnixNano\":\"18446744073709551615\",", UINT64_MAX},
+        {"", 0},
+        {"\"startTimeUnixNano\":\"18446744073709551616\",", 0},
+        {"\"startTimeUnixNano\":\"-1\",", 0},
+        {"\"startTimeUnixNano\":\"\",", 0},
+        {"\"startTimeUnixNano\":\"17e17\",", 0},
+        {"\"startTimeUnixNano\":\" 1\",", 0},
+        {"\"startTimeUnixNano\":-5,", 0},
+        {"\"startTimeUnixNano\":1e300,", 0},
+        {"\"startTimeUnixNano\":true,", 0},
+    };
+    const size_t n = sizeof(c) / sizeof(c[0]);
+    uint64_t want[sizeof(c) / sizeof(c[0])];
+    struct tbf_buf b = {0};
+    tb_error err = {0};
+
+    tbf_printf(&b, "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[");
+    for (size_t i = 0; i < n; i++) {
+        tbf_printf(&b, "%s{\"traceId\":\"%032llx\",%s\"spanId\":"
+                   "\"%016llx\"}", i ? "," : "",
+                   (unsigned long long)tbf_trace_id(0, i), c[i].field,
+                   (unsigned long long)tbf_span_id(0, i));
+        want[i] = c[i].ns;
+    }
+    tbf_printf(&b, "]}]}]}");
+    cr_assert(eq(int, decode(TB_PROTO_OTLP_JSON, b.p, b.len, &err), TB_OK),
+              "%s", err.msg);
+    assert_starts(want, n);
+    tbf_free(&b);
+}
+
+Test(protocol, lightstep_json_start_times, .init = setup, .fini = teardown)
+{
+    static const struct {
+        const char *field; /* inserted before "span_guid" */
+        uint64_t ns;
+    } c[] = {
+        {"\"oldest_micros\":1795968054895405,", 1795968054895405000ull},
+        {"\"oldest_micros\":\"1795968054895406\",", 1795968054895406000ull},
+        {"\"oldest_micros\":\"18446744073709551\",",
+         18446744073709551000ull},
+        {"", 0},
+        {"\"oldest_micros\":\"18446744073709552\",", 0}, /* ns past 64 bits */
+        {"\"oldest_micros\":\"abc\",", 0},
+        {"\"oldest_micros\":-1,", 0},
+        {"\"oldest_micros\":null,", 0},
+    };
+    const size_t n = sizeof(c) / sizeof(c[0]);
+    uint64_t want[sizeof(c) / sizeof(c[0])];
+    struct tbf_buf b = {0};
+    tb_error err = {0};
+
+    tbf_printf(&b, "{\"span_records\":[");
+    for (size_t i = 0; i < n; i++) {
+        tbf_printf(&b, "%s{%s\"span_guid\":\"%llx\",\"trace_guid\":"
+                   "\"%llx\"}", i ? "," : "", c[i].field,
+                   (unsigned long long)tbf_span_id(0, i),
+                   (unsigned long long)tbf_trace_id(0, i));
+        want[i] = c[i].ns;
+    }
+    tbf_printf(&b, "]}");
+    cr_assert(eq(int, decode(TB_PROTO_LIGHTSTEP_JSON, b.p, b.len, &err),
+                 TB_OK), "%s", err.msg);
+    assert_starts(want, n);
+    tbf_free(&b);
+}
+
+/* Span i's SpanContext. */
+static void ls_context(struct tbf_buf *span, size_t i)
+{
+    struct tbf_buf sc = {0};
+
+    pb_uint(&sc, 1, tbf_trace_id(0, i));
+    pb_uint(&sc, 2, tbf_span_id(0, i));
+    pb_msg(span, 1, &sc);
+}
+
+/* Both LightStep decoders on b: the fast walk's keys in keys, protobuf-c's
+ * in *ref; returns the walk's result after checking they agree. */
+static tb_err ls_both(const struct tbf_buf *b, struct tb__span_keys *ref)
+{
+    struct tb__decode_ctx rctx = {tb__arena_new(), ref};
+    tb_error e1 = {0}, e2 = {0};
+    tb_err r1, r2;
+
+    ref->n = 0;
+    r1 = decode(TB_PROTO_LIGHTSTEP, b->p, b->len, &e1);
+    r2 = tb__decode_lightstep_unpack(&rctx, b->p, b->len, &e2);
+    tb__arena_free(rctx.arena);
+    cr_assert(eq(int, r1, r2), "walk: %s; protobuf-c: %s", e1.msg, e2.msg);
+    return r1;
+}
+
+/* Timestamp{seconds, nanos} is an int64 and an int32 on the wire, so
+ * negative, oversized and overflowing values can all be sent; both
+ * decoders must date them alike. */
+Test(protocol, lightstep_start_times, .init = setup, .fini = teardown)
+{
+    enum { S = 1, N = 2, NONE = 4 };
+    static const struct {
+        int has;
+        uint64_t s, n; /* as varints */
+        uint64_t ns;
+    } c[] = {
+        {S | N, 1795968055, 185467000, 1795968055185467000ull},
+        {NONE, 0, 0, 0},
+        {0, 0, 0, 0}, /* an empty Timestamp */
+        {S, 1795968055, 0, 1795968055000000000ull},
+        {N, 0, 5, 5},
+        {S | N, 18446744073, 709551615, UINT64_MAX},
+        {S | N, 18446744073, 709551616, 0}, /* overflows */
+        {S, 18446744074, 0, 0},
+        {S | N, (uint64_t)-1, 0, 0},        /* seconds -1 */
+        {S | N, 1, (uint64_t)-1, 0},        /* nanos -1, a 10-byte varint */
+        {S | N, 1, 1000000000, 0},          /* nanos past a second */
+        {S | N, 1, (1ull << 32) + 7, 1000000007}, /* int32 keeps 32 bits */
+    };
+    const size_t n = sizeof(c) / sizeof(c[0]);
+    uint64_t want[sizeof(c) / sizeof(c[0]) + 4];
+    struct tb__span_keys ref = {0};
+    struct tbf_buf b = {0}, span = {0}, ts = {0};
+    size_t i = 0;
+
+    for (; i < n; i++) {
+        ls_context(&span, i);
+        if (c[i].has & S)
+            pb_uint(&ts, 1, c[i].s);
+        if (c[i].has & N)
+            pb_uint(&ts, 2, c[i].n);
+        if (ts.len > 0)
+            pb_msg(&span, 4, &ts);
+        else if (!(c[i].has & NONE))
+            pb_bytes(&span, 4, "", 0);
+        ls_kv(&span, 6, "tag.key0", "tag.value0");
+        pb_msg(&b, 3, &span);
+        want[i] = c[i].ns;
+    }
+    /* A second start_timestamp replaces the first whole. */
+    ls_context(&span, i);
+    pb_timestamp(&span, 4, 5, 7);
+    pb_uint(&ts, 1, 6);
+    pb_msg(&span, 4, &ts);
+    pb_msg(&b, 3, &span);
+    want[i++] = 6000000000ull;
+    /* Before the context; inside it, unknown fields and a repeated
+     * seconds (the last wins). */
+    pb_uint(&ts, 1, 1);
+    pb_str(&ts, 3, "x");
+    pb_uint(&ts, 1, 1795968055);
+    pb_uint(&ts, 2, 9);
+    pb_fixed64(&ts, 4, 1);
+    pb_msg(&span, 4, &ts);
+    ls_context(&span, i);
+    pb_msg(&b, 3, &span);
+    want[i++] = 1795968055000000009ull;
+    /* A Timestamp longer than 127 bytes (off the walk's fast path). */
+    for (int k = 0; k < 20; k++)
+        pb_str(&ts, 5, "padding");
+    pb_uint(&ts, 1, 1795968056);
+    pb_msg(&span, 4, &ts);
+    ls_context(&span, i);
+    pb_msg(&b, 3, &span);
+    want[i++] = 1795968056000000000ull;
+    cr_assert(eq(int, ls_both(&b, &ref), TB_OK));
+    assert_starts(want, i);
+    for (size_t k = 0; k < i; k++)
+        cr_assert(eq(u64, ref.v[k].start_ns, want[k]), "span %zu", k);
+    tbf_free(&b);
+
+    /* Wrong wire types are refused by both. */
+    ls_context(&span, 0);
+    pb_uint(&span, 4, 1795968055); /* a varint start_timestamp */
+    pb_msg(&b, 3, &span);
+    cr_assert(eq(int, ls_both(&b, &ref), TB_ERR_DECODE));
+    tbf_free(&b);
+    ls_context(&span, 0);
+    pb_str(&ts, 1, "1795968055"); /* length-delimited seconds */
+    pb_msg(&span, 4, &ts);
+    pb_msg(&b, 3, &span);
+    cr_assert(eq(int, ls_both(&b, &ref), TB_ERR_DECODE));
+    tbf_free(&b);
+    tb__span_keys_free(&ref);
 }
 
 Test(protocol, rejects_with_a_one_line_reason, .init = setup,
@@ -378,6 +734,8 @@ Test(protocol, lightstep_walk_matches_protobuf_c, .init = setup,
             for (size_t i = 0; i < keys.n; i++) {
                 cr_assert(eq(u64, keys.v[i].span_id, ref.v[i].span_id));
                 cr_assert(eq(u64, keys.v[i].trace_lo, ref.v[i].trace_lo));
+                cr_assert(eq(u64, keys.v[i].start_ns, ref.v[i].start_ns),
+                          "round %d span %zu", round, i);
             }
         }
     }

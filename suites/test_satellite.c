@@ -259,6 +259,42 @@ Test(satellite, counts_duplicates_across_the_group)
     tbf_free(&half);
 }
 
+Test(satellite, start_times_and_the_mark)
+{
+    const uint64_t s0 = 1700000000ull * 1000000000ull + 123456789ull;
+    struct tbf_buf b = {0}, other = {0};
+    struct tb_satellite_counts c;
+
+    start(TB_MODE_TYPICAL, 2);
+    /* Span i of ls_report starts at 1700000000 + i s + 123456789 ns. */
+    ls_report(&b, 100, 0, 10, 15);
+    tb_satellites_set_mark(sats, 1700000050ull * 1000000000ull);
+    cr_assert(eq(long, post(port(0), &cases[0], &b, 0).status, 200));
+    /* Repeats are not first sends: they move nothing. */
+    cr_assert(eq(long, post(port(1), &cases[0], &b, 1).status, 200));
+    /* Other spans, all started at 1700000000 s, before the mark. */
+    zipkin_json(&other, 20, 1000);
+    cr_assert(eq(long, post(port(1), &cases[4], &other, 0).status, 202));
+    c = collect();
+    cr_assert(eq(u64, c.spans_received, 120));
+    cr_assert(eq(u64, c.spans_after_mark, 50), "spans 50-99");
+    cr_assert(eq(u64, c.first_start_ns, 1700000000ull * 1000000000ull));
+    cr_assert(eq(u64, c.last_start_ns, s0 + 99ull * 1000000000ull));
+
+    /* A reset (collect did one) keeps the mark; a mark of 0 ends it. */
+    cr_assert(eq(long, post(port(0), &cases[0], &b, 1).status, 200));
+    c = collect();
+    cr_assert(eq(u64, c.spans_after_mark, 50));
+    cr_assert(eq(u64, c.first_start_ns, s0));
+    tb_satellites_set_mark(sats, 0);
+    cr_assert(eq(long, post(port(0), &cases[0], &b, 0).status, 200));
+    c = collect();
+    cr_assert(eq(u64, c.spans_received, 100));
+    cr_assert(eq(u64, c.spans_after_mark, 0));
+    tbf_free(&b);
+    tbf_free(&other);
+}
+
 Test(satellite, spans_received_endpoint_and_stats)
 {
     struct tbf_buf b = {0};

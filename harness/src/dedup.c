@@ -311,6 +311,7 @@ int tb__dedup_insert(struct tb__dedup *d, uint64_t trace_hi,
 struct hkey {
     struct slot k;
     uint64_t h;
+    struct tb__span_key *from;  /* to flag a repeat */
 };
 
 /* Inserts by[b..e), all of shard s, whose lock is held, and releases it;
@@ -327,6 +328,8 @@ static size_t insert_group(struct tb__dedup *d, unsigned s,
             peek(d, by[i + PREFETCH_AHEAD].h);
         if (insert_locked(sh, &by[i].k, by[i].h) != 0)
             fresh++;
+        else
+            by[i].from->repeat = true;
     }
     pthread_mutex_unlock(&sh->lock);
     return fresh;
@@ -334,8 +337,8 @@ static size_t insert_group(struct tb__dedup *d, unsigned s,
 
 /* Up to BATCH keys: grouped by shard (a counting sort), then each shard
  * locked once for its keys. */
-static size_t insert_batch(struct tb__dedup *d,
-                           const struct tb__span_key *keys, size_t n)
+static size_t insert_batch(struct tb__dedup *d, struct tb__span_key *keys,
+                           size_t n)
 {
     uint16_t start[TB__DEDUP_SHARDS + 1] = {0};
     uint16_t at[TB__DEDUP_SHARDS];
@@ -347,6 +350,7 @@ static size_t insert_batch(struct tb__dedup *d,
         in[i].k = make_key(keys[i].trace_hi, keys[i].trace_lo,
                            keys[i].span_id);
         in[i].h = hash(&in[i].k);
+        in[i].from = &keys[i];
         start[shard_of(in[i].h) + 1]++;
     }
     for (unsigned s = 0; s < TB__DEDUP_SHARDS; s++) {
@@ -381,8 +385,8 @@ static size_t insert_batch(struct tb__dedup *d,
     return fresh;
 }
 
-size_t tb__dedup_insert_many(struct tb__dedup *d,
-                             const struct tb__span_key *keys, size_t n)
+size_t tb__dedup_insert_many(struct tb__dedup *d, struct tb__span_key *keys,
+                             size_t n)
 {
     size_t fresh = 0;
 

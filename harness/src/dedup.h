@@ -33,13 +33,14 @@ void tb__dedup_free(struct tb__dedup *d);
 int tb__dedup_insert(struct tb__dedup *d, uint64_t trace_hi,
                      uint64_t trace_lo, uint64_t span_id);
 
-/* Records n identities, as n calls of tb__dedup_insert would, and returns
- * how many counted as new. A report's keys are grouped by shard, so each
+/* Records n identities, as n calls of tb__dedup_insert would, sets
+ * keys[i].repeat on those seen before, and returns how many counted as
+ * new. A report's keys are grouped by shard, so each
  * shard's lock is taken once, and each slot is prefetched a few keys
  * ahead: a large table misses the cache on every insert, and the misses
  * overlap. */
-size_t tb__dedup_insert_many(struct tb__dedup *d,
-                             const struct tb__span_key *keys, size_t n);
+size_t tb__dedup_insert_many(struct tb__dedup *d, struct tb__span_key *keys,
+                             size_t n);
 
 /* Forgets everything and gives the memory back. */
 void tb__dedup_clear(struct tb__dedup *d);

@@ -209,6 +209,12 @@ static void sum_proto(const struct tb__proto_stats *ps,
     out->rejected_requests += ps->rejected;
     out->failed_requests += ps->failed;
     out->bytes += ps->bytes;
+    if (ps->first_start_ns != 0 &&
+        (out->first_start_ns == 0 || ps->first_start_ns < out->first_start_ns))
+        out->first_start_ns = ps->first_start_ns;
+    if (ps->last_start_ns > out->last_start_ns)
+        out->last_start_ns = ps->last_start_ns;
+    out->spans_after_mark += ps->spans_after_mark;
 }
 
 /* The group lock is held. */
@@ -306,6 +312,11 @@ tb_err tb_satellites_collect(tb_satellites *sats, unsigned settle_ms,
            (unsigned long long)out->duplicate_spans,
            (unsigned long long)out->requests);
     return TB_OK;
+}
+
+void tb_satellites_set_mark(tb_satellites *sats, uint64_t unix_ns)
+{
+    atomic_store(&sats->mark_ns, unix_ns);
 }
 
 void tb_satellites_reset(tb_satellites *sats)

@@ -396,12 +396,33 @@ static void count_spans(struct conn *c)
     struct tb__proto_stats *ps = &g->proto[c->route];
     uint64_t fresh;
 
+    uint64_t mark = atomic_load(&g->mark_ns), first = 0, last = 0;
+    uint64_t after = 0;
+
     pthread_rwlock_rdlock(&g->reset_rw);
     fresh = tb__dedup_insert_many(g->dedup, c->keys.v, c->keys.n);
+    /* When first sends started: the client's pace (first to last) and
+     * what it made after a mark (the outage gate's return time). */
+    for (size_t i = 0; i < c->keys.n; i++) {
+        uint64_t t = c->keys.v[i].start_ns;
+
+        if (c->keys.v[i].repeat || t == 0)
+            continue;
+        if (first == 0 || t < first)
+            first = t;
+        if (t > last)
+            last = t;
+        after += mark != 0 && t >= mark;
+    }
     pthread_mutex_lock(&g->lock);
     ps->requests++;
     ps->bytes += c->received;
     ps->spans += fresh;
+    if (first != 0 && (ps->first_start_ns == 0 || first < ps->first_start_ns))
+        ps->first_start_ns = first;
+    if (last > ps->last_start_ns)
+        ps->last_start_ns = last;
+    ps->spans_after_mark += after;
     ps->duplicate_spans += c->keys.n - fresh;
     c->sat->spans_received += fresh;
     c->sat->requests++;

@@ -29,6 +29,9 @@ struct tb__proto_stats {
     uint64_t bytes;             /* body bytes as received */
     uint64_t rejected;          /* 400 undecodable, 413 too large */
     uint64_t failed;            /* answered by slow_fail or a fault */
+    uint64_t first_start_ns;    /* earliest unique span's start; 0: none */
+    uint64_t last_start_ns;     /* latest unique span's start */
+    uint64_t spans_after_mark;  /* unique spans started at or after mark */
     struct tb__reason reasons[TB__MAX_REASONS];
     size_t n_reasons;
     uint64_t other_reasons;
@@ -59,6 +62,7 @@ struct tb_satellites {
     uint64_t not_found;         /* lock; 404 answers */
     uint64_t bad_method;        /* lock; 405 answers */
 
+    atomic_uint_fast64_t mark_ns; /* Unix ns; 0: no mark */
     atomic_int in_flight;       /* requests between first call and done */
     atomic_uint_fast64_t activity; /* bumped by every request event */
     atomic_int mode;            /* tb_satellite_mode */

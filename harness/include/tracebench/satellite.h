@@ -58,6 +58,11 @@ struct tb_satellite_counts {
     uint64_t rejected_requests;/* undecodable (400) or too large (413) */
     uint64_t failed_requests;  /* answered by slow_fail or a fault */
     uint64_t bytes;            /* request body bytes, as sent */
+    /* From the unique spans' own start times (the tracer's clock, Unix
+     * ns; spans that carry none are left out): */
+    uint64_t first_start_ns;   /* the earliest; 0 when none */
+    uint64_t last_start_ns;    /* the latest */
+    uint64_t spans_after_mark; /* started at or after the mark */
 };
 
 struct tb_satellites_opts {
@@ -102,6 +107,10 @@ void tb_satellites_protocol_counts(const tb_satellites *sats,
 tb_err tb_satellites_collect(tb_satellites *sats, unsigned settle_ms,
                              unsigned max_wait_ms,
                              struct tb_satellite_counts *out, tb_error *err);
+
+/* Spans started at or after unix_ns (0: no mark) are counted apart, in
+ * spans_after_mark. A reset keeps the mark. */
+void tb_satellites_set_mark(tb_satellites *sats, uint64_t unix_ns);
 
 /* Zeroes every count and forgets every span id seen. */
 void tb_satellites_reset(tb_satellites *sats);

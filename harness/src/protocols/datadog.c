@@ -107,10 +107,20 @@ static int as_u64(const msgpack_object *v, uint64_t *out)
     return 0;
 }
 
+/* "start", int64 epoch ns. A negative one (or an unsigned one past int64)
+ * is no time a tracer would mean: 0, like a missing one. */
+static uint64_t start_ns(const msgpack_object *v)
+{
+    if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+        v->via.u64 <= (uint64_t)INT64_MAX)
+        return v->via.u64;
+    return 0;
+}
+
 static tb_err add_span(struct tb__decode_ctx *ctx, const msgpack_object *sp,
                        size_t t, size_t s, tb_error *err)
 {
-    uint64_t trace = 0, span = 0;
+    uint64_t trace = 0, span = 0, start = 0;
     int have = 0;
 
     if (sp->type != MSGPACK_OBJECT_MAP)
@@ -124,11 +134,13 @@ static tb_err add_span(struct tb__decode_ctx *ctx, const msgpack_object *sp,
         else if (key_is(&kv->key, "span_id") &&
                  as_u64(&kv->val, &span) == 0)
             have |= 2;
+        else if (key_is(&kv->key, "start"))
+            start = start_ns(&kv->val);
     }
     if (have != 3)
         return tb_error_set(err, TB_ERR_DECODE, "datadog: trace %zu span "
                             "%zu lacks an integer trace_id or span_id", t, s);
-    return tb__span_keys_push(ctx->keys, 0, trace, span, err);
+    return tb__span_keys_push(ctx->keys, 0, trace, span, start, err);
 }
 
 tb_err tb__decode_datadog(struct tb__decode_ctx *ctx, const uint8_t *body,

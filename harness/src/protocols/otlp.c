@@ -28,7 +28,8 @@ static tb_err add_scope(struct tb__decode_ctx *ctx,
                                 sp->span_id.len);
         rc = tb__span_keys_push(ctx->keys, be64(sp->trace_id.data),
                                 be64(sp->trace_id.data + 8),
-                                be64(sp->span_id.data), err);
+                                be64(sp->span_id.data),
+                                sp->start_time_unix_nano, err);
         if (rc != TB_OK)
             return rc;
     }

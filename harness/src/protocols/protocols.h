@@ -9,6 +9,7 @@
 #define TB_PROTOCOLS_H
 
 #include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,11 +17,16 @@
 #include "tracebench/satellite.h"
 
 /* A span's identity: a trace id of up to 128 bits and a 64-bit span id.
- * 64-bit trace ids (LightStep, Datadog) have trace_hi = 0. */
+ * 64-bit trace ids (LightStep, Datadog) have trace_hi = 0. Beside it, when
+ * the span started (Unix ns, by the tracer's clock; 0 when the span does
+ * not say), and whether the satellite had seen it before (set by
+ * tb__dedup_insert_many). */
 struct tb__span_key {
     uint64_t trace_hi;
     uint64_t trace_lo;
     uint64_t span_id;
+    uint64_t start_ns;
+    bool repeat;
 };
 
 /* A growing list of span keys, reused across requests (n reset to 0). */
@@ -32,7 +38,8 @@ struct tb__span_keys {
 
 /* Appends a key; TB_ERR_NOMEM when the list cannot grow. */
 tb_err tb__span_keys_push(struct tb__span_keys *keys, uint64_t trace_hi,
-                          uint64_t trace_lo, uint64_t span_id, tb_error *err);
+                          uint64_t trace_lo, uint64_t span_id,
+                          uint64_t start_ns, tb_error *err);
 void tb__span_keys_free(struct tb__span_keys *keys);
 
 /* A bump allocator handed to protobuf-c, so that unpacking a report costs
@@ -50,6 +57,10 @@ ProtobufCAllocator *tb__arena_allocator(struct tb__arena *a);
 /* Parses 1-32 hex digits (either case) into a 128-bit id, right-aligned.
  * Returns 0 on success, -1 when s is empty, too long or not hex. */
 int tb__hex_id(const char *s, size_t len, uint64_t *hi, uint64_t *lo);
+
+/* Parses a string of decimal digits only, fitting in 64 bits. Returns 0,
+ * or -1 otherwise. */
+int tb__dec_u64(const char *s, uint64_t *out);
 
 /* Inflates a gzip or zlib body into *out (malloc'd, caller frees) of at
  * most limit bytes. TB_ERR_DECODE for corrupt data; TB_ERR_INVALID_ARG

@@ -1,10 +1,12 @@
-/* Span identities: the growing key list decoders fill, and hex ids. */
+/* Span identities: the growing key list decoders fill, hex ids and
+ * decimal numbers. */
 #include <stdlib.h>
 
 #include "protocols.h"
 
 tb_err tb__span_keys_push(struct tb__span_keys *keys, uint64_t trace_hi,
-                          uint64_t trace_lo, uint64_t span_id, tb_error *err)
+                          uint64_t trace_lo, uint64_t span_id,
+                          uint64_t start_ns, tb_error *err)
 {
     if (keys->n == keys->cap) {
         size_t cap = keys->cap ? keys->cap * 2 : 256;
@@ -19,6 +21,8 @@ tb_err tb__span_keys_push(struct tb__span_keys *keys, uint64_t trace_hi,
     keys->v[keys->n].trace_hi = trace_hi;
     keys->v[keys->n].trace_lo = trace_lo;
     keys->v[keys->n].span_id = span_id;
+    keys->v[keys->n].start_ns = start_ns;
+    keys->v[keys->n].repeat = false;
     keys->n++;
     return TB_OK;
 }
@@ -57,5 +61,23 @@ int tb__hex_id(const char *s, size_t len, uint64_t *hi, uint64_t *lo)
     }
     *hi = h;
     *lo = l;
+    return 0;
+}
+
+int tb__dec_u64(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+
+    for (; s[i] >= '0' && s[i] <= '9'; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    if (i == 0 || s[i] != '\0')
+        return -1;
+    *out = v;
     return 0;
 }

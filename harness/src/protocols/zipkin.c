@@ -5,6 +5,24 @@
 
 #include "protocols.h"
 
+/* "timestamp", epoch microseconds, in ns. It is optional in Zipkin's model
+ * and says nothing of the span's identity, so a missing, non-numeric or
+ * out-of-range one is 0 rather than a rejection. cJSON holds numbers as
+ * doubles: exact up to 2^53 us, the year 2255. */
+static uint64_t start_ns(const cJSON *span)
+{
+    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(span, "timestamp");
+    double us;
+
+    if (!cJSON_IsNumber(ts))
+        return 0;
+    us = ts->valuedouble;
+    /* Negated so that NaN fails too. */
+    if (!(us >= 0 && us < (double)(UINT64_MAX / 1000)))
+        return 0;
+    return (uint64_t)us * 1000;
+}
+
 tb_err tb__decode_zipkin(struct tb__decode_ctx *ctx, const uint8_t *body,
                          size_t len, tb_error *err)
 {
@@ -39,8 +57,9 @@ tb_err tb__decode_zipkin(struct tb__decode_ctx *ctx, const uint8_t *body,
                               "not up to 16 hex digits", i);
             goto out;
         }
-        if ((rc = tb__span_keys_push(ctx->keys, thi, tlo, slo, err)) !=
-            TB_OK)
+        rc = tb__span_keys_push(ctx->keys, thi, tlo, slo, start_ns(span),
+                                err);
+        if (rc != TB_OK)
             goto out;
         i++;
     }
