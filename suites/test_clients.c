@@ -2,7 +2,9 @@
  * loopback, exact span counts traced and untraced; every client exits in
  * time with no satellite listening; a missing tracer is reported by name. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -63,19 +65,47 @@ ParameterizedTest(struct name *n, clients, exact_counts)
     tb_error err = {0};
     tb_result *r;
 
-    struct tb_benchmark_opts traced = {.satellites = sats, .trace = true,
-                                       .spans_per_second = 300,
-                                       .runtime_s = 3};
+    /* A mark half-way through: the client counts what it starts from
+     * then, the satellites what arrives with a start time from then. */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct tb_benchmark_opts traced = {
+        .satellites = sats, .trace = true, .spans_per_second = 300,
+        .runtime_s = 3,
+        .mark_unix_ns = (uint64_t)now.tv_sec * 1000000000u +
+                        (uint64_t)now.tv_nsec + 1500000000u};
     cr_assert_eq(tb_controller_benchmark(ctl, &traced, &r, &err), TB_OK,
                  "%s", err.msg);
-    cr_log_info("%s traced: %llu sent, %llu received, %.1f%% CPU", n->s,
+    cr_log_info("%s traced: %llu sent, %llu received, %.1f%% CPU, after the "
+                "mark %lld sent %llu received, made %.0f spans/s (%.0f over "
+                "the wall time), steady CPU %.1f%%", n->s,
                 (unsigned long long)r->spans_sent,
-                (unsigned long long)r->spans_received, r->cpu_usage * 100);
+                (unsigned long long)r->spans_received, r->cpu_usage * 100,
+                (long long)r->spans_sent_after_mark,
+                (unsigned long long)r->spans_received_after_mark,
+                r->made_sps, r->spans_per_second, r->steady_cpu * 100);
     cr_assert_eq(r->spans_sent, r->repeat, "the client made what it was told");
     cr_assert_eq(r->spans_received, r->spans_sent, "%s: every span arrives",
                  n->s);
     cr_assert_eq(r->duplicate_spans, 0);
     cr_assert_eq(r->dropped_spans, 0);
+    cr_assert(r->spans_sent_after_mark > 0 &&
+                  r->spans_sent_after_mark < (int64_t)r->spans_sent,
+              "%s: the client counts the spans after the mark (%lld of "
+              "%llu)", n->s, (long long)r->spans_sent_after_mark,
+              (unsigned long long)r->spans_sent);
+    /* Equal but for a span whose start straddles the mark: the client
+     * reads its clock just before the tracer reads its own (the
+     * JavaScript tracers' clocks may differ from it by a millisecond). */
+    cr_assert(llabs((long long)r->spans_received_after_mark -
+                    (long long)r->spans_sent_after_mark) <= 1,
+              "%s: %llu received after the mark, %lld sent", n->s,
+              (unsigned long long)r->spans_received_after_mark,
+              (long long)r->spans_sent_after_mark);
+    cr_assert(r->made_sps > r->spans_per_second,
+              "%s: the pace from the spans' own start times (%.0f/s) leaves "
+              "out start-up and flush, so it beats spans / wall time "
+              "(%.0f/s)", n->s, r->made_sps, r->spans_per_second);
     tb_result_free(r);
 
     struct tb_benchmark_opts untraced = traced;

@@ -317,6 +317,85 @@ Test(controller, posted_result_sets_spans_sent)
     tb_controller_free(ctl);
 }
 
+Test(controller, mark_reaches_the_client_and_its_count_comes_back)
+{
+    char dir[] = "/tmp/tb-mark-XXXXXX", cmd[1024], path[300], buf[1024];
+    tb_controller *ctl;
+    tb_result *r = NULL;
+    tb_error err = {0};
+    FILE *f;
+
+    cr_assert_not_null(mkdtemp(dir));
+    /* Writes its flags, then POSTs a count after the mark. */
+    snprintf(cmd, sizeof(cmd), "%s/client.sh", dir);
+    f = fopen(cmd, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "echo \"$@\" > %s/args\n"
+               "exec /usr/bin/python3 -c 'import os, urllib.request; "
+               "urllib.request.urlopen(urllib.request.Request("
+               "os.environ[\"TB_RESULT_URL\"], data=b\"{\\\"SpansSent\\\": "
+               "90, \\\"SpansSentAfterMark\\\": 40}\"))'\n", dir);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/args", dir);
+    snprintf(cmd, sizeof(cmd), "/bin/sh %s/client.sh", dir);
+    TB_TEST_CONTROLLER(ctl, "marker", cmd);
+    struct tb_benchmark_opts bo = {.spans_per_second = 100, .runtime_s = 1,
+                                   .mark_unix_ns = 1795970260123456789ull};
+    cr_assert_eq(tb_controller_benchmark(ctl, &bo, &r, &err), TB_OK, "%s",
+                 err.msg);
+    f = fopen(path, "r");
+    cr_assert_not_null(f);
+    buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
+    fclose(f);
+    cr_assert(strstr(buf, "--num_logs 15 --mark 1795970260123456789") !=
+                  NULL, "%s", buf);
+    cr_assert_eq(r->mark_ns, 1795970260123456789ull);
+    cr_assert_eq(r->spans_sent, 90);
+    cr_assert_eq(r->spans_sent_after_mark, 40);
+    tb_result_free(r);
+
+    /* Without a mark neither the flag nor a count. */
+    bo.mark_unix_ns = 0;
+    cr_assert_eq(tb_controller_benchmark(ctl, &bo, &r, &err), TB_OK, "%s",
+                 err.msg);
+    f = fopen(path, "r");
+    cr_assert_not_null(f);
+    buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
+    fclose(f);
+    cr_assert(strstr(buf, "--mark") == NULL, "%s", buf);
+    cr_assert_eq(r->spans_sent_after_mark, -1);
+    tb_result_free(r);
+    tb_controller_free(ctl);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/client.sh", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+Test(controller, after_mark_count_over_spans_sent_is_refused)
+{
+    tb_controller *ctl;
+    tb_result *r = NULL;
+    tb_error err = {0};
+    TB_TEST_CONTROLLER(ctl, "poster",
+                       "/usr/bin/python3 -c \"import os, urllib.request; "
+                       "urllib.request.urlopen(urllib.request.Request("
+                       "os.environ['TB_RESULT_URL'], "
+                       "data=b'{\\\"SpansSent\\\": 10, "
+                       "\\\"SpansSentAfterMark\\\": 11}'))\"");
+    struct tb_benchmark_opts bo = {.spans_per_second = 500, .runtime_s = 2,
+                                   .mark_unix_ns = 1};
+
+    /* The client's POST gets a 400, so it exits non-zero. */
+    tb_err e = tb_controller_benchmark(ctl, &bo, &r, &err);
+    cr_assert_eq(e, TB_ERR_CLIENT_CRASHED, "%s", err.msg);
+    cr_assert(strstr(err.msg, "400") != NULL, "%s", err.msg);
+    cr_assert_eq(r->spans_sent, 1000, "the bad POST is not taken");
+    cr_assert_eq(r->spans_sent_after_mark, -1);
+    tb_result_free(r);
+    tb_controller_free(ctl);
+}
+
 Test(controller, client_without_flags_reads_control_over_http)
 {
     char dir[] = "/tmp/tb-reg-XXXXXX", path[300];

@@ -76,12 +76,28 @@ struct loop {
     const struct client_config *cfg;
     const struct tracer_ops *t;
     uint64_t made;
+    uint64_t made_after_mark;   /* started at or after cfg->mark_ns */
 };
+
+/* Read before the tracer takes its own start time, so a span counted
+ * here has a start time at or after the mark too. */
+static bool past_mark(uint64_t mark_ns)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec >=
+           mark_ns;
+}
 
 static void *span(struct loop *l, const char *op, void *parent)
 {
     const struct client_config *cfg = l->cfg;
-    void *s = l->t->start_span(op, parent);
+    void *s;
+
+    if (cfg->mark_ns != 0 && past_mark(cfg->mark_ns))
+        l->made_after_mark++;
+    s = l->t->start_span(op, parent);
 
     for (unsigned i = 0; i < cfg->num_tags; i++)
         l->t->set_tag(s, tag_keys[i], tag_vals[i]);
@@ -231,6 +247,7 @@ static int control_from_url(struct client_config *cfg, const char *url)
     NUM("Repeat", repeat)
     NUM("NumTags", num_tags)
     NUM("NumLogs", num_logs)
+    NUM("Mark", mark_ns)
 #undef NUM
     cfg->trace = cJSON_IsTrue(cJSON_GetObjectItem(o, "Trace"));
     cfg->no_flush = cJSON_IsTrue(cJSON_GetObjectItem(o, "NoFlush"));
@@ -268,7 +285,7 @@ static void usage(FILE *f)
             "  [--sleep_interval NS] [--work N] [--repeat N] "
             "[--no_flush 0|1]\n"
             "  [--num_tags N] [--num_logs N] [--burn_ns N] [--leak_bytes N]\n"
-            "  [--drop_every N]\n"
+            "  [--drop_every N] [--mark UNIX_NS]\n"
             "Without --repeat the values come from GET $TB_CONTROL_URL.\n");
 }
 
@@ -287,6 +304,7 @@ int main(int argc, char **argv)
         {"burn_ns", required_argument, 0, 'b'},
         {"leak_bytes", required_argument, 0, 'k'},
         {"drop_every", required_argument, 0, 'd'},
+        {"mark", required_argument, 0, 'm'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     struct client_config cfg = {.sleep_interval_ns = 100000000ULL,
@@ -328,6 +346,7 @@ int main(int argc, char **argv)
         case 'b': cfg.burn_ns = v; break;
         case 'k': cfg.leak_bytes = v; break;
         case 'd': cfg.drop_every = v; break;
+        case 'm': cfg.mark_ns = v; break;
         }
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -375,7 +394,7 @@ int main(int argc, char **argv)
     }
     l.cfg = &cfg;
     l.t = t;
-    l.made = 0;
+    l.made = l.made_after_mark = 0;
     while (l.made < cfg.repeat) {
         uint64_t left = cfg.repeat - l.made;
         uint64_t n = chain(&l, NULL, left < 6 ? left : 6);
@@ -400,9 +419,15 @@ int main(int argc, char **argv)
     t->close();
 
     if ((env = getenv("TB_RESULT_URL")) != NULL) {
-        char body[64];
-        snprintf(body, sizeof(body), "{\"SpansSent\": %llu}",
-                 (unsigned long long)l.made);
+        char body[128];
+        if (cfg.mark_ns != 0)
+            snprintf(body, sizeof(body),
+                     "{\"SpansSent\": %llu, \"SpansSentAfterMark\": %llu}",
+                     (unsigned long long)l.made,
+                     (unsigned long long)l.made_after_mark);
+        else
+            snprintf(body, sizeof(body), "{\"SpansSent\": %llu}",
+                     (unsigned long long)l.made);
         if (http(env, body, NULL) != 0)
             fprintf(stderr, "could not POST the result to %s\n", env);
     }

@@ -16,6 +16,7 @@ struct client_config {
     uint64_t burn_ns;            /* regression injector: busy ns per span */
     uint64_t leak_bytes;         /* regression injector: bytes kept per span */
     uint64_t drop_every;         /* regression injector: unfinished span */
+    uint64_t mark_ns;            /* count spans started from then (Unix ns) */
     char host[256];              /* satellite host */
     int port;                    /* first satellite port, -1 if none */
 };

@@ -40,6 +40,8 @@ def parse_args(argv):
     p.add_argument("--no_flush", type=int, choices=[0, 1])
     p.add_argument("--num_tags", type=int)
     p.add_argument("--num_logs", type=int)
+    p.add_argument("--mark", type=int, default=0,
+                   help="count the spans started from this Unix ns on")
     # Deliberate regressions, so the regression gates can be shown to fail.
     # They act in the traced path only, as a worse tracer would.
     p.add_argument("--burn_ns", type=int, default=0,
@@ -50,7 +52,7 @@ def parse_args(argv):
                    help="never finish every Nth traced span")
     args = p.parse_args(argv)
     for name in ("sleep", "sleep_interval", "work", "repeat", "num_tags",
-                 "num_logs", "burn_ns", "leak_bytes", "drop_every"):
+                 "num_logs", "burn_ns", "leak_bytes", "drop_every", "mark"):
         v = getattr(args, name)
         if v is not None and v < 0:
             p.error("--%s must not be negative" % name)
@@ -75,7 +77,8 @@ def settings(args):
              "work": int(c["Work"]), "repeat": int(c["Repeat"]),
              "no_flush": bool(c["NoFlush"]),
              "num_tags": int(c.get("NumTags", 0)),
-             "num_logs": int(c.get("NumLogs", 0))}
+             "num_logs": int(c.get("NumLogs", 0)),
+             "mark_ns": int(c.get("Mark", 0))}
         sat = c.get("Satellites") or {}
         host = sat.get("Host")
         ports = sat.get("Ports")
@@ -84,7 +87,8 @@ def settings(args):
              "sleep_interval_ns": args.sleep_interval or 100000000,
              "work": args.work or 0, "repeat": args.repeat,
              "no_flush": bool(args.no_flush),
-             "num_tags": args.num_tags or 0, "num_logs": args.num_logs or 0}
+             "num_tags": args.num_tags or 0, "num_logs": args.num_logs or 0,
+             "mark_ns": args.mark}
         host = ports = None
     # The environment is always given and wins over the control message.
     host = os.environ.get("TB_SATELLITE_HOST") or host or "127.0.0.1"
@@ -166,7 +170,16 @@ class Loop:
         self.logs = [("log.key%d" % i, "log.value%d" % i)
                      for i in range(s["num_logs"])]
         self.made = 0
+        self.mark_ns = s["mark_ns"]
+        self.made_after_mark = 0
         self.leaked = []
+
+    def start(self, name, parent):
+        # The clock is read before the tracer reads its own, so a span
+        # counted here also starts at or after the mark.
+        if self.mark_ns and time.time_ns() >= self.mark_ns:
+            self.made_after_mark += 1
+        return self.tracer.start(name, parent)
 
     def span_body(self, span):
         t = self.tracer
@@ -190,16 +203,15 @@ class Loop:
     def trace(self, n, parent=None):
         """Makes n (1..6) spans under parent, as the reference did: client,
         server, database, then the rest under the server span."""
-        t = self.tracer
-        client = t.start("make_some_request", parent)
+        client = self.start("make_some_request", parent)
         self.span_body(client)
         n -= 1
         if n > 0:
-            server = t.start("handle_some_request", client)
+            server = self.start("handle_some_request", client)
             self.span_body(server)
             n -= 1
             if n > 0:
-                db = t.start("database_write", server)
+                db = self.start("database_write", server)
                 self.span_body(db)
                 n -= 1
                 self.end(db)
@@ -209,11 +221,14 @@ class Loop:
         self.end(client)
 
 
-def post_result(spans_sent):
+def post_result(loop):
     url = os.environ.get("TB_RESULT_URL")
     if not url:
         return
-    body = json.dumps({"SpansSent": spans_sent}).encode()
+    result = {"SpansSent": loop.made}
+    if loop.mark_ns:
+        result["SpansSentAfterMark"] = loop.made_after_mark
+    body = json.dumps(result).encode()
     req = urllib.request.Request(url, data=body, method="POST",
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=10) as r:
@@ -242,7 +257,7 @@ def main(argv):
         tracer.flush()
     status = 0
     try:
-        post_result(loop.made)
+        post_result(loop)
     except (OSError, ValueError) as e:
         sys.stderr.write("client.py: POST %s failed: %s\n"
                          % (os.environ.get("TB_RESULT_URL"), e))

@@ -21,6 +21,7 @@ struct tb__control {
     char *json;                /* body of GET /control */
     bool has_result;
     uint64_t spans;
+    int64_t after_mark;        /* -1: not posted */
 };
 
 struct upload {
@@ -48,23 +49,28 @@ static enum MHD_Result take_result(struct tb__control *c,
                                    struct MHD_Connection *conn,
                                    struct upload *u)
 {
-    cJSON *root, *n;
+    cJSON *root, *n, *m;
 
     if (u->too_big)
         return reply(conn, 413, "text/plain", "body too large\n");
     u->buf[u->len] = '\0';
     root = cJSON_ParseWithLength(u->buf, u->len);
     n = cJSON_GetObjectItemCaseSensitive(root, "SpansSent");
-    if (!cJSON_IsNumber(n) || n->valuedouble < 0) {
+    m = cJSON_GetObjectItemCaseSensitive(root, "SpansSentAfterMark");
+    if (!cJSON_IsNumber(n) || n->valuedouble < 0 ||
+        (m != NULL && (!cJSON_IsNumber(m) || m->valuedouble < 0 ||
+                       m->valuedouble > n->valuedouble))) {
         cJSON_Delete(root);
         tb_log(TB_LOG_WARN, "control", "bad POST /result body: %.100s",
                u->buf);
         return reply(conn, 400, "text/plain",
-                     "expected {\"SpansSent\": N}\n");
+                     "expected {\"SpansSent\": N} or {\"SpansSent\": N, "
+                     "\"SpansSentAfterMark\": M} with M <= N\n");
     }
     pthread_mutex_lock(&c->lock);
     c->has_result = true;
     c->spans = (uint64_t)n->valuedouble;
+    c->after_mark = m != NULL ? (int64_t)m->valuedouble : -1;
     pthread_mutex_unlock(&c->lock);
     cJSON_Delete(root);
     return reply(conn, 200, "application/json", "{}\n");
@@ -177,17 +183,20 @@ tb_err tb__control_set(struct tb__control *c, const char *json, tb_error *err)
     c->json = copy;
     c->has_result = false;
     c->spans = 0;
+    c->after_mark = -1;
     pthread_mutex_unlock(&c->lock);
     return TB_OK;
 }
 
-bool tb__control_result(struct tb__control *c, uint64_t *spans)
+bool tb__control_result(struct tb__control *c, uint64_t *spans,
+                        int64_t *after_mark)
 {
     bool has;
 
     pthread_mutex_lock(&c->lock);
     has = c->has_result;
     *spans = c->spans;
+    *after_mark = c->after_mark;
     pthread_mutex_unlock(&c->lock);
     return has;
 }

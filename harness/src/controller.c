@@ -33,6 +33,7 @@ struct tb_controller {
 struct params {
     bool trace, no_flush;
     uint64_t work, repeat, sleep_ns;
+    uint64_t mark_ns;           /* Unix ns; 0: none */
 };
 
 static unsigned long argv_hash(const tb_client *c)
@@ -61,6 +62,7 @@ static char *control_json(const tb_controller *c, const struct params *p,
     cJSON_AddBoolToObject(o, "NoFlush", p->no_flush);
     cJSON_AddNumberToObject(o, "NumTags", c->num_tags);
     cJSON_AddNumberToObject(o, "NumLogs", c->num_logs);
+    cJSON_AddNumberToObject(o, "Mark", (double)p->mark_ns);
     sat = cJSON_AddObjectToObject(o, "Satellites");
     cJSON_AddStringToObject(sat, "Host", "127.0.0.1");
     arr = cJSON_AddArrayToObject(sat, "Ports");
@@ -109,6 +111,24 @@ static void strv_free(struct strv *s)
     free(s->v);
 }
 
+/* The mean CPU of the samples wholly between two moments (Unix ns);
+ * sample i covers about [i, i + 1] s after the start. 0 when none. */
+static double steady_cpu(const tb_result *r, uint64_t from_ns,
+                         uint64_t to_ns)
+{
+    double from = (double)((int64_t)(from_ns - r->start_unix_ns)) / 1e9;
+    double to = (double)((int64_t)(to_ns - r->start_unix_ns)) / 1e9;
+    double sum = 0;
+    size_t n = 0;
+
+    for (size_t i = 0; i < r->n_samples; i++)
+        if ((double)i >= from && (double)i + 1 <= to) {
+            sum += r->cpu_list[i];
+            n++;
+        }
+    return n > 0 ? sum / (double)n : 0;
+}
+
 /* Runs the client once with p and fills r. */
 static tb_err execute(tb_controller *c, const struct params *p,
                       tb_satellites *sats, const char *const *extra,
@@ -121,6 +141,7 @@ static tb_err execute(tb_controller *c, const struct params *p,
     uint16_t cport = tb__control_port(c->control);
     char *json = NULL, portlist[512] = "";
     uint64_t posted;
+    int64_t posted_after;
     tb_err e;
     int bad = 0;
 
@@ -159,6 +180,10 @@ static tb_err execute(tb_controller *c, const struct params *p,
                strv_add(&argv, "%u", c->num_tags);
         bad |= strv_add(&argv, "--num_logs") |
                strv_add(&argv, "%u", c->num_logs);
+        /* Only when asked: clients of the reference's flags lack it. */
+        if (p->mark_ns != 0)
+            bad |= strv_add(&argv, "--mark") |
+                   strv_add(&argv, "%llu", (unsigned long long)p->mark_ns);
     }
     for (const char *const *a = tb_client_env(c->client); *a; a++)
         bad |= strv_add(&env, "%s", *a);
@@ -179,6 +204,7 @@ static tb_err execute(tb_controller *c, const struct params *p,
     r->work = p->work;
     r->repeat = p->repeat;
     r->sleep_ns = p->sleep_ns;
+    r->mark_ns = p->mark_ns;
 
     struct tb__run_opts ro = {.argv = (const char *const *)argv.v,
                               .env = (const char *const *)env.v,
@@ -196,18 +222,22 @@ static tb_err execute(tb_controller *c, const struct params *p,
         tb_log(TB_LOG_DEBUG, "controller", "running %s: %s",
                tb_client_name(c->client), line);
     }
-    if (sats != NULL)
+    if (sats != NULL) {
         tb_satellites_reset(sats); /* stray spans of an earlier run */
+        tb_satellites_set_mark(sats, p->mark_ns);
+    }
     e = tb__run_client(&ro, r, err);
 
     r->spans_sent = p->repeat;
-    if (tb__control_result(c->control, &posted)) {
+    if (tb__control_result(c->control, &posted, &posted_after)) {
         if (posted != p->repeat)
             tb_log(TB_LOG_WARN, "controller",
                    "client %s made %llu spans, asked for %llu",
                    tb_client_name(c->client), (unsigned long long)posted,
                    (unsigned long long)p->repeat);
         r->spans_sent = posted;
+        if (p->mark_ns != 0)
+            r->spans_sent_after_mark = posted_after;
     }
     if (r->clock_time_s > 0) {
         r->cpu_usage = r->program_time_s / r->clock_time_s;
@@ -226,7 +256,17 @@ static tb_err execute(tb_controller *c, const struct params *p,
             r->duplicate_spans = counts.duplicate_spans;
             r->dropped_spans =
                 (int64_t)r->spans_sent - (int64_t)counts.spans_received;
+            r->spans_received_after_mark = counts.spans_after_mark;
+            if (counts.spans_received > 1 &&
+                counts.last_start_ns > counts.first_start_ns) {
+                r->made_sps = (double)(counts.spans_received - 1) /
+                              ((double)(counts.last_start_ns -
+                                        counts.first_start_ns) / 1e9);
+                r->steady_cpu = steady_cpu(r, counts.first_start_ns,
+                                           counts.last_start_ns);
+            }
         }
+        tb_satellites_set_mark(sats, 0);
     }
 out:
     strv_free(&argv);
@@ -435,7 +475,8 @@ tb_err tb_controller_benchmark(tb_controller *c,
                                const struct tb_benchmark_opts *o,
                                tb_result **out, tb_error *err)
 {
-    struct params p = {.trace = o->trace, .no_flush = o->no_flush};
+    struct params p = {.trace = o->trace, .no_flush = o->no_flush,
+                       .mark_ns = o->mark_unix_ns};
     double wps = c->cal.work_per_second;
     tb_result *r;
     tb_err e;

@@ -72,8 +72,10 @@ tb_err tb__control_start(int port, struct tb__control **out, tb_error *err);
 uint16_t tb__control_port(const struct tb__control *c);
 /* Sets the body of GET /control (copied) and forgets any posted result. */
 tb_err tb__control_set(struct tb__control *c, const char *json, tb_error *err);
-/* True when a client POSTed /result since the last set; *spans is its count. */
-bool tb__control_result(struct tb__control *c, uint64_t *spans);
+/* True when a client POSTed /result since the last set; *spans is its
+ * count, *after_mark its SpansSentAfterMark (-1 when it sent none). */
+bool tb__control_result(struct tb__control *c, uint64_t *spans,
+                        int64_t *after_mark);
 void tb__control_stop(struct tb__control *c);
 
 /* --- net.c ------------------------------------------------------------- */
@@ -85,6 +87,7 @@ tb_err tb__listen_loopback(int port, int *fd, uint16_t *bound, tb_error *err);
 /* --- util -------------------------------------------------------------- */
 
 double tb__now_s(void);          /* monotonic seconds */
+uint64_t tb__unix_ns(void);      /* CLOCK_REALTIME, ns since the epoch */
 char *tb__strdup(const char *s);
 /* Reads a whole file into a malloc'd NUL-terminated buffer. */
 tb_err tb__read_file(const char *path, char **out, size_t *len, tb_error *err);

@@ -8,7 +8,11 @@
 
 tb_result *tb_result_new(void)
 {
-    return calloc(1, sizeof(tb_result));
+    tb_result *r = calloc(1, sizeof(tb_result));
+
+    if (r != NULL)
+        r->spans_sent_after_mark = -1;
+    return r;
 }
 
 void tb_result_free(tb_result *r)
@@ -65,6 +69,14 @@ char *tb_result_to_json(const tb_result *r)
     cJSON_AddNumberToObject(o, "exit_status", r->exit_status);
     cJSON_AddNumberToObject(o, "term_signal", r->term_signal);
     cJSON_AddBoolToObject(o, "timed_out", r->timed_out);
+    if (r->mark_ns != 0) {
+        cJSON_AddNumberToObject(o, "mark_ns", (double)r->mark_ns);
+        if (r->spans_sent_after_mark >= 0)
+            cJSON_AddNumberToObject(o, "spans_sent_after_mark",
+                                    (double)r->spans_sent_after_mark);
+        else
+            cJSON_AddNullToObject(o, "spans_sent_after_mark");
+    }
     cpu = cJSON_AddArrayToObject(o, "cpu_list");
     mem = cJSON_AddArrayToObject(o, "memory_list");
     for (size_t i = 0; cpu && mem && i < r->n_samples; i++) {
@@ -79,6 +91,17 @@ char *tb_result_to_json(const tb_result *r)
         cJSON_AddNumberToObject(o, "dropped_spans", (double)r->dropped_spans);
         cJSON_AddNumberToObject(o, "duplicate_spans",
                                 (double)r->duplicate_spans);
+        if (r->mark_ns != 0)
+            cJSON_AddNumberToObject(o, "spans_received_after_mark",
+                                    (double)r->spans_received_after_mark);
+        if (r->made_sps > 0)
+            cJSON_AddNumberToObject(o, "made_sps", r->made_sps);
+        else
+            cJSON_AddNullToObject(o, "made_sps");
+        if (r->steady_cpu > 0)
+            cJSON_AddNumberToObject(o, "steady_cpu", r->steady_cpu);
+        else
+            cJSON_AddNullToObject(o, "steady_cpu");
     } else {
         cJSON_AddNullToObject(o, "spans_received");
         cJSON_AddNullToObject(o, "dropped_spans");

@@ -200,6 +200,7 @@ tb_err tb__run_client(const struct tb__run_opts *o, tb_result *r,
     memset(&ru, 0, sizeof(ru));
 
     t0 = tb__now_s();
+    r->start_unix_ns = tb__unix_ns();
     if ((e = tb__spawn(&so, &p, err)) != TB_OK)
         goto out;
     run->prev_t = t0;

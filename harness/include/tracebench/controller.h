@@ -43,6 +43,10 @@ struct tb_benchmark_opts {
     double runtime_s;             /* > 0; under 1 s warns */
     bool no_timeout;              /* else killed at 2 x runtime */
     const char *const *extra_args;/* appended to argv; NULL-terminated */
+    /* 0, or a moment (Unix ns, CLOCK_REALTIME) from which spans are
+     * counted apart: the client reports how many it started from then
+     * (SpansSentAfterMark), the satellites how many of those arrived. */
+    uint64_t mark_unix_ns;
 };
 
 /* Runs one benchmark. On TB_OK *out is the result. On

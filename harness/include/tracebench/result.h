@@ -28,18 +28,30 @@ typedef struct tb_result {
     uint64_t peak_rss_bytes;    /* kernel's high-water mark */
     double cpu_usage;           /* program_time_s / clock_time_s */
     double spans_per_second;    /* spans_sent / clock_time_s */
+    uint64_t start_unix_ns;     /* when the client was started */
     int exit_status;            /* -1 when killed by a signal */
     int term_signal;            /* 0 unless killed by a signal */
     bool timed_out;
+    uint64_t mark_ns;           /* the benchmark's mark (Unix ns); 0: none */
+    int64_t spans_sent_after_mark; /* as the client POSTed; -1: unknown */
 
     /* Only when satellites were passed. */
     bool has_satellites;
     uint64_t spans_received;    /* unique spans the satellites counted */
     int64_t dropped_spans;      /* spans_sent - spans_received */
     uint64_t duplicate_spans;   /* spans received more than once */
+    uint64_t spans_received_after_mark; /* started at or after mark_ns */
+    /* The pace the client made spans at, from the received spans' own
+     * start times: (unique spans - 1) / (last start - first start), so
+     * start-up and the final flush are left out. 0 when unknown. */
+    double made_sps;
+    /* CPU while spans were being made: the mean of the 1 s samples that
+     * lie between the first and the last span's start (start-up and the
+     * final flush left out). 0 when no sample lies wholly there. */
+    double steady_cpu;
 } tb_result;
 
-/* Allocates a zeroed result. Caller frees with tb_result_free. */
+/* Allocates a zeroed result (spans_sent_after_mark -1). Caller frees with tb_result_free. */
 tb_result *tb_result_new(void);
 void tb_result_free(tb_result *r);
 
