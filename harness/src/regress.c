@@ -692,8 +692,8 @@ static tb_err gate_outage(tb_regress *rg, struct tb_gate_outcome *o,
                  "(clients/PROTOCOL.md)");
     else
         snprintf(desc, sizeof(desc),
-                 "%.0f of the %.0f spans started %.1f s after the "
-                 "satellites came back or later were received (%.4f)",
+                 "%.0f of the %.0f spans started from %.1f s after the "
+                 "satellites came back arrived (%.4f)",
                  got, made, OUTAGE_MARK_AFTER_UP_S, frac);
     judge(rg, f, desc);
 done:
