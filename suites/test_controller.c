@@ -296,6 +296,21 @@ Test(controller, control_endpoint_serves_the_control_message)
     tb_controller_free(ctl);
 }
 
+/* A client that only POSTs json (no single quotes in it) as its result. */
+#define POSTER(json)                                                         \
+    "/usr/bin/python3 -c \"import os, urllib.request; "                      \
+    "urllib.request.urlopen(urllib.request.Request("                         \
+    "os.environ['TB_RESULT_URL'], data=b'" json "'))\""
+
+static void read_text(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "r");
+
+    cr_assert_not_null(f, "%s", path);
+    buf[fread(buf, 1, size - 1, f)] = '\0';
+    fclose(f);
+}
+
 Test(controller, posted_result_sets_spans_sent)
 {
     tb_controller *ctl;
@@ -303,10 +318,7 @@ Test(controller, posted_result_sets_spans_sent)
     tb_error err = {0};
     /* A client that made fewer spans than asked says so. */
     TB_TEST_CONTROLLER(ctl, "poster",
-                       "/usr/bin/python3 -c \"import os, urllib.request; "
-                       "urllib.request.urlopen(urllib.request.Request("
-                       "os.environ['TB_RESULT_URL'], "
-                       "data=b'{\\\"SpansSent\\\": 1234}'))\"");
+                       POSTER("{\\\"SpansSent\\\": 1234}"));
     struct tb_benchmark_opts bo = {.spans_per_second = 500, .runtime_s = 2};
 
     cr_assert_eq(tb_controller_benchmark(ctl, &bo, &r, &err), TB_OK, "%s",
@@ -343,10 +355,7 @@ Test(controller, mark_reaches_the_client_and_its_count_comes_back)
                                    .mark_unix_ns = 1795970260123456789ull};
     cr_assert_eq(tb_controller_benchmark(ctl, &bo, &r, &err), TB_OK, "%s",
                  err.msg);
-    f = fopen(path, "r");
-    cr_assert_not_null(f);
-    buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
-    fclose(f);
+    read_text(path, buf, sizeof(buf));
     cr_assert(strstr(buf, "--num_logs 15 --mark 1795970260123456789") !=
                   NULL, "%s", buf);
     cr_assert_eq(r->mark_ns, 1795970260123456789ull);
@@ -358,10 +367,7 @@ Test(controller, mark_reaches_the_client_and_its_count_comes_back)
     bo.mark_unix_ns = 0;
     cr_assert_eq(tb_controller_benchmark(ctl, &bo, &r, &err), TB_OK, "%s",
                  err.msg);
-    f = fopen(path, "r");
-    cr_assert_not_null(f);
-    buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
-    fclose(f);
+    read_text(path, buf, sizeof(buf));
     cr_assert(strstr(buf, "--mark") == NULL, "%s", buf);
     cr_assert_eq(r->spans_sent_after_mark, -1);
     tb_result_free(r);
@@ -378,11 +384,8 @@ Test(controller, after_mark_count_over_spans_sent_is_refused)
     tb_result *r = NULL;
     tb_error err = {0};
     TB_TEST_CONTROLLER(ctl, "poster",
-                       "/usr/bin/python3 -c \"import os, urllib.request; "
-                       "urllib.request.urlopen(urllib.request.Request("
-                       "os.environ['TB_RESULT_URL'], "
-                       "data=b'{\\\"SpansSent\\\": 10, "
-                       "\\\"SpansSentAfterMark\\\": 11}'))\"");
+                       POSTER("{\\\"SpansSent\\\": 10, "
+                              "\\\"SpansSentAfterMark\\\": 11}"));
     struct tb_benchmark_opts bo = {.spans_per_second = 500, .runtime_s = 2,
                                    .mark_unix_ns = 1};
 
