@@ -96,6 +96,26 @@ Test(gates, drops_gate_fails_when_every_tenth_span_is_lost)
     recorded("fail");
 }
 
+Test(gates, outage_gate_fails_when_spans_after_the_return_are_lost)
+{
+    /* Spans lost after the satellites are back, as from a tracer that
+     * reconnects but drops part of what it then buffers: the exact counts
+     * on both sides of the mark must show it. */
+    static const char *const args[] = {"--drop_every", "10", NULL};
+    struct tb_gate_outcome o;
+    const struct tb_figure *f = NULL;
+
+    run(TB_GATE_OUTAGE, args, &o);
+    for (size_t i = 0; i < o.n_figures; i++)
+        if (strcmp(o.figures[i].name, "outage.delivered_after_fraction") == 0)
+            f = &o.figures[i];
+    cr_assert_not_null(f);
+    cr_assert_eq(f->verdict, TB_VERDICT_FAIL, "%s", f->message);
+    cr_assert_lt(f->median, 0.95, "%s", f->message);
+    cr_assert_gt(f->median, 0, "%s", f->message);
+    recorded("fail");
+}
+
 Test(gates, baseline_catches_what_the_limit_lets_through)
 {
     /* A healthy c client costs about 1 point at 500 spans/s. Burning 100 us
