@@ -32,6 +32,8 @@ static void fmt(char *buf, size_t size, double v)
         snprintf(buf, size, "-");
     else if (fabs(v) >= 1e6)
         snprintf(buf, size, "%.4g", v);
+    else if (fabs(v) >= 100)
+        snprintf(buf, size, "%.0f", v); /* 3598 spans/s, not 3.6e+03 */
     else
         snprintf(buf, size, "%.3g", v);
 }
