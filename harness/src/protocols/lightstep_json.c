@@ -19,26 +19,6 @@ static tb_err guid(const cJSON *rec, const char *key, size_t i, uint64_t *hi,
     return TB_OK;
 }
 
-/* oldest_micros, the start in epoch microseconds, in ns: a number, or a
- * decimal string as 64-bit ints are sent in JSON. Dating a span is not
- * identifying it: a bad or absurd one is 0. */
-static uint64_t start_ns(const cJSON *rec)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, "oldest_micros");
-    uint64_t us;
-
-    if (cJSON_IsString(v)) {
-        if (tb__dec_u64(v->valuestring, &us) != 0)
-            return 0;
-    } else if (cJSON_IsNumber(v) && v->valuedouble >= 0 &&
-               v->valuedouble < 0x1p64) {
-        us = (uint64_t)v->valuedouble;
-    } else {
-        return 0;
-    }
-    return us <= UINT64_MAX / 1000 ? us * 1000 : 0;
-}
-
 tb_err tb__decode_lightstep_json(struct tb__decode_ctx *ctx,
                                  const uint8_t *body, size_t len,
                                  tb_error *err)
@@ -74,8 +54,13 @@ tb_err tb__decode_lightstep_json(struct tb__decode_ctx *ctx,
                               "span_records[%zu].span_guid over 64 bits", i);
             goto out;
         }
-        rc = tb__span_keys_push(ctx->keys, thi, tlo, slo, start_ns(rec),
-                                err);
+        /* oldest_micros: the start, epoch microseconds. */
+        rc = tb__span_keys_push(
+            ctx->keys, thi, tlo, slo,
+            tb__json_start_ns(cJSON_GetObjectItemCaseSensitive(
+                                  rec, "oldest_micros"),
+                              true, 1000),
+            err);
         if (rc != TB_OK)
             goto out;
         i++;

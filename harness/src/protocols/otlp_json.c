@@ -26,23 +26,6 @@ static tb_err hex_field(const cJSON *span, const char *a, const char *b,
     return TB_OK;
 }
 
-/* startTimeUnixNano, a fixed64: a decimal string by the OTLP JSON mapping,
- * though a number is accepted too (cJSON rounds one past 2^53 to a
- * double). Dating a span is not identifying it: a bad one is 0. */
-static uint64_t start_ns(const cJSON *span)
-{
-    const cJSON *v = item2(span, "startTimeUnixNano", "start_time_unix_nano");
-    uint64_t ns;
-
-    if (cJSON_IsString(v))
-        return tb__dec_u64(v->valuestring, &ns) == 0 ? ns : 0;
-    /* Negated so that NaN fails too. */
-    if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 &&
-                                v->valuedouble < 0x1p64))
-        return 0;
-    return (uint64_t)v->valuedouble;
-}
-
 static tb_err add_scopes(struct tb__decode_ctx *ctx, const cJSON *scopes,
                          tb_error *err)
 {
@@ -69,9 +52,13 @@ static tb_err add_scopes(struct tb__decode_ctx *ctx, const cJSON *scopes,
             if (rc == TB_OK)
                 rc = hex_field(span, "spanId", "span_id", 16, &shi, &slo,
                                err);
+            /* A fixed64: a decimal string by the OTLP JSON mapping. */
+            uint64_t start = tb__json_start_ns(
+                item2(span, "startTimeUnixNano", "start_time_unix_nano"),
+                true, 1);
             if (rc == TB_OK)
-                rc = tb__span_keys_push(ctx->keys, thi, tlo, slo,
-                                        start_ns(span), err);
+                rc = tb__span_keys_push(ctx->keys, thi, tlo, slo, start,
+                                        err);
             if (rc != TB_OK)
                 return rc;
         }

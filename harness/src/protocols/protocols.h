@@ -58,9 +58,14 @@ ProtobufCAllocator *tb__arena_allocator(struct tb__arena *a);
  * Returns 0 on success, -1 when s is empty, too long or not hex. */
 int tb__hex_id(const char *s, size_t len, uint64_t *hi, uint64_t *lo);
 
-/* Parses a string of decimal digits only, fitting in 64 bits. Returns 0,
- * or -1 otherwise. */
-int tb__dec_u64(const char *s, uint64_t *out);
+/* A span's start time from a JSON value in units of ns_per_unit ns: a
+ * number in [0, 2^64), or when strings is set also a string of decimal
+ * digits (how JSON mappings send 64-bit ints). A start time dates a span
+ * but does not identify it, so anything absent, malformed or past 64 bits
+ * of ns is 0, not an error. */
+struct cJSON;
+uint64_t tb__json_start_ns(const struct cJSON *v, bool strings,
+                           uint64_t ns_per_unit);
 
 /* Inflates a gzip or zlib body into *out (malloc'd, caller frees) of at
  * most limit bytes. TB_ERR_DECODE for corrupt data; TB_ERR_INVALID_ARG

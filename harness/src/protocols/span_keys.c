@@ -1,5 +1,4 @@
-/* Span identities: the growing key list decoders fill, hex ids and
- * decimal numbers. */
+/* Span identities: the growing key list decoders fill, and hex ids. */
 #include <stdlib.h>
 
 #include "protocols.h"
@@ -61,23 +60,5 @@ int tb__hex_id(const char *s, size_t len, uint64_t *hi, uint64_t *lo)
     }
     *hi = h;
     *lo = l;
-    return 0;
-}
-
-int tb__dec_u64(const char *s, uint64_t *out)
-{
-    uint64_t v = 0;
-    size_t i = 0;
-
-    for (; s[i] >= '0' && s[i] <= '9'; i++) {
-        unsigned d = (unsigned)(s[i] - '0');
-
-        if (v > (UINT64_MAX - d) / 10)
-            return -1;
-        v = v * 10 + d;
-    }
-    if (i == 0 || s[i] != '\0')
-        return -1;
-    *out = v;
     return 0;
 }

@@ -5,24 +5,6 @@
 
 #include "protocols.h"
 
-/* "timestamp", epoch microseconds, in ns. It is optional in Zipkin's model
- * and says nothing of the span's identity, so a missing, non-numeric or
- * out-of-range one is 0 rather than a rejection. cJSON holds numbers as
- * doubles: exact up to 2^53 us, the year 2255. */
-static uint64_t start_ns(const cJSON *span)
-{
-    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(span, "timestamp");
-    double us;
-
-    if (!cJSON_IsNumber(ts))
-        return 0;
-    us = ts->valuedouble;
-    /* Negated so that NaN fails too. */
-    if (!(us >= 0 && us < (double)(UINT64_MAX / 1000)))
-        return 0;
-    return (uint64_t)us * 1000;
-}
-
 tb_err tb__decode_zipkin(struct tb__decode_ctx *ctx, const uint8_t *body,
                          size_t len, tb_error *err)
 {
@@ -57,8 +39,14 @@ tb_err tb__decode_zipkin(struct tb__decode_ctx *ctx, const uint8_t *body,
                               "not up to 16 hex digits", i);
             goto out;
         }
-        rc = tb__span_keys_push(ctx->keys, thi, tlo, slo, start_ns(span),
-                                err);
+        /* "timestamp": the start, epoch microseconds, optional in
+         * Zipkin's model; a number only. */
+        rc = tb__span_keys_push(
+            ctx->keys, thi, tlo, slo,
+            tb__json_start_ns(cJSON_GetObjectItemCaseSensitive(
+                                  span, "timestamp"),
+                              false, 1000),
+            err);
         if (rc != TB_OK)
             goto out;
         i++;
