@@ -470,6 +470,17 @@ static struct agg agg_rate(const tb_sweep *sw, double sps, int trace,
     return a;
 }
 
+
+/* "rate,mean,min,max,n" for a rate with trials; 1 when a row was written. */
+static size_t agg_row(struct tb__buf *b, double rate, const struct agg *a)
+{
+    if (a->n == 0)
+        return 0;
+    tb__buf_printf(b, "%.6g,%.6g,%.6g,%.6g,%zu\n", rate, a->mean, a->min,
+                   a->max, a->n);
+    return 1;
+}
+
 /* A datablock "rate,mean,min,max,n" of metric for one side. Returns the
  * rows written. */
 static size_t rate_block(struct tb__buf *b, const char *name, unsigned i,
@@ -482,11 +493,7 @@ static size_t rate_block(struct tb__buf *b, const char *name, unsigned i,
     gp_block(b, name, i);
     for (size_t k = 0; k < s->n_rates; k++) {
         struct agg a = agg_rate(sw, s->rates[k], trace, metric);
-        if (a.n == 0)
-            continue;
-        tb__buf_printf(b, "%.6g,%.6g,%.6g,%.6g,%zu\n", s->rates[k], a.mean,
-                       a.min, a.max, a.n);
-        rows++;
+        rows += agg_row(b, s->rates[k], &a);
     }
     gp_end(b);
     return rows;
@@ -515,11 +522,7 @@ static size_t overhead_block(struct tb__buf *b, unsigned i,
                     agg_add(&a, cpu_pct(t->result) - cpu_pct(u->result));
             }
         }
-        if (a.n == 0)
-            continue;
-        tb__buf_printf(b, "%.6g,%.6g,%.6g,%.6g,%zu\n", s->rates[k], a.mean,
-                       a.min, a.max, a.n);
-        rows++;
+        rows += agg_row(b, s->rates[k], &a);
     }
     gp_end(b);
     return rows;
