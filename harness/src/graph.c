@@ -470,7 +470,6 @@ static struct agg agg_rate(const tb_sweep *sw, double sps, int trace,
     return a;
 }
 
-
 /* "rate,mean,min,max,n" for a rate with trials; 1 when a row was written. */
 static size_t agg_row(struct tb__buf *b, double rate, const struct agg *a)
 {
