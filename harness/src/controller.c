@@ -290,6 +290,19 @@ static double median_of(const double *v, int n)
     return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
+/* One untraced calibration trial at spw ns of sleep per unit of work.
+ * Frees *r and replaces it with the new result (NULL when out of memory;
+ * the caller frees what is left). */
+static tb_err cal_trial(tb_controller *c, struct params *p, double spw,
+                        tb_result **r, tb_error *err)
+{
+    tb_result_free(*r);
+    if ((*r = tb_result_new()) == NULL)
+        return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+    p->sleep_ns = (uint64_t)llround((double)p->work * spw);
+    return execute(c, p, NULL, NULL, CAL_TIMEOUT_S, *r, err);
+}
+
 static tb_err calibrate(tb_controller *c, tb_error *err)
 {
     struct params p = {.work = CAL_WORK, .repeat = CAL_REPEAT};
@@ -303,11 +316,7 @@ static tb_err calibrate(tb_controller *c, tb_error *err)
     tb_log(TB_LOG_INFO, "calibration", "calibrating %s to %.0f%% CPU", name,
            target * 100);
     for (trial = 1; trial <= CAL_MAX_TRIALS; trial++) {
-        tb_result_free(r);
-        if ((r = tb_result_new()) == NULL)
-            return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
-        p.sleep_ns = (uint64_t)llround((double)p.work * spw);
-        if ((e = execute(c, &p, NULL, NULL, CAL_TIMEOUT_S, r, err)) != TB_OK)
+        if ((e = cal_trial(c, &p, spw, &r, err)) != TB_OK)
             goto out;
         double units = (double)p.work * (double)r->spans_sent;
         double extra_s = r->program_time_s / target - r->clock_time_s;
@@ -338,11 +347,7 @@ static tb_err calibrate(tb_controller *c, tb_error *err)
         }
     }
     /* One more run at the final sleep measures work per second. */
-    tb_result_free(r);
-    if ((r = tb_result_new()) == NULL)
-        return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
-    p.sleep_ns = (uint64_t)llround((double)p.work * spw);
-    if ((e = execute(c, &p, NULL, NULL, CAL_TIMEOUT_S, r, err)) != TB_OK)
+    if ((e = cal_trial(c, &p, spw, &r, err)) != TB_OK)
         goto out;
     if (r->clock_time_s < 2.0)
         tb_log(TB_LOG_WARN, "calibration",
