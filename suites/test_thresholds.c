@@ -172,7 +172,8 @@ Test(thresholds, repository_defaults_load_quick_profile)
     cr_assert(eq(dbl, t->drops.runtime_s, 3));
     cr_assert(eq(uint, t->cpu.trials, 3));
     cr_assert(eq(dbl, t->cpu.runtime_s, 3));
-    cr_assert(eq(sz, t->throughput.rates_sps.n, 2));
+    cr_assert(eq(sz, t->throughput.rates_sps.n, 3));
+    cr_assert(eq(dbl, t->throughput.rates_sps.sps[2], 1500));
     cr_assert(eq(dbl, t->throughput.min_sps, 800));
     cr_assert(lt(dbl, t->outage.runtime_s, 30));
     tb_thresholds_free(t);

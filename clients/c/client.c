@@ -36,17 +36,20 @@ static void work(uint64_t n)
     work_sink = acc - 1.0;
 }
 
-/* The --burn_ns regression injector: a background thread busy-waits for
- * burn_ns per traced span, as a tracer's reporting thread doing wasteful
+/* The --burn_ns regression injector: a background thread spins for
+ * burn_ns of its own CPU time per traced span, as a tracer's reporting thread doing wasteful
  * work would. In the main loop the waste would stretch the run (the sleep
  * per span is fixed) and show up as fewer points of CPU than it costs. */
 static atomic_ullong burn_owed_ns;
 
-static uint64_t now_ns(void)
+/* The burner's own CPU time: burning by wall time would waste less CPU
+ * than asked whenever the thread is preempted (2 shared cores, host
+ * steal), and the regression it stands for would shrink with the load. */
+static uint64_t cpu_ns(void)
 {
     struct timespec t;
 
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
     return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
 }
 
@@ -60,8 +63,8 @@ static void *burner(void *arg)
             nanosleep(&ms, NULL);
             continue;
         }
-        uint64_t slice = owed < 1000000 ? owed : 1000000, t0 = now_ns();
-        while (now_ns() - t0 < slice)
+        uint64_t slice = owed < 1000000 ? owed : 1000000, t0 = cpu_ns();
+        while (cpu_ns() - t0 < slice)
             ;
         atomic_fetch_sub(&burn_owed_ns, slice);
     }
