@@ -18,7 +18,7 @@
 #include <criterion/hooks.h>
 
 #include "tracebench.h"
-#include "tracebench/summary.h"
+#include "tracebench/output/summary.h"
 
 #define MAX_ARGS 32
 

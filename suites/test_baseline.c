@@ -1,4 +1,4 @@
-/* Baseline files (tracebench/baseline.h): round trip, a missing file, and
+/* Baseline files (tracebench/gate/baseline.h): round trip, a missing file, and
  * bad files. */
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tracebench/baseline.h"
+#include "tracebench/gate/baseline.h"
 
 static char tmp[64];
 static char path[128];

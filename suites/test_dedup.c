@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 
-#include "../harness/src/dedup.h"
+#include "../harness/src/satellite/dedup.h"
 
 TestSuite(dedup, .timeout = 60);
 

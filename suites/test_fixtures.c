@@ -8,7 +8,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
-#include "../harness/src/protocols/protocols.h"
+#include "../harness/src/satellite/protocols/protocols.h"
 #include "fixtures/http.h"
 #include "tracebench.h"
 

@@ -16,7 +16,7 @@
 #include <criterion/new/assert.h>
 
 #include "common.h"
-#include "tracebench/graph.h"
+#include "tracebench/output/graph.h"
 
 TestSuite(graph, .timeout = 120);
 

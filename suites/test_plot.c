@@ -11,7 +11,7 @@
 #include <criterion/new/assert.h>
 
 #include "common.h"
-#include "tracebench/plot.h"
+#include "tracebench/output/plot.h"
 
 TestSuite(plot, .timeout = 60);
 

@@ -4,7 +4,7 @@
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 
-#include "../harness/src/protocols/protocols.h"
+#include "../harness/src/satellite/protocols/protocols.h"
 #include "fixtures/bodies.h"
 
 TestSuite(protocol, .timeout = 60);

@@ -11,7 +11,7 @@
 #include <criterion/new/assert.h>
 
 #include "common.h"
-#include "tracebench/report.h"
+#include "tracebench/output/report.h"
 
 TestSuite(report, .timeout = 60);
 

@@ -1,9 +1,9 @@
-/* The seeded generator behind the bootstrap (tracebench/rng.h). */
+/* The seeded generator behind the bootstrap (tracebench/util/rng.h). */
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 #include <math.h>
 
-#include "tracebench/rng.h"
+#include "tracebench/util/rng.h"
 
 Test(rng, splitmix_seeding_matches_reference)
 {

@@ -14,7 +14,7 @@
 
 #include "fixtures/bodies.h"
 #include "fixtures/http.h"
-#include "tracebench/satellite.h"
+#include "tracebench/satellite/satellite.h"
 
 static tb_satellites *sats;
 

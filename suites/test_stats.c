@@ -1,11 +1,11 @@
-/* Order statistics and bootstrap intervals (tracebench/stats.h). */
+/* Order statistics and bootstrap intervals (tracebench/gate/stats.h). */
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 #include <math.h>
 #include <string.h>
 
-#include "tracebench/rng.h"
-#include "tracebench/stats.h"
+#include "tracebench/util/rng.h"
+#include "tracebench/gate/stats.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -6,7 +6,7 @@
 #include <criterion/new/assert.h>
 
 #include "common.h"
-#include "tracebench/sweep.h"
+#include "tracebench/measure/sweep.h"
 
 TestSuite(sweep, .timeout = 60);
 

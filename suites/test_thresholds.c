@@ -1,4 +1,4 @@
-/* Thresholds files (tracebench/thresholds.h): the repository's defaults,
+/* Thresholds files (tracebench/gate/thresholds.h): the repository's defaults,
  * client overrides, and a message naming file, key and expectation for
  * each kind of bad file. */
 #include <criterion/criterion.h>
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tracebench/paths.h"
-#include "tracebench/thresholds.h"
+#include "tracebench/util/paths.h"
+#include "tracebench/gate/thresholds.h"
 
 /* Each test runs in its own process, so one static directory per test. */
 static char tmp[64];

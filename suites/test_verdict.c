@@ -1,9 +1,9 @@
-/* Interval-against-limit verdicts (tracebench/verdict.h). */
+/* Interval-against-limit verdicts (tracebench/gate/verdict.h). */
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 #include <math.h>
 
-#include "tracebench/verdict.h"
+#include "tracebench/gate/verdict.h"
 
 #define PASS TB_VERDICT_PASS
 #define FAIL TB_VERDICT_FAIL

@@ -9,7 +9,7 @@
 
 #include "cli.h"
 #include "tracebench.h"
-#include "tracebench/graph.h"
+#include "tracebench/output/graph.h"
 
 #define MAX_CLIENTS 16
 

@@ -4,7 +4,7 @@
 
 #include "cli.h"
 #include "tracebench.h"
-#include "tracebench/report.h"
+#include "tracebench/output/report.h"
 
 static void usage(FILE *f)
 {

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "cmd_satellite.h"
-#include "tracebench/satellite.h"
+#include "tracebench/satellite/satellite.h"
 
 #define MAX_PORTS 1024
 

@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include "../fixtures/bodies.h"
-#include "tracebench/satellite.h"
+#include "tracebench/satellite/satellite.h"
 
 #define SPANS_PER_REPORT 100
 #define ID_FLAG (1ull << 63)

@@ -1,0 +1,127 @@
+/* Thresholds: every parameter and limit of the regression gates, read from
+ * <dir>/default.json and overridden key by key by <dir>/<client>.json.
+ *
+ * Each file is a JSON object with an optional "description" string and up
+ * to two profiles, "full" (the reference's durations) and "quick" (short
+ * runs for ctest); a profile maps gate names to objects of keys:
+ *
+ *   {"description": "...",
+ *    "full":  {"cpu": {"rate_sps": 500, "max_overhead_points": 10, ...},
+ *              ...},
+ *    "quick": {"description": "...", "cpu": {...}, ...}}
+ *
+ * default.json must set every key of both profiles; a client file sets
+ * any subset, and a key it sets in "full" does not touch "quick". Every
+ * key is listed, with its unit and range, in thresholds/README.md. Loading
+ * checks both profiles of both files, so a bad file fails whichever
+ * profile is asked for. */
+#ifndef TRACEBENCH_THRESHOLDS_H
+#define TRACEBENCH_THRESHOLDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tracebench/util/err.h"
+
+#define TB_THRESHOLDS_MAX_RATES 16
+#define TB_THRESHOLDS_NAME_SIZE 64
+
+/* A list of spans-per-second rates: positive and increasing. */
+struct tb_rate_list {
+    size_t n;                               /* 1 to TB_THRESHOLDS_MAX_RATES */
+    double sps[TB_THRESHOLDS_MAX_RATES];    /* spans per second */
+};
+
+/* One profile of thresholds, merged. Members mirror the JSON keys. */
+typedef struct tb_thresholds {
+    char client[TB_THRESHOLDS_NAME_SIZE];   /* "" when none was given */
+    char profile[8];                        /* "full" or "quick" */
+
+    struct {                    /* RSS at the end of a long vs a short run */
+        double rate_sps;                    /* spans per second */
+        double short_runtime_s;             /* seconds */
+        double long_runtime_s;              /* seconds, > short_runtime_s */
+        double max_ratio;                   /* long RSS / short RSS */
+    } memory;
+    struct {                    /* no span dropped at each rate */
+        struct tb_rate_list rates_sps;
+        double runtime_s;                   /* seconds per rate */
+        uint64_t max_dropped;               /* spans per run */
+    } drops;
+    struct {                    /* traced minus untraced CPU */
+        double rate_sps;                    /* spans per second */
+        double runtime_s;                   /* seconds per trial */
+        unsigned trials;                    /* per arm, interleaved, >= 2 */
+        double max_overhead_points;         /* percentage points of a core */
+        double confidence;                  /* of the interval, (0, 1) */
+    } cpu;
+    struct {                    /* highest rate reached without drops */
+        struct tb_rate_list rates_sps;      /* stepped in order */
+        double runtime_s;                   /* seconds per rate */
+        double min_sps;                     /* spans per second to reach */
+        double max_cpu;                     /* fraction of a core */
+    } throughput;
+    struct {                    /* spans the satellites got twice */
+        double rate_sps;                    /* spans per second */
+        double runtime_s;                   /* seconds */
+        uint64_t max_duplicates;            /* spans per run */
+    } duplicates;
+    struct {                    /* every span delivered at exit */
+        double rate_sps;                    /* spans per second */
+        double runtime_s;                   /* seconds */
+        uint64_t max_dropped;               /* spans per run */
+    } flush;
+    struct {                    /* satellites down mid-run and back */
+        double rate_sps;                    /* spans per second */
+        double runtime_s;                   /* seconds */
+        double down_at_s;                   /* seconds after the start */
+        double up_at_s;                     /* seconds after the start */
+        double max_memory_ratio;            /* RSS while down / traced RSS */
+        double min_delivered_after_fraction; /* of spans sent after up_at_s */
+    } outage;
+    struct {                    /* slow satellites */
+        char mode[16];                      /* a satellite mode name */
+        double rate_sps;                    /* spans per second */
+        double runtime_s;                   /* seconds */
+        double max_memory_ratio;            /* RSS / traced typical RSS */
+    } slow;
+    struct {                    /* allowed worsening against a baseline */
+        double cpu_overhead_rel;            /* fraction, 0.2 = +20% */
+        double cpu_overhead_abs_points;     /* floor of the allowance */
+        double memory_ratio_rel;            /* fraction */
+        double peak_rss_rel;                /* fraction */
+    } baseline;
+    struct {
+        double target_cpu;                  /* calibration target, (0, 1] */
+        char satellite_mode[16];            /* for every gate but slow */
+    } common;
+} tb_thresholds;
+
+/* Loads profile "full" or "quick" from <dir>/default.json, then merges
+ * <dir>/<client>.json over it when that file exists (client may be NULL:
+ * defaults only). Fails fast, writing nothing to *out:
+ *   TB_ERR_CONFIG  a missing default.json; malformed JSON (with the line);
+ *                  an unknown profile, gate or key; a wrong type; a value
+ *                  out of range; a key default.json lacks; values that
+ *                  contradict each other. The message names the file, the
+ *                  key path ("full.cpu.max_overhead_points") and what was
+ *                  expected.
+ *   TB_ERR_INVALID_ARG  a profile other than "full"/"quick", a client name
+ *                  that is empty or holds '/' or starts with '.'.
+ *   TB_ERR_IO, TB_ERR_NOMEM.
+ * On success *out is owned by the caller: tb_thresholds_free. */
+tb_err tb_thresholds_load(const char *dir, const char *client,
+                          const char *profile, tb_thresholds **out,
+                          tb_error *err);
+
+/* Frees t; NULL is fine. */
+void tb_thresholds_free(tb_thresholds *t);
+
+/* The file that set a key of the loaded profile, for failure messages:
+ * tb_thresholds_source(t, "cpu.max_overhead_points") gives
+ * "thresholds/python-cpp.json" or "thresholds/default.json". Paths under
+ * the project root (tb_root_dir) are shown relative to it. NULL for an
+ * unknown key. Borrowed until tb_thresholds_free. */
+const char *tb_thresholds_source(const tb_thresholds *t, const char *key);
+
+#endif

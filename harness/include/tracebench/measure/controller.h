@@ -1,0 +1,66 @@
+/* The controller: calibrates a client, then benchmarks it. */
+#ifndef TRACEBENCH_CONTROLLER_H
+#define TRACEBENCH_CONTROLLER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tracebench/measure/calibration.h"
+#include "tracebench/measure/client.h"
+#include "tracebench/util/err.h"
+#include "tracebench/measure/result.h"
+#include "tracebench/satellite/satellite.h"
+
+#define TB_CONTROL_DEFAULT_PORT 8023
+#define TB_DEFAULT_TARGET_CPU 0.7
+
+typedef struct tb_controller tb_controller;
+
+struct tb_controller_opts {
+    const char *client_name;      /* looked up in the registry */
+    const tb_client *client;      /* or this one (copied); wins if set */
+    const char *registry_path;    /* NULL: <root>/clients/clients.json */
+    double target_cpu;            /* 0: TB_DEFAULT_TARGET_CPU */
+    int control_port;             /* -1: 8023, 0: any free port */
+    double calibration_ttl_s;     /* 0: 3600, or $TB_CALIBRATION_TTL */
+    bool recalibrate;             /* ignore a cached calibration */
+    const struct tb_calibration *calibration; /* use this one (copied) */
+    unsigned num_tags;            /* 0: 10 */
+    unsigned num_logs;            /* 0: 15 */
+};
+
+/* Creates a controller and calibrates its client (or loads a cached
+ * calibration). *out: caller frees with tb_controller_free. */
+tb_err tb_controller_new(const struct tb_controller_opts *opts,
+                         tb_controller **out, tb_error *err);
+void tb_controller_free(tb_controller *c);
+
+struct tb_benchmark_opts {
+    tb_satellites *satellites;    /* NULL: spans_received unavailable */
+    bool trace;                   /* false: the client's no-op tracer */
+    bool no_flush;
+    double spans_per_second;      /* > 0 */
+    double runtime_s;             /* > 0; under 1 s warns */
+    bool no_timeout;              /* else killed at 2 x runtime */
+    const char *const *extra_args;/* appended to argv; NULL-terminated */
+    /* 0, or a moment (Unix ns, CLOCK_REALTIME) from which spans are
+     * counted apart: the client reports how many it started from then
+     * (SpansSentAfterMark), the satellites how many of those arrived. */
+    uint64_t mark_unix_ns;
+};
+
+/* Runs one benchmark. On TB_OK *out is the result. On
+ * TB_ERR_CLIENT_TIMEOUT and TB_ERR_CLIENT_CRASHED *out holds the partial
+ * figures too; on other errors *out is untouched. Caller frees *out with
+ * tb_result_free. */
+tb_err tb_controller_benchmark(tb_controller *c,
+                               const struct tb_benchmark_opts *opts,
+                               tb_result **out, tb_error *err);
+
+/* Borrowed until tb_controller_free. */
+const struct tb_calibration *tb_controller_calibration(const tb_controller *c);
+const tb_client *tb_controller_client(const tb_controller *c);
+/* The port the control endpoint listens on. */
+uint16_t tb_controller_port(const tb_controller *c);
+
+#endif

@@ -1,0 +1,213 @@
+/* The control endpoint: GET /control serves the control message, POST
+ * /result takes the number of spans the client made. */
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "internal.h"
+#include "tracebench/util/log.h"
+
+#define BODY_LIMIT (64 * 1024)
+
+struct tb__control {
+    struct MHD_Daemon *daemon;
+    int fd;
+    uint16_t port;
+    pthread_mutex_t lock;
+    char *json;                /* body of GET /control */
+    bool has_result;
+    uint64_t spans;
+    int64_t after_mark;        /* -1: not posted */
+};
+
+struct upload {
+    char buf[BODY_LIMIT];
+    size_t len;
+    bool too_big;
+};
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
+                             const char *type, const char *body)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result ret;
+
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type", type);
+    ret = MHD_queue_response(conn, status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result take_result(struct tb__control *c,
+                                   struct MHD_Connection *conn,
+                                   struct upload *u)
+{
+    cJSON *root, *n, *m;
+
+    if (u->too_big)
+        return reply(conn, 413, "text/plain", "body too large\n");
+    u->buf[u->len] = '\0';
+    root = cJSON_ParseWithLength(u->buf, u->len);
+    n = cJSON_GetObjectItemCaseSensitive(root, "SpansSent");
+    m = cJSON_GetObjectItemCaseSensitive(root, "SpansSentAfterMark");
+    if (!cJSON_IsNumber(n) || n->valuedouble < 0 ||
+        (m != NULL && (!cJSON_IsNumber(m) || m->valuedouble < 0 ||
+                       m->valuedouble > n->valuedouble))) {
+        cJSON_Delete(root);
+        tb_log(TB_LOG_WARN, "control", "bad POST /result body: %.100s",
+               u->buf);
+        return reply(conn, 400, "text/plain",
+                     "expected {\"SpansSent\": N} or {\"SpansSent\": N, "
+                     "\"SpansSentAfterMark\": M} with M <= N\n");
+    }
+    pthread_mutex_lock(&c->lock);
+    c->has_result = true;
+    c->spans = (uint64_t)n->valuedouble;
+    c->after_mark = m != NULL ? (int64_t)m->valuedouble : -1;
+    pthread_mutex_unlock(&c->lock);
+    cJSON_Delete(root);
+    return reply(conn, 200, "application/json", "{}\n");
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
+                              const char *url, const char *method,
+                              const char *version, const char *data,
+                              size_t *data_size, void **state)
+{
+    struct tb__control *c = cls;
+    (void)version;
+
+    if (strcmp(url, "/result") == 0 && strcmp(method, "POST") == 0) {
+        struct upload *u = *state;
+        if (u == NULL) {
+            if ((u = calloc(1, sizeof(*u))) == NULL)
+                return MHD_NO;
+            *state = u;
+            return MHD_YES;
+        }
+        if (*data_size > 0) {
+            if (u->len + *data_size >= sizeof(u->buf))
+                u->too_big = true;
+            else
+                memcpy(u->buf + u->len, data, *data_size);
+            if (!u->too_big)
+                u->len += *data_size;
+            *data_size = 0;
+            return MHD_YES;
+        }
+        return take_result(c, conn, u);
+    }
+    if (strcmp(url, "/control") == 0) {
+        enum MHD_Result ret;
+        if (strcmp(method, "GET") != 0)
+            return reply(conn, 405, "text/plain", "use GET\n");
+        pthread_mutex_lock(&c->lock);
+        ret = reply(conn, 200, "application/json", c->json ? c->json : "{}");
+        pthread_mutex_unlock(&c->lock);
+        return ret;
+    }
+    if (strcmp(url, "/result") == 0)
+        return reply(conn, 405, "text/plain", "use POST\n");
+    return reply(conn, 404, "text/plain", "not found\n");
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **state,
+                      enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    free(*state);
+    *state = NULL;
+}
+
+tb_err tb__control_start(int port, struct tb__control **out, tb_error *err)
+{
+    struct tb__control *c;
+    tb_err e;
+
+    c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&c->lock, NULL);
+    if ((e = tb__listen_loopback(port, &c->fd, &c->port, err)) != TB_OK) {
+        if (err != NULL && e == TB_ERR_PORT_IN_USE)
+            strncat(err->msg, " (the control endpoint; pick another with "
+                              "--control-port or 0 for any)",
+                    sizeof(err->msg) - strlen(err->msg) - 1);
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+        return e;
+    }
+    c->daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL, NULL,
+        handle, c, MHD_OPTION_LISTEN_SOCKET, c->fd,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(BODY_LIMIT * 2),
+        MHD_OPTION_END);
+    if (c->daemon == NULL) {
+        close(c->fd);
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+        return tb_error_set(err, TB_ERR_HTTP,
+                            "cannot start the control endpoint on port %d",
+                            port);
+    }
+    tb_log(TB_LOG_DEBUG, "control", "listening on 127.0.0.1:%u",
+           (unsigned)c->port);
+    *out = c;
+    return TB_OK;
+}
+
+uint16_t tb__control_port(const struct tb__control *c)
+{
+    return c->port;
+}
+
+tb_err tb__control_set(struct tb__control *c, const char *json, tb_error *err)
+{
+    char *copy = tb__strdup(json);
+
+    if (copy == NULL)
+        return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+    pthread_mutex_lock(&c->lock);
+    free(c->json);
+    c->json = copy;
+    c->has_result = false;
+    c->spans = 0;
+    c->after_mark = -1;
+    pthread_mutex_unlock(&c->lock);
+    return TB_OK;
+}
+
+bool tb__control_result(struct tb__control *c, uint64_t *spans,
+                        int64_t *after_mark)
+{
+    bool has;
+
+    pthread_mutex_lock(&c->lock);
+    has = c->has_result;
+    *spans = c->spans;
+    *after_mark = c->after_mark;
+    pthread_mutex_unlock(&c->lock);
+    return has;
+}
+
+void tb__control_stop(struct tb__control *c)
+{
+    if (c == NULL)
+        return;
+    /* MHD closes the listening socket it was given. */
+    MHD_stop_daemon(c->daemon);
+    pthread_mutex_destroy(&c->lock);
+    free(c->json);
+    free(c);
+}

@@ -1,0 +1,544 @@
+/* The controller: serves the control message, calibrates the client and
+ * runs benchmarks, as the reference's Controller did. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "internal.h"
+#include "tracebench/measure/controller.h"
+#include "tracebench/util/log.h"
+#include "tracebench/util/paths.h"
+
+#define SLEEP_INTERVAL_NS 100000000ULL /* the reference's SleepInterval */
+#define CAL_WORK 200000                /* the reference's calibration trial */
+#define CAL_REPEAT 500
+#define CAL_MIN_TRIALS 3
+#define CAL_MAX_TRIALS 6
+#define CAL_TRIAL_S 3.0                /* we lengthen trials shorter than 2 s */
+#define CAL_TIMEOUT_S 300.0
+#define SETTLE_MS 100
+#define SETTLE_MAX_MS 1000
+
+struct tb_controller {
+    tb_client *client;
+    struct tb__control *control;
+    struct tb_calibration cal;
+    unsigned num_tags, num_logs;
+};
+
+/* What one client run is asked to do. */
+struct params {
+    bool trace, no_flush;
+    uint64_t work, repeat, sleep_ns;
+    uint64_t mark_ns;           /* Unix ns; 0: none */
+};
+
+static unsigned long argv_hash(const tb_client *c)
+{
+    unsigned long h = 5381;
+
+    for (const char *const *a = tb_client_argv(c); *a; a++)
+        for (const char *p = *a; *p; p++)
+            h = h * 33 + (unsigned char)*p;
+    return h;
+}
+
+static char *control_json(const tb_controller *c, const struct params *p,
+                          const uint16_t *ports, size_t n_ports)
+{
+    cJSON *o = cJSON_CreateObject(), *sat, *arr;
+    char *text;
+
+    if (o == NULL)
+        return NULL;
+    cJSON_AddBoolToObject(o, "Trace", p->trace);
+    cJSON_AddNumberToObject(o, "Sleep", (double)p->sleep_ns);
+    cJSON_AddNumberToObject(o, "SleepInterval", (double)SLEEP_INTERVAL_NS);
+    cJSON_AddNumberToObject(o, "Work", (double)p->work);
+    cJSON_AddNumberToObject(o, "Repeat", (double)p->repeat);
+    cJSON_AddBoolToObject(o, "NoFlush", p->no_flush);
+    cJSON_AddNumberToObject(o, "NumTags", c->num_tags);
+    cJSON_AddNumberToObject(o, "NumLogs", c->num_logs);
+    cJSON_AddNumberToObject(o, "Mark", (double)p->mark_ns);
+    sat = cJSON_AddObjectToObject(o, "Satellites");
+    cJSON_AddStringToObject(sat, "Host", "127.0.0.1");
+    arr = cJSON_AddArrayToObject(sat, "Ports");
+    for (size_t i = 0; arr != NULL && i < n_ports; i++)
+        cJSON_AddItemToArray(arr, cJSON_CreateNumber(ports[i]));
+    text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return text;
+}
+
+/* A growing array of owned strings, for argv and env. */
+struct strv {
+    char **v;
+    size_t n, cap;
+};
+
+static int strv_add(struct strv *s, const char *fmt, ...) TB_FORMAT(2, 3);
+static int strv_add(struct strv *s, const char *fmt, ...)
+{
+    va_list ap;
+    char *str;
+
+    if (s->n + 2 > s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 32;
+        char **nv = realloc(s->v, ncap * sizeof(*nv));
+        if (nv == NULL)
+            return -1;
+        s->v = nv;
+        s->cap = ncap;
+    }
+    va_start(ap, fmt);
+    if (vasprintf(&str, fmt, ap) < 0)
+        str = NULL;
+    va_end(ap);
+    if (str == NULL)
+        return -1;
+    s->v[s->n++] = str;
+    s->v[s->n] = NULL;
+    return 0;
+}
+
+static void strv_free(struct strv *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+}
+
+/* The mean CPU of the samples wholly between two moments (Unix ns);
+ * sample i covers about [i, i + 1] s after the start. 0 when none. */
+static double steady_cpu(const tb_result *r, uint64_t from_ns,
+                         uint64_t to_ns)
+{
+    double from = (double)((int64_t)(from_ns - r->start_unix_ns)) / 1e9;
+    double to = (double)((int64_t)(to_ns - r->start_unix_ns)) / 1e9;
+    double sum = 0;
+    size_t n = 0;
+
+    for (size_t i = 0; i < r->n_samples; i++)
+        if ((double)i >= from && (double)i + 1 <= to) {
+            sum += r->cpu_list[i];
+            n++;
+        }
+    return n > 0 ? sum / (double)n : 0;
+}
+
+/* Runs the client once with p and fills r. */
+static tb_err execute(tb_controller *c, const struct params *p,
+                      tb_satellites *sats, const char *const *extra,
+                      double timeout_s, tb_result *r, tb_error *err)
+{
+    static const uint16_t none_ports[1] = {TB_SATELLITE_DEFAULT_PORT};
+    const uint16_t *ports = none_ports;
+    size_t n_ports = 1;
+    struct strv argv = {0}, env = {0};
+    uint16_t cport = tb__control_port(c->control);
+    char *json = NULL, portlist[512] = "";
+    uint64_t posted;
+    int64_t posted_after;
+    tb_err e;
+    int bad = 0;
+
+    if (sats != NULL)
+        n_ports = tb_satellites_ports(sats, &ports);
+    for (size_t i = 0, off = 0; i < n_ports && off < sizeof(portlist); i++) {
+        int w = snprintf(portlist + off, sizeof(portlist) - off, "%s%u",
+                         i ? "," : "", (unsigned)ports[i]);
+        off += w > 0 ? (size_t)w : 0;
+    }
+    json = control_json(c, p, ports, n_ports);
+    if (json == NULL)
+        return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+    e = tb__control_set(c->control, json, err);
+    free(json);
+    if (e != TB_OK)
+        return e;
+
+    for (const char *const *a = tb_client_argv(c->client); *a; a++)
+        bad |= strv_add(&argv, "%s", *a);
+    for (const char *const *a = extra; a != NULL && *a; a++)
+        bad |= strv_add(&argv, "%s", *a);
+    if (tb_client_passes_flags(c->client)) {
+        bad |= strv_add(&argv, "--trace") | strv_add(&argv, "%d", p->trace);
+        bad |= strv_add(&argv, "--sleep") |
+               strv_add(&argv, "%llu", (unsigned long long)p->sleep_ns);
+        bad |= strv_add(&argv, "--sleep_interval") |
+               strv_add(&argv, "%llu", SLEEP_INTERVAL_NS);
+        bad |= strv_add(&argv, "--work") |
+               strv_add(&argv, "%llu", (unsigned long long)p->work);
+        bad |= strv_add(&argv, "--repeat") |
+               strv_add(&argv, "%llu", (unsigned long long)p->repeat);
+        bad |= strv_add(&argv, "--no_flush") |
+               strv_add(&argv, "%d", p->no_flush);
+        bad |= strv_add(&argv, "--num_tags") |
+               strv_add(&argv, "%u", c->num_tags);
+        bad |= strv_add(&argv, "--num_logs") |
+               strv_add(&argv, "%u", c->num_logs);
+        /* Only when asked: clients of the reference's flags lack it. */
+        if (p->mark_ns != 0)
+            bad |= strv_add(&argv, "--mark") |
+                   strv_add(&argv, "%llu", (unsigned long long)p->mark_ns);
+    }
+    for (const char *const *a = tb_client_env(c->client); *a; a++)
+        bad |= strv_add(&env, "%s", *a);
+    bad |= strv_add(&env, "TB_CONTROL_URL=http://127.0.0.1:%u/control", cport);
+    bad |= strv_add(&env, "TB_RESULT_URL=http://127.0.0.1:%u/result", cport);
+    bad |= strv_add(&env, "TB_SATELLITE_HOST=127.0.0.1");
+    bad |= strv_add(&env, "TB_SATELLITE_PORTS=%s", portlist);
+    bad |= strv_add(&env, "TB_ROOT=%s", tb_root_dir());
+    bad |= strv_add(&env, "TB_BUILD_DIR=%s", tb_build_dir());
+    if (bad) {
+        e = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+
+    snprintf(r->client, sizeof(r->client), "%s", tb_client_name(c->client));
+    r->trace = p->trace;
+    r->no_flush = p->no_flush;
+    r->work = p->work;
+    r->repeat = p->repeat;
+    r->sleep_ns = p->sleep_ns;
+    r->mark_ns = p->mark_ns;
+
+    struct tb__run_opts ro = {.argv = (const char *const *)argv.v,
+                              .env = (const char *const *)env.v,
+                              .cwd = tb_root_dir(),
+                              .name = tb_client_name(c->client),
+                              .timeout_s = timeout_s};
+    {
+        char line[2048];
+        size_t off = 0;
+        for (size_t i = 0; i < argv.n && off < sizeof(line) - 1; i++) {
+            int w = snprintf(line + off, sizeof(line) - off, "%s%s",
+                             i ? " " : "", argv.v[i]);
+            off += w > 0 ? (size_t)w : 0;
+        }
+        tb_log(TB_LOG_DEBUG, "controller", "running %s: %s",
+               tb_client_name(c->client), line);
+    }
+    if (sats != NULL) {
+        tb_satellites_reset(sats); /* stray spans of an earlier run */
+        tb_satellites_set_mark(sats, p->mark_ns);
+    }
+    e = tb__run_client(&ro, r, err);
+
+    r->spans_sent = p->repeat;
+    if (tb__control_result(c->control, &posted, &posted_after)) {
+        if (posted != p->repeat)
+            tb_log(TB_LOG_WARN, "controller",
+                   "client %s made %llu spans, asked for %llu",
+                   tb_client_name(c->client), (unsigned long long)posted,
+                   (unsigned long long)p->repeat);
+        r->spans_sent = posted;
+        if (p->mark_ns != 0)
+            r->spans_sent_after_mark = posted_after;
+    }
+    if (r->clock_time_s > 0) {
+        r->cpu_usage = r->program_time_s / r->clock_time_s;
+        r->spans_per_second = (double)r->spans_sent / r->clock_time_s;
+    }
+    if (sats != NULL) {
+        struct tb_satellite_counts counts;
+        tb_error serr = {0};
+        if (tb_satellites_collect(sats, SETTLE_MS, SETTLE_MAX_MS, &counts,
+                                  &serr) != TB_OK) {
+            if (e == TB_OK)
+                e = tb_error_set(err, serr.code, "%s", serr.msg);
+        } else {
+            r->has_satellites = true;
+            r->spans_received = counts.spans_received;
+            r->duplicate_spans = counts.duplicate_spans;
+            r->dropped_spans =
+                (int64_t)r->spans_sent - (int64_t)counts.spans_received;
+            r->spans_received_after_mark = counts.spans_after_mark;
+            if (counts.spans_received > 1 &&
+                counts.last_start_ns > counts.first_start_ns) {
+                r->made_sps = (double)(counts.spans_received - 1) /
+                              ((double)(counts.last_start_ns -
+                                        counts.first_start_ns) / 1e9);
+                r->steady_cpu = steady_cpu(r, counts.first_start_ns,
+                                           counts.last_start_ns);
+            }
+        }
+        tb_satellites_set_mark(sats, 0);
+    }
+out:
+    strv_free(&argv);
+    strv_free(&env);
+    return e;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+static double median_of(const double *v, int n)
+{
+    double s[CAL_MAX_TRIALS];
+
+    memcpy(s, v, (size_t)n * sizeof(*v));
+    qsort(s, (size_t)n, sizeof(*s), cmp_double);
+    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/* One untraced calibration trial at spw ns of sleep per unit of work.
+ * Frees *r and replaces it with the new result (NULL when out of memory;
+ * the caller frees what is left). */
+static tb_err cal_trial(tb_controller *c, struct params *p, double spw,
+                        tb_result **r, tb_error *err)
+{
+    tb_result_free(*r);
+    if ((*r = tb_result_new()) == NULL)
+        return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+    p->sleep_ns = (uint64_t)llround((double)p->work * spw);
+    return execute(c, p, NULL, NULL, CAL_TIMEOUT_S, *r, err);
+}
+
+static tb_err calibrate(tb_controller *c, tb_error *err)
+{
+    struct params p = {.work = CAL_WORK, .repeat = CAL_REPEAT};
+    double target = c->cal.target_cpu, spw = 0.0;
+    double est[CAL_MAX_TRIALS];    /* each trial's estimate of the sleep */
+    const char *name = tb_client_name(c->client);
+    tb_result *r = NULL;
+    tb_err e = TB_OK;
+    int trial, n_est = 0, first = 0;
+
+    tb_log(TB_LOG_INFO, "calibration", "calibrating %s to %.0f%% CPU", name,
+           target * 100);
+    for (trial = 1; trial <= CAL_MAX_TRIALS; trial++) {
+        if ((e = cal_trial(c, &p, spw, &r, err)) != TB_OK)
+            goto out;
+        double units = (double)p.work * (double)r->spans_sent;
+        double extra_s = r->program_time_s / target - r->clock_time_s;
+        tb_log(TB_LOG_INFO, "calibration",
+               "%s trial %d: %.1f%% CPU over %.2f s (sleep %.3f ns/unit)",
+               name, trial, r->cpu_usage * 100, r->clock_time_s, spw);
+        if (trial >= CAL_MIN_TRIALS && fabs(r->cpu_usage - target) < 0.01)
+            break;
+        /* The reference's proportional step gives this trial's estimate
+         * of the right sleep. The next trial uses the median of the
+         * estimates so far, so one trial disturbed by a neighbour on the
+         * machine does not throw the calibration off. */
+        est[n_est++] = fmax(0.0, spw + extra_s / units * 1e9);
+        spw = median_of(est + first, n_est - first);
+        if (r->clock_time_s < 2.0) {
+            /* Short trials are dominated by start-up and by the last,
+             * unslept part of the sleep debt; lengthen the next one and
+             * trust only the estimates of long trials. */
+            tb_log(TB_LOG_INFO, "calibration",
+                   "%s trial %d ran %.2f s, under 2 s; lengthening", name,
+                   trial, r->clock_time_s);
+            double per_span_s = r->program_time_s / (double)r->spans_sent;
+            double want = CAL_TRIAL_S * target / per_span_s;
+            if (want > (double)p.repeat)
+                p.repeat = (uint64_t)ceil(want);
+            first = n_est;
+            spw = est[n_est - 1];
+        }
+    }
+    /* One more run at the final sleep measures work per second. */
+    if ((e = cal_trial(c, &p, spw, &r, err)) != TB_OK)
+        goto out;
+    if (r->clock_time_s < 2.0)
+        tb_log(TB_LOG_WARN, "calibration",
+               "%s: the final calibration trial ran only %.2f s", name,
+               r->clock_time_s);
+    c->cal.sleep_per_work_ns = spw;
+    c->cal.work_per_second =
+        (double)p.work * (double)r->spans_sent / r->clock_time_s;
+    c->cal.last_cpu = r->cpu_usage;
+    c->cal.created = time(NULL);
+    tb_log(TB_LOG_INFO, "calibration",
+           "%s: %.4f ns sleep per unit, %.4g units/s, %.1f%% CPU", name,
+           spw, c->cal.work_per_second, r->cpu_usage * 100);
+    if (fabs(r->cpu_usage - target) > 0.1)
+        e = tb_error_set(err, TB_ERR_CALIBRATION,
+                         "client %s cannot be held at %.0f%% CPU: it ran "
+                         "at %.1f%% after %d trials",
+                         name, target * 100, r->cpu_usage * 100, trial);
+    else if (fabs(r->cpu_usage - target) > 0.03)
+        tb_log(TB_LOG_WARN, "calibration",
+               "%s ran at %.1f%% CPU, not %.0f%%, after calibration", name,
+               r->cpu_usage * 100, target * 100);
+out:
+    tb_result_free(r);
+    return e;
+}
+
+static double env_double(const char *name, double dflt)
+{
+    const char *s = getenv(name);
+    char *end;
+    double v;
+
+    if (s == NULL || *s == '\0')
+        return dflt;
+    v = strtod(s, &end);
+    if (*end != '\0' || !(v >= 0)) {
+        tb_log(TB_LOG_WARN, "controller", "ignoring %s=%s: not a number >= 0",
+               name, s);
+        return dflt;
+    }
+    return v;
+}
+
+tb_err tb_controller_new(const struct tb_controller_opts *o,
+                         tb_controller **out, tb_error *err)
+{
+    tb_controller *c;
+    tb_registry *reg = NULL;
+    char path[1024];
+    double ttl;
+    tb_err e;
+
+    if (o->target_cpu < 0 || o->target_cpu > 1 || isnan(o->target_cpu))
+        return tb_error_set(err, TB_ERR_INVALID_ARG,
+                            "target CPU %.3f is not in (0, 1]",
+                            o->target_cpu);
+    if (o->client == NULL && o->client_name == NULL)
+        return tb_error_set(err, TB_ERR_INVALID_ARG, "no client named");
+    if ((c = calloc(1, sizeof(*c))) == NULL)
+        return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+    c->cal.target_cpu = o->target_cpu > 0 ? o->target_cpu
+                                          : TB_DEFAULT_TARGET_CPU;
+    c->num_tags = o->num_tags ? o->num_tags : 10;
+    c->num_logs = o->num_logs ? o->num_logs : 15;
+
+    if (o->client != NULL) {
+        c->client = tb_client_copy(o->client);
+    } else {
+        const tb_client *found;
+        if ((e = tb_registry_load(o->registry_path, &reg, err)) != TB_OK)
+            goto fail;
+        if ((found = tb_registry_find(reg, o->client_name, err)) == NULL) {
+            e = TB_ERR_INVALID_CLIENT;
+            goto fail;
+        }
+        c->client = tb_client_copy(found);
+    }
+    if (c->client == NULL) {
+        e = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    if ((e = tb__control_start(o->control_port < 0 ? TB_CONTROL_DEFAULT_PORT
+                                                   : o->control_port,
+                               &c->control, err)) != TB_OK)
+        goto fail;
+
+    ttl = o->calibration_ttl_s > 0
+              ? o->calibration_ttl_s
+              : env_double("TB_CALIBRATION_TTL", 3600.0);
+    tb_calibration_path(tb_client_name(c->client), argv_hash(c->client),
+                        c->cal.target_cpu, path, sizeof(path));
+    if (o->calibration != NULL) {
+        c->cal = *o->calibration;
+    } else if (!o->recalibrate &&
+               tb_calibration_load(path, ttl, &c->cal, NULL) == TB_OK) {
+        tb_log(TB_LOG_INFO, "calibration", "%s: using %s",
+               tb_client_name(c->client), path);
+    } else {
+        if ((e = calibrate(c, err)) != TB_OK)
+            goto fail;
+        tb_error serr = {0};
+        /* A calibration that missed its target (a busy moment on the
+         * machine) is used once but not cached for later runs. */
+        if (fabs(c->cal.last_cpu - c->cal.target_cpu) > 0.03)
+            tb_log(TB_LOG_INFO, "calibration",
+                   "not cached: the last trial missed the target");
+        else if (tb_calibration_save(path, &c->cal, &serr) != TB_OK)
+            tb_log(TB_LOG_WARN, "calibration", "not cached: %s", serr.msg);
+    }
+    tb_registry_free(reg);
+    *out = c;
+    return TB_OK;
+fail:
+    tb_registry_free(reg);
+    tb_controller_free(c);
+    return e;
+}
+
+void tb_controller_free(tb_controller *c)
+{
+    if (c == NULL)
+        return;
+    tb__control_stop(c->control);
+    tb_client_free(c->client);
+    free(c);
+}
+
+tb_err tb_controller_benchmark(tb_controller *c,
+                               const struct tb_benchmark_opts *o,
+                               tb_result **out, tb_error *err)
+{
+    struct params p = {.trace = o->trace, .no_flush = o->no_flush,
+                       .mark_ns = o->mark_unix_ns};
+    double wps = c->cal.work_per_second;
+    tb_result *r;
+    tb_err e;
+
+    if (!(o->spans_per_second > 0) || isinf(o->spans_per_second))
+        return tb_error_set(err, TB_ERR_INVALID_ARG,
+                            "spans_per_second must be a number > 0, not %g",
+                            o->spans_per_second);
+    if (!(o->runtime_s > 0) || isinf(o->runtime_s))
+        return tb_error_set(err, TB_ERR_INVALID_ARG,
+                            "runtime must be a number of seconds > 0, not %g",
+                            o->runtime_s);
+    if (o->runtime_s < 1)
+        tb_log(TB_LOG_WARN, "controller",
+               "a runtime of %.2f s is under 1 s: start-up will dominate",
+               o->runtime_s);
+    p.work = (uint64_t)fmax(1.0, llround(wps / o->spans_per_second));
+    p.repeat = (uint64_t)fmax(1.0, llround(wps * o->runtime_s /
+                                           (double)p.work));
+    p.sleep_ns = (uint64_t)llround((double)p.work * c->cal.sleep_per_work_ns);
+
+    if ((r = tb_result_new()) == NULL)
+        return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+    r->target_sps = o->spans_per_second;
+    r->runtime_s = o->runtime_s;
+    tb_log(TB_LOG_INFO, "controller",
+           "benchmark %s: %s, %.0f spans/s for %.1f s",
+           tb_client_name(c->client), o->trace ? "traced" : "untraced",
+           o->spans_per_second, o->runtime_s);
+    e = execute(c, &p, o->satellites, o->extra_args,
+                o->no_timeout ? 0 : 2 * o->runtime_s, r, err);
+    if (e != TB_OK && e != TB_ERR_CLIENT_TIMEOUT &&
+        e != TB_ERR_CLIENT_CRASHED) {
+        tb_result_free(r);
+        return e;
+    }
+    tb_log(TB_LOG_INFO, "controller",
+           "%s: %.1f spans/s, %.1f%% CPU, %.2f s, %llu sent%s",
+           tb_client_name(c->client), r->spans_per_second,
+           r->cpu_usage * 100, r->clock_time_s,
+           (unsigned long long)r->spans_sent,
+           r->has_satellites ? "" : " (no satellites)");
+    *out = r;
+    return e;
+}
+
+const struct tb_calibration *tb_controller_calibration(const tb_controller *c)
+{
+    return &c->cal;
+}
+
+const tb_client *tb_controller_client(const tb_controller *c)
+{
+    return c->client;
+}
+
+uint16_t tb_controller_port(const tb_controller *c)
+{
+    return tb__control_port(c->control);
+}

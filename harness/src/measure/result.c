@@ -1,0 +1,113 @@
+/* Results: printing in the seed's form, and JSON. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "tracebench/measure/result.h"
+
+tb_result *tb_result_new(void)
+{
+    tb_result *r = calloc(1, sizeof(tb_result));
+
+    if (r != NULL)
+        r->spans_sent_after_mark = -1;
+    return r;
+}
+
+void tb_result_free(tb_result *r)
+{
+    if (r == NULL)
+        return;
+    free(r->cpu_list);
+    free(r->memory_list);
+    free(r);
+}
+
+void tb_result_print(const tb_result *r, FILE *out)
+{
+    fprintf(out, "%.1f spans / sec\n", r->spans_per_second);
+    fprintf(out, "%.0f%% CPU usage\n", r->cpu_usage * 100.0);
+    if (r->has_satellites) {
+        double pct = r->spans_sent > 0 ? 100.0 * (double)r->dropped_spans /
+                                             (double)r->spans_sent
+                                       : 0.0;
+        fprintf(out, "%.1f%% spans dropped (out of %llu sent)\n", pct,
+                (unsigned long long)r->spans_sent);
+        if (r->duplicate_spans > 0)
+            fprintf(out, "%llu duplicate spans received\n",
+                    (unsigned long long)r->duplicate_spans);
+    } else {
+        fprintf(out, "%llu spans sent (no satellites: drops not measured)\n",
+                (unsigned long long)r->spans_sent);
+    }
+    fprintf(out, "took %.1fs\n", r->clock_time_s);
+}
+
+char *tb_result_to_json(const tb_result *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *cpu, *mem;
+    char *text = NULL;
+
+    if (o == NULL)
+        return NULL;
+    cJSON_AddStringToObject(o, "client", r->client);
+    cJSON_AddBoolToObject(o, "trace", r->trace);
+    cJSON_AddBoolToObject(o, "no_flush", r->no_flush);
+    cJSON_AddNumberToObject(o, "target_sps", r->target_sps);
+    cJSON_AddNumberToObject(o, "runtime_s", r->runtime_s);
+    cJSON_AddNumberToObject(o, "work", (double)r->work);
+    cJSON_AddNumberToObject(o, "repeat", (double)r->repeat);
+    cJSON_AddNumberToObject(o, "sleep_ns", (double)r->sleep_ns);
+    cJSON_AddNumberToObject(o, "spans_sent", (double)r->spans_sent);
+    cJSON_AddNumberToObject(o, "program_time_s", r->program_time_s);
+    cJSON_AddNumberToObject(o, "clock_time_s", r->clock_time_s);
+    cJSON_AddNumberToObject(o, "cpu_usage", r->cpu_usage);
+    cJSON_AddNumberToObject(o, "spans_per_second", r->spans_per_second);
+    cJSON_AddNumberToObject(o, "peak_rss_bytes", (double)r->peak_rss_bytes);
+    cJSON_AddNumberToObject(o, "exit_status", r->exit_status);
+    cJSON_AddNumberToObject(o, "term_signal", r->term_signal);
+    cJSON_AddBoolToObject(o, "timed_out", r->timed_out);
+    if (r->mark_ns != 0) {
+        cJSON_AddNumberToObject(o, "mark_ns", (double)r->mark_ns);
+        if (r->spans_sent_after_mark >= 0)
+            cJSON_AddNumberToObject(o, "spans_sent_after_mark",
+                                    (double)r->spans_sent_after_mark);
+        else
+            cJSON_AddNullToObject(o, "spans_sent_after_mark");
+    }
+    cpu = cJSON_AddArrayToObject(o, "cpu_list");
+    mem = cJSON_AddArrayToObject(o, "memory_list");
+    for (size_t i = 0; cpu && mem && i < r->n_samples; i++) {
+        cJSON_AddItemToArray(cpu, cJSON_CreateNumber(r->cpu_list[i]));
+        cJSON_AddItemToArray(mem,
+                             cJSON_CreateNumber((double)r->memory_list[i]));
+    }
+    cJSON_AddBoolToObject(o, "has_satellites", r->has_satellites);
+    if (r->has_satellites) {
+        cJSON_AddNumberToObject(o, "spans_received",
+                                (double)r->spans_received);
+        cJSON_AddNumberToObject(o, "dropped_spans", (double)r->dropped_spans);
+        cJSON_AddNumberToObject(o, "duplicate_spans",
+                                (double)r->duplicate_spans);
+        if (r->mark_ns != 0)
+            cJSON_AddNumberToObject(o, "spans_received_after_mark",
+                                    (double)r->spans_received_after_mark);
+        if (r->made_sps > 0)
+            cJSON_AddNumberToObject(o, "made_sps", r->made_sps);
+        else
+            cJSON_AddNullToObject(o, "made_sps");
+        if (r->steady_cpu > 0)
+            cJSON_AddNumberToObject(o, "steady_cpu", r->steady_cpu);
+        else
+            cJSON_AddNullToObject(o, "steady_cpu");
+    } else {
+        cJSON_AddNullToObject(o, "spans_received");
+        cJSON_AddNullToObject(o, "dropped_spans");
+        cJSON_AddNullToObject(o, "duplicate_spans");
+    }
+    text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return text;
+}

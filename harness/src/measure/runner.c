@@ -1,0 +1,296 @@
+/* One measured client run. The loop sleeps in poll() on the child's pidfd
+ * and its output pipes, waking once a second to sample /proc, so that the
+ * harness itself stays near zero CPU while the client runs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "tracebench/util/log.h"
+
+#define LINE_MAX_BYTES 4096
+#define TAIL_LINES 5
+
+struct stream {
+    int fd;
+    int is_err;
+    char buf[LINE_MAX_BYTES];
+    size_t len;
+};
+
+struct run {
+    const char *name;
+    char tail[TAIL_LINES][256];  /* last stderr lines, for crash reports */
+    unsigned tail_next;
+    size_t cap;                  /* capacity of the sample arrays */
+    tb_result *r;
+    unsigned long long prev_ticks;
+    double prev_t;
+};
+
+static void emit_line(struct run *run, struct stream *s, const char *line)
+{
+    if (s->is_err) {
+        tb_log(TB_LOG_ERROR, run->name, "%s", line);
+        /* Kept for the crash message; a long line is cut at 255. */
+        char *slot = run->tail[run->tail_next % TAIL_LINES];
+        size_t n = strnlen(line, sizeof(run->tail[0]) - 1);
+        memcpy(slot, line, n);
+        slot[n] = '\0';
+        run->tail_next++;
+    } else {
+        tb_log(TB_LOG_DEBUG, run->name, "%s", line);
+    }
+}
+
+/* Reads what is there and logs whole lines. Returns 0 at EOF. */
+static int drain(struct run *run, struct stream *s)
+{
+    for (;;) {
+        ssize_t n = read(s->fd, s->buf + s->len, sizeof(s->buf) - 1 - s->len);
+        if (n < 0)
+            return errno == EAGAIN || errno == EINTR ? 1 : 0;
+        if (n == 0) {
+            if (s->len > 0) {
+                s->buf[s->len] = '\0';
+                emit_line(run, s, s->buf);
+                s->len = 0;
+            }
+            return 0;
+        }
+        s->len += (size_t)n;
+        char *start = s->buf, *nl;
+        while ((nl = memchr(start, '\n', s->len - (size_t)(start - s->buf)))) {
+            *nl = '\0';
+            emit_line(run, s, start);
+            start = nl + 1;
+        }
+        s->len -= (size_t)(start - s->buf);
+        memmove(s->buf, start, s->len);
+        if (s->len == sizeof(s->buf) - 1) {
+            /* An over-long line: log it in pieces rather than stall. */
+            s->buf[s->len] = '\0';
+            emit_line(run, s, s->buf);
+            s->len = 0;
+        }
+    }
+}
+
+static int read_small(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0)
+        return -1;
+    n = read(fd, buf, size - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    return 0;
+}
+
+/* utime + stime in clock ticks, from /proc/<pid>/stat. */
+static int cpu_ticks(pid_t pid, unsigned long long *ticks)
+{
+    char path[64], buf[1024];
+    unsigned long long ut, st;
+    char *p;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (read_small(path, buf, sizeof(buf)) != 0)
+        return -1;
+    /* The command name may hold spaces and parentheses: skip past the
+     * last ')'; utime and stime are then fields 12 and 13. */
+    p = strrchr(buf, ')');
+    if (p == NULL ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+               &ut, &st) != 2)
+        return -1;
+    *ticks = ut + st;
+    return 0;
+}
+
+static int rss_bytes(pid_t pid, uint64_t *rss)
+{
+    char path[64], buf[256];
+    unsigned long long size, res;
+
+    snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+    if (read_small(path, buf, sizeof(buf)) != 0 ||
+        sscanf(buf, "%llu %llu", &size, &res) != 2)
+        return -1;
+    *rss = (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
+    return 0;
+}
+
+static void sample(struct run *run, pid_t pid, double now)
+{
+    unsigned long long ticks;
+    uint64_t rss;
+    tb_result *r = run->r;
+
+    if (cpu_ticks(pid, &ticks) != 0 || rss_bytes(pid, &rss) != 0)
+        return;
+    if (r->n_samples == run->cap) {
+        size_t ncap = run->cap ? run->cap * 2 : 64;
+        double *c = realloc(r->cpu_list, ncap * sizeof(*c));
+        if (c == NULL)
+            return;
+        r->cpu_list = c;
+        uint64_t *m = realloc(r->memory_list, ncap * sizeof(*m));
+        if (m == NULL)
+            return;
+        r->memory_list = m;
+        run->cap = ncap;
+    }
+    double dt = now - run->prev_t;
+    double cpu = dt > 0 ? (double)(ticks - run->prev_ticks) /
+                              (double)sysconf(_SC_CLK_TCK) / dt
+                        : 0;
+    r->cpu_list[r->n_samples] = cpu;
+    r->memory_list[r->n_samples] = rss;
+    r->n_samples++;
+    run->prev_ticks = ticks;
+    run->prev_t = now;
+}
+
+static void tail_text(struct run *run, char *buf, size_t size)
+{
+    unsigned n = run->tail_next < TAIL_LINES ? run->tail_next : TAIL_LINES;
+    size_t off = 0;
+
+    buf[0] = '\0';
+    for (unsigned i = run->tail_next - n; i < run->tail_next && off < size;
+         i++) {
+        int w = snprintf(buf + off, size - off, "%s%s", off ? " | " : "",
+                         run->tail[i % TAIL_LINES]);
+        if (w < 0)
+            break;
+        off += (size_t)w;
+    }
+}
+
+tb_err tb__run_client(const struct tb__run_opts *o, tb_result *r,
+                      tb_error *err)
+{
+    struct tb__spawn_opts so = {.argv = o->argv, .env = o->env,
+                                .cwd = o->cwd, .capture = true};
+    struct tb__proc p;
+    struct stream out = {.is_err = 0}, errs = {.is_err = 1};
+    struct run *run;
+    struct rusage ru;
+    int status = 0, exited = 0, timed_out = 0;
+    double t0, next_sample, deadline, now;
+    tb_err e;
+
+    run = calloc(1, sizeof(*run));
+    if (run == NULL)
+        return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+    run->name = o->name;
+    run->r = r;
+    memset(&ru, 0, sizeof(ru));
+
+    t0 = tb__now_s();
+    r->start_unix_ns = tb__unix_ns();
+    if ((e = tb__spawn(&so, &p, err)) != TB_OK)
+        goto out;
+    run->prev_t = t0;
+    out.fd = p.out_fd;
+    errs.fd = p.err_fd;
+    next_sample = t0 + 1.0;
+    deadline = o->timeout_s > 0 ? t0 + o->timeout_s : INFINITY;
+
+    while (!exited) {
+        struct pollfd pf[3] = {
+            {.fd = p.pidfd, .events = POLLIN},
+            {.fd = out.fd, .events = POLLIN},
+            {.fd = errs.fd, .events = POLLIN},
+        };
+        now = tb__now_s();
+        double until = fmin(next_sample, deadline) - now;
+        int ms = until <= 0 ? 0 : (int)ceil(until * 1000.0);
+        if (poll(pf, 3, ms) < 0 && errno != EINTR) {
+            e = tb_error_set(err, TB_ERR_IO, "poll: %s", strerror(errno));
+            tb__proc_kill(&p);
+            goto out;
+        }
+        if (pf[1].revents && !drain(run, &out))
+            out.fd = -1;
+        if (pf[2].revents && !drain(run, &errs))
+            errs.fd = -1;
+        now = tb__now_s();
+        if (pf[0].revents) {
+            exited = 1;
+            break;
+        }
+        if (now >= next_sample) {
+            sample(run, p.pid, now);
+            while (next_sample <= now)
+                next_sample += 1.0;
+        }
+        if (now >= deadline) {
+            timed_out = 1;
+            kill(-p.pid, SIGKILL);
+            exited = 1;
+        }
+    }
+    tb__proc_wait(&p, -1, &status, &ru);
+    r->clock_time_s = tb__now_s() - t0;
+    /* The group is dead now, so the pipes reach EOF promptly. */
+    for (int i = 0; i < 100 && (out.fd >= 0 || errs.fd >= 0); i++) {
+        struct pollfd pf[2] = {{.fd = out.fd, .events = POLLIN},
+                               {.fd = errs.fd, .events = POLLIN}};
+        if (poll(pf, 2, 10) <= 0)
+            continue;
+        if (pf[0].revents && !drain(run, &out))
+            out.fd = -1;
+        if (pf[1].revents && !drain(run, &errs))
+            errs.fd = -1;
+    }
+    tb__proc_close(&p);
+
+    r->program_time_s = (double)ru.ru_utime.tv_sec +
+                        (double)ru.ru_utime.tv_usec / 1e6 +
+                        (double)ru.ru_stime.tv_sec +
+                        (double)ru.ru_stime.tv_usec / 1e6;
+    r->peak_rss_bytes = (uint64_t)ru.ru_maxrss * 1024;
+    r->timed_out = timed_out;
+    r->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+
+    char tail[TAIL_LINES * 256 + 16];
+    tail_text(run, tail, sizeof(tail));
+    if (timed_out) {
+        e = tb_error_set(err, TB_ERR_CLIENT_TIMEOUT,
+                         "client %s did not finish within %.1f s; killed",
+                         o->name, o->timeout_s);
+    } else if (r->term_signal != 0) {
+        e = tb_error_set(err, TB_ERR_CLIENT_CRASHED,
+                         "client %s was killed by signal %d (%s)%s%s",
+                         o->name, r->term_signal, strsignal(r->term_signal),
+                         tail[0] ? ": " : "", tail);
+    } else if (r->exit_status == 3) {
+        /* The protocol's "tracer not installed" status. */
+        e = tb_error_set(err, TB_ERR_CLIENT_START,
+                         "client %s cannot start its tracer%s%s", o->name,
+                         tail[0] ? ": " : "", tail);
+    } else if (r->exit_status != 0) {
+        e = tb_error_set(err, TB_ERR_CLIENT_CRASHED,
+                         "client %s exited with status %d%s%s", o->name,
+                         r->exit_status, tail[0] ? ": " : "", tail);
+    } else {
+        e = TB_OK;
+    }
+out:
+    free(run);
+    return e;
+}

@@ -1,0 +1,681 @@
+/* The HTML report: parse the results (one JSON object a line), keep the
+ * latest result of each gate, and write one page with the figures, the
+ * verdicts and the graphs. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "internal.h"
+#include "strbuf.h"
+#include "tracebench/output/graph.h"
+#include "tracebench/util/log.h"
+#include "tracebench/util/paths.h"
+#include "tracebench/output/plot.h"
+#include "tracebench/output/report.h"
+
+/* One gate result, as the regression suite wrote it. Strings are owned. */
+struct gate {
+    char *client, *gate, *profile, *figure, *time;
+    char *limit_key, *limit_source, *verdict, *message;
+    double median, lo, hi, n, limit;  /* NAN when absent */
+    bool has_baseline;
+    double b_median, b_tolerance_rel; /* NAN when absent */
+    char *b_verdict;
+};
+
+struct client {
+    char *name;
+    size_t runs;                /* "run" records of this client */
+};
+
+struct model {
+    struct gate *gates;
+    size_t n_gates, cap_gates;
+    struct client *clients;
+    size_t n_clients, cap_clients;
+    struct tb__buf warnings;    /* one escaped <li> per skipped line */
+    struct tb_report_summary sum;
+};
+
+static char *dup_or_null(const char *s)
+{
+    return s != NULL ? tb__strdup(s) : NULL;
+}
+
+static void gate_free(struct gate *g)
+{
+    free(g->client);
+    free(g->gate);
+    free(g->profile);
+    free(g->figure);
+    free(g->time);
+    free(g->limit_key);
+    free(g->limit_source);
+    free(g->verdict);
+    free(g->message);
+    free(g->b_verdict);
+}
+
+static void model_free(struct model *m)
+{
+    for (size_t i = 0; i < m->n_gates; i++)
+        gate_free(&m->gates[i]);
+    free(m->gates);
+    for (size_t i = 0; i < m->n_clients; i++)
+        free(m->clients[i].name);
+    free(m->clients);
+    tb__buf_free(&m->warnings);
+}
+
+/* --- HTML text --------------------------------------------------------- */
+
+/* Every character that could end a text node or an attribute value is an
+ * entity, so a client named "<script>" prints as text. */
+static void esc(struct tb__buf *b, const char *s)
+{
+    if (s == NULL)
+        return;
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': tb__buf_puts(b, "&amp;"); break;
+        case '<': tb__buf_puts(b, "&lt;"); break;
+        case '>': tb__buf_puts(b, "&gt;"); break;
+        case '"': tb__buf_puts(b, "&quot;"); break;
+        case '\'': tb__buf_puts(b, "&#39;"); break;
+        default: tb__buf_append(b, s, 1); break;
+        }
+    }
+}
+
+static void num(struct tb__buf *b, double v)
+{
+    if (isnan(v))
+        tb__buf_puts(b, "&mdash;");
+    else
+        tb__buf_printf(b, "%.4g", v);
+}
+
+static const char *verdict_class(const char *v)
+{
+    if (v == NULL)
+        return "unknown";
+    if (strcmp(v, "pass") == 0 || strcmp(v, "fail") == 0 ||
+        strcmp(v, "inconclusive") == 0)
+        return v;
+    return "unknown";
+}
+
+static void warn(struct model *m, const struct tb_report_opts *o,
+                 const char *file, size_t line, const char *fmt, ...)
+    TB_FORMAT(5, 6);
+static void warn(struct model *m, const struct tb_report_opts *o,
+                 const char *file, size_t line, const char *fmt, ...)
+{
+    char what[512], msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    if (line > 0)
+        snprintf(msg, sizeof(msg), "%s:%zu: %s", file, line, what);
+    else                        /* about a whole file, named in what */
+        snprintf(msg, sizeof(msg), "%s", what);
+    if (o != NULL && o->warn != NULL)
+        o->warn(msg, o->warn_arg);
+    else
+        tb_log(TB_LOG_WARN, "report", "%s", msg);
+    tb__buf_puts(&m->warnings, "<li>");
+    esc(&m->warnings, msg);
+    tb__buf_puts(&m->warnings, "</li>\n");
+    m->sum.warnings++;
+}
+
+/* --- reading ----------------------------------------------------------- */
+
+static const char *str_field(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static double num_field(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* The client's index, added when new; SIZE_MAX when out of memory. */
+static size_t client_index(struct model *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_clients; i++)
+        if (strcmp(m->clients[i].name, name) == 0)
+            return i;
+    if (m->n_clients == m->cap_clients) {
+        size_t cap = m->cap_clients ? m->cap_clients * 2 : 8;
+        struct client *c = realloc(m->clients, cap * sizeof(*c));
+        if (c == NULL)
+            return SIZE_MAX;
+        m->clients = c;
+        m->cap_clients = cap;
+    }
+    m->clients[m->n_clients].name = tb__strdup(name);
+    m->clients[m->n_clients].runs = 0;
+    if (m->clients[m->n_clients].name == NULL)
+        return SIZE_MAX;
+    return m->n_clients++;
+}
+
+static bool same(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) ||
+           (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Adds a gate record; a later result of the same client, gate, profile
+ * and figure replaces the earlier one, in its place. */
+static tb_err add_gate(struct model *m, const cJSON *o)
+{
+    const cJSON *bl = cJSON_GetObjectItemCaseSensitive(o, "baseline");
+    struct gate g = {0};
+    size_t i;
+
+    g.client = dup_or_null(str_field(o, "client"));
+    g.gate = dup_or_null(str_field(o, "gate"));
+    g.profile = dup_or_null(str_field(o, "profile"));
+    g.figure = dup_or_null(str_field(o, "figure"));
+    g.time = dup_or_null(str_field(o, "time"));
+    g.limit_key = dup_or_null(str_field(o, "limit_key"));
+    g.limit_source = dup_or_null(str_field(o, "limit_source"));
+    g.verdict = dup_or_null(str_field(o, "verdict"));
+    g.message = dup_or_null(str_field(o, "message"));
+    g.median = num_field(o, "median");
+    g.lo = num_field(o, "lo");
+    g.hi = num_field(o, "hi");
+    g.n = num_field(o, "n");
+    g.limit = num_field(o, "limit");
+    g.b_median = g.b_tolerance_rel = NAN;
+    if (cJSON_IsObject(bl)) {
+        g.has_baseline = true;
+        g.b_median = num_field(bl, "median");
+        g.b_tolerance_rel = num_field(bl, "tolerance_rel");
+        g.b_verdict = dup_or_null(str_field(bl, "verdict"));
+    }
+    if (g.client == NULL || g.gate == NULL || g.verdict == NULL ||
+        client_index(m, g.client) == SIZE_MAX) {
+        gate_free(&g);
+        return TB_ERR_NOMEM;
+    }
+    for (i = 0; i < m->n_gates; i++) {
+        struct gate *h = &m->gates[i];
+        if (same(h->client, g.client) && same(h->gate, g.gate) &&
+            same(h->profile, g.profile) && same(h->figure, g.figure)) {
+            gate_free(h);
+            *h = g;
+            m->sum.superseded++;
+            return TB_OK;
+        }
+    }
+    if (m->n_gates == m->cap_gates) {
+        size_t cap = m->cap_gates ? m->cap_gates * 2 : 16;
+        struct gate *ng = realloc(m->gates, cap * sizeof(*ng));
+        if (ng == NULL) {
+            gate_free(&g);
+            return TB_ERR_NOMEM;
+        }
+        m->gates = ng;
+        m->cap_gates = cap;
+    }
+    m->gates[m->n_gates++] = g;
+    return TB_OK;
+}
+
+static tb_err read_line(struct model *m, const struct tb_report_opts *o,
+                        const char *file, size_t lineno, const char *line,
+                        tb_error *err)
+{
+    cJSON *obj;
+    const char *kind, *client;
+    tb_err e = TB_OK;
+
+    while (*line == ' ' || *line == '\t' || *line == '\r')
+        line++;
+    if (*line == '\0')
+        return TB_OK;
+    obj = cJSON_Parse(line);
+    if (!cJSON_IsObject(obj)) {
+        warn(m, o, file, lineno, "not a JSON object; skipped");
+        cJSON_Delete(obj);
+        return TB_OK;
+    }
+    kind = str_field(obj, "kind");
+    client = str_field(obj, "client");
+    if (kind == NULL) {
+        warn(m, o, file, lineno, "no \"kind\"; skipped");
+    } else if (strcmp(kind, "run") == 0) {
+        size_t ci;
+        if (client == NULL) {
+            warn(m, o, file, lineno, "run without a \"client\"; skipped");
+        } else if ((ci = client_index(m, client)) == SIZE_MAX) {
+            e = TB_ERR_NOMEM;
+        } else {
+            m->clients[ci].runs++;
+            m->sum.runs++;
+        }
+    } else if (strcmp(kind, "gate") == 0) {
+        if (client == NULL || str_field(obj, "gate") == NULL ||
+            str_field(obj, "verdict") == NULL)
+            warn(m, o, file, lineno,
+                 "gate without a \"client\", \"gate\" or \"verdict\" "
+                 "string; skipped");
+        else
+            e = add_gate(m, obj);
+    }
+    /* Other kinds are for other readers. */
+    cJSON_Delete(obj);
+    if (e != TB_OK)
+        return tb_error_set(err, e, "%s:%zu: out of memory", file, lineno);
+    return TB_OK;
+}
+
+static tb_err read_results(struct model *m, const struct tb_report_opts *o,
+                           const char *path, tb_error *err)
+{
+    char *text = NULL, *line, *next;
+    size_t lineno = 0;
+    tb_err e;
+
+    if ((e = tb__read_file(path, &text, NULL, err)) != TB_OK)
+        return e;
+    for (line = text; line != NULL && e == TB_OK; line = next) {
+        next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        else if (*line == '\0')
+            break;              /* the file ended with a newline */
+        lineno++;
+        e = read_line(m, o, path, lineno, line, err);
+    }
+    m->sum.lines = lineno;
+    free(text);
+    return e;
+}
+
+/* --- writing ----------------------------------------------------------- */
+
+static const char style[] =
+    "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:"
+    "1200px;padding:0 1em;color:#222}\n"
+    "h1{margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ccc}\n"
+    "table{border-collapse:collapse;margin:.5em 0;font-size:.92em}\n"
+    "th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;"
+    "vertical-align:top}\n"
+    "th{background:#f3f3f3}td.num{text-align:right;"
+    "font-variant-numeric:tabular-nums}\n"
+    ".pass{background:#d9f2d9;color:#14591f;font-weight:bold}\n"
+    ".fail{background:#f8d4d4;color:#8a1010;font-weight:bold}\n"
+    ".inconclusive{background:#fdefc8;color:#7a5400;font-weight:bold}\n"
+    ".unknown{background:#eee}\n"
+    "figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}\n"
+    "figcaption{font-size:.9em;color:#555}\n"
+    ".muted{color:#666;font-size:.9em}code{font-size:.95em}\n";
+
+static void verdict_cell(struct tb__buf *b, const char *v)
+{
+    tb__buf_printf(b, "<td class=\"%s\">", verdict_class(v));
+    esc(b, v != NULL ? v : "?");
+    tb__buf_puts(b, "</td>");
+}
+
+/* Anchors are "client-<index>", never the name, which is free text. */
+static void client_summary(struct tb__buf *b, const struct model *m)
+{
+    tb__buf_puts(b, "<table>\n<tr><th>client</th><th>pass</th><th>fail</th>"
+                    "<th>inconclusive</th><th>runs</th><th>verdict</th>"
+                    "</tr>\n");
+    for (size_t c = 0; c < m->n_clients; c++) {
+        size_t pass = 0, fail = 0, inc = 0, other = 0;
+        const char *v;
+        for (size_t i = 0; i < m->n_gates; i++) {
+            const struct gate *g = &m->gates[i];
+            if (strcmp(g->client, m->clients[c].name) != 0)
+                continue;
+            if (strcmp(g->verdict, "pass") == 0)
+                pass++;
+            else if (strcmp(g->verdict, "fail") == 0)
+                fail++;
+            else if (strcmp(g->verdict, "inconclusive") == 0)
+                inc++;
+            else
+                other++;
+        }
+        /* One failure fails the client; doubt without failure is doubt. */
+        v = fail ? "fail" : inc || other ? "inconclusive"
+                          : pass ? "pass" : NULL;
+        tb__buf_printf(b, "<tr><td><a href=\"#client-%zu\">", c);
+        esc(b, m->clients[c].name);
+        tb__buf_printf(b, "</a></td><td class=\"num\">%zu</td><td class="
+                          "\"num\">%zu</td><td class=\"num\">%zu</td><td "
+                          "class=\"num\">%zu</td>", pass, fail, inc,
+                       m->clients[c].runs);
+        if (v != NULL)
+            verdict_cell(b, v);
+        else
+            tb__buf_puts(b, "<td class=\"unknown\">no gates</td>");
+        tb__buf_puts(b, "</tr>\n");
+    }
+    tb__buf_puts(b, "</table>\n");
+}
+
+static void gate_table(struct tb__buf *b, const struct model *m,
+                       const char *client)
+{
+    bool any = false;
+
+    for (size_t i = 0; i < m->n_gates; i++) {
+        const struct gate *g = &m->gates[i];
+        if (strcmp(g->client, client) != 0)
+            continue;
+        if (!any)
+            tb__buf_puts(b,
+                "<table>\n<tr><th>gate</th><th>profile</th><th>figure</th>"
+                "<th>median</th><th>interval</th><th>n</th><th>limit</th>"
+                "<th>verdict</th><th>baseline</th><th>message</th>"
+                "<th>time</th></tr>\n");
+        any = true;
+        tb__buf_puts(b, "<tr><td>");
+        esc(b, g->gate);
+        tb__buf_puts(b, "</td><td>");
+        esc(b, g->profile);
+        tb__buf_puts(b, "</td><td><code>");
+        esc(b, g->figure);
+        tb__buf_puts(b, "</code></td><td class=\"num\">");
+        num(b, g->median);
+        tb__buf_puts(b, "</td><td class=\"num\">");
+        if (isnan(g->lo) && isnan(g->hi)) {
+            num(b, NAN);
+        } else {
+            tb__buf_puts(b, "[");
+            num(b, g->lo);
+            tb__buf_puts(b, ", ");
+            num(b, g->hi);
+            tb__buf_puts(b, "]");
+        }
+        tb__buf_puts(b, "</td><td class=\"num\">");
+        num(b, g->n);
+        tb__buf_puts(b, "</td><td>");
+        num(b, g->limit);
+        if (g->limit_key != NULL || g->limit_source != NULL) {
+            tb__buf_puts(b, "<br><span class=\"muted\"><code>");
+            esc(b, g->limit_key);
+            tb__buf_puts(b, "</code>");
+            if (g->limit_source != NULL) {
+                tb__buf_puts(b, " from <code>");
+                esc(b, g->limit_source);
+                tb__buf_puts(b, "</code>");
+            }
+            tb__buf_puts(b, "</span>");
+        }
+        tb__buf_puts(b, "</td>");
+        verdict_cell(b, g->verdict);
+        if (g->has_baseline) {
+            tb__buf_printf(b, "<td class=\"%s\">",
+                           verdict_class(g->b_verdict));
+            esc(b, g->b_verdict != NULL ? g->b_verdict : "?");
+            tb__buf_puts(b, "<br><span class=\"muted\">baseline median ");
+            num(b, g->b_median);
+            if (!isnan(g->b_tolerance_rel))
+                tb__buf_printf(b, ", tolerance &plusmn;%.4g%%",
+                               g->b_tolerance_rel * 100);
+            tb__buf_puts(b, "</span></td>");
+        } else {
+            tb__buf_puts(b, "<td class=\"muted\">none</td>");
+        }
+        tb__buf_puts(b, "<td>");
+        esc(b, g->message);
+        tb__buf_puts(b, "</td><td class=\"muted\">");
+        esc(b, g->time);
+        tb__buf_puts(b, "</td></tr>\n");
+    }
+    if (any)
+        tb__buf_puts(b, "</table>\n");
+    else
+        tb__buf_puts(b, "<p class=\"muted\">No gate results.</p>\n");
+}
+
+static void base64(struct tb__buf *b, const unsigned char *p, size_t n)
+{
+    static const char tab[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char out[4];
+
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned)p[i + 1] << 8;
+        if (i + 2 < n)
+            v |= p[i + 2];
+        out[0] = tab[v >> 18 & 63];
+        out[1] = tab[v >> 12 & 63];
+        out[2] = i + 1 < n ? tab[v >> 6 & 63] : '=';
+        out[3] = i + 2 < n ? tab[v & 63] : '=';
+        tb__buf_append(b, out, 4);
+    }
+}
+
+/* The path of target relative to the directory dir, both made absolute;
+ * target itself when that fails. */
+static void relative_to(const char *dir, const char *target, char *buf,
+                        size_t size)
+{
+    char d[PATH_MAX], t[PATH_MAX];
+    size_t common = 0, i;
+    int w;
+
+    if (realpath(dir, d) == NULL || realpath(target, t) == NULL) {
+        snprintf(buf, size, "%s", target);
+        return;
+    }
+    /* The longest common prefix that ends at a path component. */
+    for (i = 0; d[i] != '\0' && d[i] == t[i]; i++)
+        if (d[i] == '/')
+            common = i;
+    if (d[i] == '\0' && t[i] == '/')
+        common = i;
+    w = snprintf(buf, size, "%s", "");
+    for (const char *p = d + common; *p != '\0'; p++)
+        if (*p == '/' && w >= 0 && (size_t)w < size)
+            w += snprintf(buf + w, size - (size_t)w, "../");
+    if (w >= 0 && (size_t)w < size)
+        snprintf(buf + w, size - (size_t)w, "%s", t + common + 1);
+}
+
+/* Shows dir's PNG for client and kind if there is a valid one. */
+static void figure(struct tb__buf *b, struct model *m,
+                   const struct tb_report_opts *o, const char *dir,
+                   const char *out_dir, const char *client,
+                   tb_graph_kind kind)
+{
+    char png[4096], csv[4096], rel[4096];
+    const char *base;
+    uint32_t w, h;
+    tb_error perr = {0};
+
+    tb_graph_path(dir, client, kind, "png", png, sizeof(png));
+    tb_graph_path(dir, client, kind, "csv", csv, sizeof(csv));
+    if (access(png, R_OK) != 0)
+        return;
+    if (tb_plot_png_size(png, &w, &h, &perr) != TB_OK) {
+        warn(m, o, NULL, 0, "%s; not shown", perr.msg);
+        return;
+    }
+    base = strrchr(png, '/') ? strrchr(png, '/') + 1 : png;
+    tb__buf_puts(b, "<figure><img alt=\"");
+    esc(b, tb_graph_kind_name(kind));
+    tb__buf_puts(b, " graph of ");
+    esc(b, client);
+    tb__buf_printf(b, "\" width=\"%u\" height=\"%u\" src=\"", w, h);
+    if (o != NULL && o->link_graphs) {
+        relative_to(out_dir, png, rel, sizeof(rel));
+        esc(b, rel);
+    } else {
+        char *data = NULL;
+        size_t len = 0;
+        tb_error rerr = {0};
+        if (tb__read_file(png, &data, &len, &rerr) != TB_OK) {
+            warn(m, o, NULL, 0, "%s; not shown", rerr.msg);
+            tb__buf_puts(b, "\"></figure>\n");
+            return;
+        }
+        tb__buf_puts(b, "data:image/png;base64,");
+        base64(b, (const unsigned char *)data, len);
+        free(data);
+    }
+    tb__buf_puts(b, "\"><figcaption>");
+    esc(b, base);
+    if (access(csv, R_OK) == 0) {
+        tb__buf_puts(b, "; raw data in ");
+        if (o != NULL && o->link_graphs) {
+            relative_to(out_dir, csv, rel, sizeof(rel));
+            tb__buf_puts(b, "<a href=\"");
+            esc(b, rel);
+            tb__buf_puts(b, "\">");
+        }
+        esc(b, strrchr(csv, '/') ? strrchr(csv, '/') + 1 : csv);
+        if (o != NULL && o->link_graphs)
+            tb__buf_puts(b, "</a>");
+    }
+    tb__buf_puts(b, "</figcaption></figure>\n");
+    m->sum.graphs++;
+}
+
+static void page(struct tb__buf *b, struct model *m,
+                 const struct tb_report_opts *o, const char *results,
+                 const char *graphs, const char *out_dir)
+{
+    char when[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    size_t before;
+
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    tb__buf_printf(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+                      "<meta charset=\"utf-8\">\n<title>tracebench report"
+                      "</title>\n<style>\n%s</style>\n</head>\n<body>\n"
+                      "<h1>tracebench report</h1>\n<p class=\"muted\">"
+                      "Written %s from <code>", style, when);
+    esc(b, results);
+    tb__buf_printf(b, "</code>: %zu gate results (%zu older ones "
+                      "superseded), %zu runs, %zu clients.</p>\n",
+                   m->n_gates, m->sum.superseded, m->sum.runs,
+                   m->n_clients);
+    if (m->n_clients > 0)
+        client_summary(b, m);
+    else
+        tb__buf_puts(b, "<p>No results yet.</p>\n");
+    for (size_t c = 0; c < m->n_clients; c++) {
+        const char *name = m->clients[c].name;
+        tb__buf_printf(b, "<h2 id=\"client-%zu\">", c);
+        esc(b, name);
+        tb__buf_printf(b, "</h2>\n<p class=\"muted\">%zu runs recorded."
+                          "</p>\n", m->clients[c].runs);
+        gate_table(b, m, name);
+        if (graphs[0] == '\0')
+            continue;
+        before = m->sum.graphs;
+        for (int k = TB_GRAPH_CPU; k <= TB_GRAPH_DISCONNECT; k++)
+            figure(b, m, o, graphs, out_dir, name, (tb_graph_kind)k);
+        if (m->sum.graphs == before)
+            tb__buf_puts(b, "<p class=\"muted\">No graphs; draw them "
+                            "with <code>tracebench graph all CLIENT"
+                            "</code>.</p>\n");
+    }
+    if (graphs[0] != '\0') {
+        struct tb__buf cmp = {0};
+        before = m->sum.graphs;
+        figure(&cmp, m, o, graphs, out_dir, "", TB_GRAPH_COMPARE_CPU);
+        figure(&cmp, m, o, graphs, out_dir, "", TB_GRAPH_COMPARE_MEMORY);
+        if (m->sum.graphs > before) {
+            tb__buf_puts(b, "<h2 id=\"compare\">Clients compared</h2>\n");
+            tb__buf_append(b, cmp.data, cmp.len);
+        }
+        if (cmp.failed)
+            b->failed = true;
+        tb__buf_free(&cmp);
+    }
+    if (m->sum.warnings > 0) {
+        tb__buf_printf(b, "<h2 id=\"warnings\">Warnings</h2>\n<p>%zu "
+                          "lines or files were skipped:</p>\n<ul>\n",
+                       m->sum.warnings);
+        tb__buf_append(b, m->warnings.data, m->warnings.len);
+        tb__buf_puts(b, "</ul>\n");
+        if (m->warnings.failed)
+            b->failed = true;
+    }
+    tb__buf_puts(b, "</body>\n</html>\n");
+}
+
+tb_err tb_report_write(const struct tb_report_opts *o,
+                       struct tb_report_summary *summary, tb_error *err)
+{
+    char results[4096], out[4096], graphs[4096], out_dir[4096];
+    struct model m = {0};
+    struct tb__buf html = {0};
+    char *slash;
+    tb_err e;
+
+    if (o != NULL && o->results_path != NULL)
+        snprintf(results, sizeof(results), "%s", o->results_path);
+    else
+        snprintf(results, sizeof(results), "%s/results.jsonl", tb_log_dir());
+    if (o != NULL && o->out_path != NULL)
+        snprintf(out, sizeof(out), "%s", o->out_path);
+    else
+        snprintf(out, sizeof(out), "%s/report.html", tb_log_dir());
+    if (o != NULL && o->graphs_dir != NULL)
+        snprintf(graphs, sizeof(graphs), "%s", o->graphs_dir);
+    else
+        snprintf(graphs, sizeof(graphs), "%s/graphs", tb_root_dir());
+    snprintf(out_dir, sizeof(out_dir), "%s", out);
+    slash = strrchr(out_dir, '/');
+    if (slash == NULL)
+        snprintf(out_dir, sizeof(out_dir), ".");
+    else if (slash == out_dir)
+        out_dir[1] = '\0';
+    else
+        *slash = '\0';
+
+    if ((e = read_results(&m, o, results, err)) != TB_OK)
+        goto out;
+    m.sum.clients = m.n_clients;
+    m.sum.gates = m.n_gates;
+    for (size_t i = 0; i < m.n_gates; i++) {
+        m.sum.pass += strcmp(m.gates[i].verdict, "pass") == 0;
+        m.sum.fail += strcmp(m.gates[i].verdict, "fail") == 0;
+        m.sum.inconclusive +=
+            strcmp(m.gates[i].verdict, "inconclusive") == 0;
+    }
+    /* The directory first: relative links are computed from it. */
+    if ((e = tb__mkdir_p(out_dir, err)) != TB_OK)
+        goto out;
+    page(&html, &m, o, results, graphs, out_dir);
+    if ((e = tb__buf_write_file(&html, out, err)) != TB_OK)
+        goto out;
+    if (summary != NULL)
+        *summary = m.sum;
+out:
+    tb__buf_free(&html);
+    model_free(&m);
+    return e;
+}

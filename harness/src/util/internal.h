@@ -1,0 +1,95 @@
+/* Helpers shared inside libtracebench; not part of the public API. */
+#ifndef TB_INTERNAL_H
+#define TB_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "tracebench/util/err.h"
+#include "tracebench/measure/result.h"
+
+/* --- proc.c: child processes ------------------------------------------- */
+
+struct tb__spawn_opts {
+    const char *const *argv;     /* NULL-terminated; argv[0] searched in PATH */
+    const char *const *env;      /* "K=V" added to our environment, or NULL */
+    const char *cwd;             /* NULL: ours */
+    bool capture;                /* pipes for stdout and stderr */
+    bool quiet;                  /* stdout and stderr to /dev/null */
+};
+
+struct tb__proc {
+    pid_t pid;                   /* also the process group id */
+    int pidfd;                   /* readable once the child has exited */
+    int out_fd, err_fd;          /* -1 unless captured */
+};
+
+/* Starts a child in its own process group, without a shell. Fails with
+ * TB_ERR_CLIENT_START naming argv[0] when it cannot be executed. */
+tb_err tb__spawn(const struct tb__spawn_opts *o, struct tb__proc *p,
+                 tb_error *err);
+
+/* Waits up to timeout_ms (< 0: forever) for the child to exit and reaps it.
+ * Returns 1 when reaped (status and usage filled), 0 on timeout. */
+int tb__proc_wait(struct tb__proc *p, int timeout_ms, int *status,
+                  struct rusage *ru);
+
+/* Kills the whole process group and reaps the child; closes the fds. Safe to
+ * call twice. */
+void tb__proc_kill(struct tb__proc *p);
+void tb__proc_close(struct tb__proc *p);
+
+/* Runs argv to completion with stdout/stderr discarded; -1 if it could not
+ * start or ran past timeout_ms (then killed), else its exit status. */
+int tb__run_quiet(const char *const *argv, const char *const *env,
+                  const char *cwd, int timeout_ms);
+
+/* --- runner.c: one measured client run --------------------------------- */
+
+struct tb__run_opts {
+    const char *const *argv;
+    const char *const *env;
+    const char *cwd;
+    const char *name;            /* for log lines */
+    double timeout_s;            /* <= 0: none */
+};
+
+/* Runs the client and fills r's measured fields (program_time_s,
+ * clock_time_s, samples, peak RSS, exit status). TB_ERR_CLIENT_TIMEOUT or
+ * TB_ERR_CLIENT_CRASHED still fill r with what was measured. */
+tb_err tb__run_client(const struct tb__run_opts *o, tb_result *r,
+                      tb_error *err);
+
+/* --- control.c: the control endpoint ----------------------------------- */
+
+struct tb__control;
+
+/* Listens on 127.0.0.1:port (0: any free port). */
+tb_err tb__control_start(int port, struct tb__control **out, tb_error *err);
+uint16_t tb__control_port(const struct tb__control *c);
+/* Sets the body of GET /control (copied) and forgets any posted result. */
+tb_err tb__control_set(struct tb__control *c, const char *json, tb_error *err);
+/* True when a client POSTed /result since the last set; *spans is its
+ * count, *after_mark its SpansSentAfterMark (-1 when it sent none). */
+bool tb__control_result(struct tb__control *c, uint64_t *spans,
+                        int64_t *after_mark);
+void tb__control_stop(struct tb__control *c);
+
+/* --- net.c ------------------------------------------------------------- */
+
+/* A listening TCP socket on 127.0.0.1:port (0: any). TB_ERR_PORT_IN_USE
+ * names the port. Returns the fd in *fd and the bound port in *bound. */
+tb_err tb__listen_loopback(int port, int *fd, uint16_t *bound, tb_error *err);
+
+/* --- util -------------------------------------------------------------- */
+
+double tb__now_s(void);          /* monotonic seconds */
+uint64_t tb__unix_ns(void);      /* CLOCK_REALTIME, ns since the epoch */
+char *tb__strdup(const char *s);
+/* Reads a whole file into a malloc'd NUL-terminated buffer. */
+tb_err tb__read_file(const char *path, char **out, size_t *len, tb_error *err);
+
+#endif
