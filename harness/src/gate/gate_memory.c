@@ -1,0 +1,48 @@
+/* memory: RSS at the end of a long run over that of a short one. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regress_internal.h"
+
+/* RSS at the end of a run: the last sample, or the peak if none. */
+static double end_rss(const tb_result *r)
+{
+    return r->n_samples ? (double)r->memory_list[r->n_samples - 1]
+                        : (double)r->peak_rss_bytes;
+}
+
+tb_err tb__gate_memory(tb_regress *rg, struct tb_gate_outcome *o,
+                          tb_error *err)
+{
+    const __typeof__(rg->t->memory) *m = &rg->t->memory;
+    tb_result *s = NULL, *l = NULL;
+    char desc[256];
+    tb_err e;
+
+    if ((e = tb__regress_bench(rg, TB_GATE_MEMORY, "short", true, m->rate_sps,
+                   m->short_runtime_s, &s, err)) != TB_OK ||
+        (e = tb__regress_bench(rg, TB_GATE_MEMORY, "long", true, m->rate_sps,
+                   m->long_runtime_s, &l, err)) != TB_OK)
+        goto out;
+    double ratio = end_rss(l) / end_rss(s);
+    struct tb_figure *f = tb__add_figure(o, "memory.ratio", "ratio", ratio,
+                                     m->max_ratio, TB_BOUND_AT_MOST,
+                                     "memory.max_ratio");
+    snprintf(desc, sizeof(desc),
+             "RSS after %.0f s / after %.0f s at %.0f spans/s = %.2f "
+             "(%.1f / %.1f MiB)",
+             m->long_runtime_s, m->short_runtime_s, m->rate_sps, ratio,
+             end_rss(l) / 1048576.0, end_rss(s) / 1048576.0);
+    tb__judge(rg, f, desc);
+    f = tb__add_figure(o, "memory.peak_rss_bytes", "bytes",
+                   (double)l->peak_rss_bytes, NAN, TB_BOUND_AT_MOST, "");
+    snprintf(desc, sizeof(desc), "peak RSS %.1f MiB over %.0f s",
+             (double)l->peak_rss_bytes / 1048576.0, m->long_runtime_s);
+    tb__judge(rg, f, desc);
+out:
+    tb_result_free(s);
+    tb_result_free(l);
+    return e;
+}

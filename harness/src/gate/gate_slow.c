@@ -1,0 +1,47 @@
+/* slow: memory with slow satellites against typical ones. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regress_internal.h"
+
+tb_err tb__gate_slow(tb_regress *rg, struct tb_gate_outcome *o,
+                        tb_error *err)
+{
+    const __typeof__(rg->t->slow) *s = &rg->t->slow;
+    tb_satellite_mode mode, normal;
+    tb_result *typ = NULL, *slow = NULL;
+    char desc[256], step[64];
+    tb_err e;
+
+    if ((e = tb_satellite_mode_parse(s->mode, &mode, err)) != TB_OK ||
+        (e = tb_satellite_mode_parse(rg->t->common.satellite_mode, &normal,
+                                     err)) != TB_OK)
+        return e;
+    if ((e = tb__regress_bench(rg, TB_GATE_SLOW, "traced, typical satellites", true,
+                   s->rate_sps, s->runtime_s, &typ, err)) != TB_OK)
+        goto out;
+    tb_satellites_set_mode(rg->sats, mode);
+    snprintf(step, sizeof(step), "traced, %s satellites", s->mode);
+    e = tb__regress_bench(rg, TB_GATE_SLOW, step, true, s->rate_sps, s->runtime_s, &slow,
+              err);
+    tb_satellites_set_mode(rg->sats, normal);
+    if (e != TB_OK)
+        goto out;
+    double ratio = (double)slow->peak_rss_bytes / (double)typ->peak_rss_bytes;
+    struct tb_figure *f = tb__add_figure(o, "slow.memory_ratio", "ratio", ratio,
+                                     s->max_memory_ratio, TB_BOUND_AT_MOST,
+                                     "slow.max_memory_ratio");
+    snprintf(desc, sizeof(desc),
+             "peak RSS with %s satellites / typical = %.2f (%.1f / %.1f "
+             "MiB, %lld dropped)",
+             s->mode, ratio, (double)slow->peak_rss_bytes / 1048576.0,
+             (double)typ->peak_rss_bytes / 1048576.0,
+             (long long)slow->dropped_spans);
+    tb__judge(rg, f, desc);
+out:
+    tb_result_free(typ);
+    tb_result_free(slow);
+    return e;
+}

@@ -1,0 +1,42 @@
+/* One benchmark of a gate, recorded in results.jsonl before any verdict. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regress_internal.h"
+
+/* One benchmark, recorded; mark_ns as in tb_benchmark_opts. */
+tb_err tb__regress_bench_marked(tb_regress *rg, tb_gate gate, const char *step,
+                           bool trace, double sps, double runtime_s,
+                           uint64_t mark_ns, tb_result **out, tb_error *err)
+{
+    struct tb_benchmark_opts bo = {
+        .satellites = rg->sats, .trace = trace, .spans_per_second = sps,
+        .runtime_s = runtime_s,
+        .extra_args = (const char *const *)rg->extra,
+        .mark_unix_ns = mark_ns};
+    tb_result *r = NULL;
+    tb_error rerr = {0};
+    tb_err e;
+
+    e = tb_controller_benchmark(rg->ctl, &bo, &r, err);
+    if (r != NULL &&
+        tb_record_run(rg->results, rg->run_id, rg->client,
+                      tb_gate_name(gate), rg->profile, step, r, &rerr) !=
+            TB_OK)
+        tb_log(TB_LOG_WARN, "regress", "not recorded: %s", rerr.msg);
+    if (e != TB_OK) {
+        tb_result_free(r);
+        return e;
+    }
+    *out = r;
+    return TB_OK;
+}
+
+tb_err tb__regress_bench(tb_regress *rg, tb_gate gate, const char *step,
+                    bool trace, double sps, double runtime_s,
+                    tb_result **out, tb_error *err)
+{
+    return tb__regress_bench_marked(rg, gate, step, trace, sps, runtime_s, 0, out, err);
+}

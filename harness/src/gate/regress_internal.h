@@ -1,0 +1,74 @@
+/* What the gate files share: the regression run's state, one recorded
+ * benchmark, and the judging of a figure. Private to harness/src/gate. */
+#ifndef TB_REGRESS_INTERNAL_H
+#define TB_REGRESS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "internal.h"
+#include "tracebench.h"
+
+#define BOOTSTRAP_SEED 20261129ULL /* fixed: same trials, same interval */
+
+struct tb_regress {
+    char client[64];
+    char profile[8];
+    char run_id[64];
+    char results[1024];
+    tb_thresholds *t;
+    tb_baseline *baseline;
+    tb_satellites *sats;
+    tb_controller *ctl;
+    char **extra;                  /* NULL-terminated, owned */
+};
+
+/* One benchmark of a gate, recorded in results.jsonl before anyone looks
+ * at it; mark_ns as in tb_benchmark_opts (0: none). *out: tb_result_free. */
+tb_err tb__regress_bench_marked(tb_regress *rg, tb_gate gate,
+                                const char *step, bool trace, double sps,
+                                double runtime_s, uint64_t mark_ns,
+                                tb_result **out, tb_error *err);
+tb_err tb__regress_bench(tb_regress *rg, tb_gate gate, const char *step,
+                         bool trace, double sps, double runtime_s,
+                         tb_result **out, tb_error *err);
+
+/* fail > inconclusive > pass. */
+tb_verdict tb__verdict_worst(tb_verdict a, tb_verdict b);
+
+/* snprintf for messages, which are cut at their buffer's end on purpose. */
+void tb__say(char *buf, size_t size, const char *fmt, ...) TB_FORMAT(3, 4);
+
+/* Adds a single-run figure to o (its interval is the value itself). */
+struct tb_figure *tb__add_figure(struct tb_gate_outcome *o, const char *name,
+                                 const char *unit, double value,
+                                 double limit, tb_bound bound,
+                                 const char *key);
+
+/* Judges f against its limit and the baseline, and writes its message:
+ * "<client>: <desc> (95% CI lo-hi) exceeds <limit> (<file>: <key>)". */
+void tb__judge(const tb_regress *rg, struct tb_figure *f, const char *desc);
+
+/* A count that must stay at or under a limit: dropped or duplicate spans. */
+void tb__count_figure(tb_regress *rg, struct tb_gate_outcome *o,
+                      const char *name, double value, double limit,
+                      const char *key, const char *desc);
+
+/* One function per gate, in gate_<name>.c. */
+tb_err tb__gate_memory(tb_regress *rg, struct tb_gate_outcome *o,
+                       tb_error *err);
+tb_err tb__gate_drops(tb_regress *rg, struct tb_gate_outcome *o,
+                      tb_error *err);
+tb_err tb__gate_cpu(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err);
+tb_err tb__gate_throughput(tb_regress *rg, struct tb_gate_outcome *o,
+                           tb_error *err);
+tb_err tb__gate_duplicates(tb_regress *rg, struct tb_gate_outcome *o,
+                           tb_error *err);
+tb_err tb__gate_flush(tb_regress *rg, struct tb_gate_outcome *o,
+                      tb_error *err);
+tb_err tb__gate_outage(tb_regress *rg, struct tb_gate_outcome *o,
+                       tb_error *err);
+tb_err tb__gate_slow(tb_regress *rg, struct tb_gate_outcome *o,
+                     tb_error *err);
+
+#endif
