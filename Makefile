@@ -14,11 +14,13 @@ RUN_ID   := $(shell date +%Y%m%dT%H%M%S)-$$$$
 all: build
 
 # Installs Debian packages when one is missing (quick when all are there),
-# and the JavaScript clients' npm packages from their lock file.
+# and the JavaScript clients' npm packages from their lock files (the
+# clients' own and each variant's under clients/js/variants/).
 deps:
 	@sh ci/install-deps.sh
-	@if [ -f clients/js/package-lock.json ] && [ ! -d clients/js/node_modules ]; then \
-	    cd clients/js && npm ci --no-audit --no-fund; fi
+	@for d in clients/js clients/js/variants/*; do \
+	    if [ -f $$d/package-lock.json ] && [ ! -d $$d/node_modules ]; then \
+	        (cd $$d && npm ci --no-audit --no-fund) || exit 1; fi; done
 
 $(BUILD)/CMakeCache.txt:
 	@$(MAKE) --no-print-directory deps

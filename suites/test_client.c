@@ -171,3 +171,121 @@ Test(client, command_lines_split_like_a_shell)
     cr_assert_eq(tb_client_from_command("x", "   ", &c, &err),
                  TB_ERR_INVALID_ARG);
 }
+
+/* A variant is its base with env set key by key and args appended, written
+ * above or below its base; a variant of a variant works too. */
+Test(client, a_variant_derives_from_its_base)
+{
+    const char *path = write_registry(
+        "{\"b@2\": {\"base\": \"b@1\", \"env\": {\"V\": \"2\"}, "
+        "\"description\": \"second\"},"
+        " \"b@1\": {\"base\": \"b\", \"env\": {\"V\": \"1\", \"W\": \"w\"},"
+        " \"args\": [\"--x\", \"${TB_ROOT}\"]},"
+        " \"b\": {\"argv\": [\"prog\", \"-a\"], \"env\": {\"V\": \"0\"},"
+        " \"check\": [\"prog\", \"--check\"], \"description\": \"base\","
+        " \"flags\": false}}");
+    tb_registry *reg;
+    tb_error err = {0};
+
+    cr_assert_eq(tb_registry_load(path, &reg, &err), TB_OK, "%s", err.msg);
+    cr_assert_eq(tb_registry_count(reg), 3);
+    const tb_client *v1 = tb_registry_find(reg, "b@1", &err);
+    const tb_client *v2 = tb_registry_find(reg, "b@2", &err);
+    cr_assert_not_null(v1);
+    cr_assert_not_null(v2);
+    const char *const *a = tb_client_argv(v1);
+    cr_assert_str_eq(a[0], "prog");
+    cr_assert_str_eq(a[1], "-a");
+    cr_assert_str_eq(a[2], "--x");
+    cr_assert_str_eq(a[3], tb_root_dir());
+    cr_assert_null(a[4]);
+    const char *const *env = tb_client_env(v1);
+    cr_assert_str_eq(env[0], "V=1");
+    cr_assert_str_eq(env[1], "W=w");
+    cr_assert_null(env[2]);
+    cr_assert_str_eq(tb_client_description(v1), "base");
+    cr_assert_not(tb_client_passes_flags(v1));
+    cr_assert_str_eq(tb_client_env(v2)[0], "V=2");
+    cr_assert_str_eq(tb_client_env(v2)[1], "W=w");
+    cr_assert_str_eq(tb_client_description(v2), "second");
+    cr_assert_str_eq(tb_client_argv(v2)[2], "--x");
+    /* The base is untouched. */
+    const tb_client *b = tb_registry_find(reg, "b", &err);
+    cr_assert_str_eq(tb_client_env(b)[0], "V=0");
+    cr_assert_null(tb_client_argv(b)[2]);
+    tb_registry_free(reg);
+    unlink(path);
+    rmdir(tmpdir);
+}
+
+Test(client, a_bad_variant_is_named)
+{
+    bad_registry("{\"v\": {\"base\": \"nobody\"}}",
+                 "v.base: no client named 'nobody'");
+    bad_registry("{\"a\": {\"base\": \"b\"}, \"b\": {\"base\": \"a\"}}",
+                 "loop");
+    bad_registry("{\"b\": {\"argv\": [\"p\"]}, \"v\": {\"base\": \"b\", "
+                 "\"argv\": [\"q\"]}}",
+                 "v.argv: a variant takes its base's argv");
+    bad_registry("{\"b\": {\"argv\": [\"p\"]}, \"v\": {\"base\": 3}}",
+                 "v.base: expected a client's name");
+}
+
+Test(client, set_env_replaces_or_adds_and_rejects_a_bare_word)
+{
+    tb_client *c;
+    tb_error err = {0};
+
+    cr_assert_eq(tb_client_from_command("x", "prog", &c, &err), TB_OK);
+    cr_assert_eq(tb_client_set_env(c, "A=1", &err), TB_OK);
+    cr_assert_eq(tb_client_set_env(c, "AB=2", &err), TB_OK);
+    cr_assert_eq(tb_client_set_env(c, "A=3", &err), TB_OK);
+    cr_assert_str_eq(tb_client_env(c)[0], "A=3");
+    cr_assert_str_eq(tb_client_env(c)[1], "AB=2");
+    cr_assert_null(tb_client_env(c)[2]);
+    cr_assert_eq(tb_client_set_env(c, "NOEQUALS", &err), TB_ERR_INVALID_ARG);
+    cr_assert(strstr(err.msg, "NOEQUALS") != NULL, "%s", err.msg);
+    tb_client_free(c);
+}
+
+/* The project's own variants load the older tracers they name. */
+Test(client, the_project_variants_load_their_own_tracer_versions)
+{
+    static const struct {
+        const char *name, *pkg, *version;
+    } v[] = {{"js-otel@1", "@opentelemetry/sdk-trace-base", "1.30.1"},
+             {"js@0.24", "lightstep-tracer", "0.24.2"}};
+    tb_registry *reg;
+    tb_error err = {0};
+
+    cr_assert_eq(tb_registry_load(NULL, &reg, &err), TB_OK, "%s", err.msg);
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        const tb_client *c = tb_registry_find(reg, v[i].name, &err);
+        char cmd[1024];
+        const char *np = NULL;
+        cr_assert_not_null(c, "%s", err.msg);
+        for (const char *const *e = tb_client_env(c); *e; e++)
+            if (strncmp(*e, "NODE_PATH=", 10) == 0)
+                np = *e + 10;
+        cr_assert_not_null(np, "%s sets NODE_PATH", v[i].name);
+        /* What the client's loader resolves from NODE_PATH first. */
+        snprintf(cmd, sizeof(cmd),
+                 "cd %s && node -e \"const p=require('path');"
+                 "const f=require.resolve('%s/package.json',"
+                 "{paths:[p.resolve('%s')]});"
+                 "process.stdout.write(require(f).version)\"",
+                 tb_root_dir(), v[i].pkg, np);
+        FILE *f = popen(cmd, "r");
+        char got[64] = "";
+        cr_assert_not_null(f);
+        if (fgets(got, sizeof(got), f) == NULL)
+            got[0] = '\0';
+        int st = pclose(f);
+        if (st != 0)
+            cr_skip_test("node cannot run here (%s): the js clients need "
+                         "Node.js 20 and make deps", cmd);
+        cr_assert_str_eq(got, v[i].version, "%s loads %s %s, not %s",
+                         v[i].name, v[i].pkg, v[i].version, got);
+    }
+    tb_registry_free(reg);
+}

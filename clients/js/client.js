@@ -12,6 +12,7 @@
 // installed (run `npm ci` in clients/js).
 
 const http = require('http');
+const path = require('path');
 
 const EXIT_MISSING = 3;
 const SPANS_PER_TRACE = 6;
@@ -120,8 +121,27 @@ async function settings(a) {
   return s;
 }
 
+// Directories named in NODE_PATH are searched first, so a registry variant
+// (clients/clients.json "base" + "env") can point this program at another
+// build of its tracer. A package found there is taken from there only: a
+// variant that lacks one must not quietly get the default version.
+const variantDirs = (process.env.NODE_PATH || '').split(path.delimiter)
+  .filter((d) => d).map((d) => path.resolve(d));
+
 function requireTracerPackage(name) {
   try {
+    for (const dir of variantDirs) {
+      let file;
+      try {
+        file = require.resolve(name, { paths: [dir] });
+      } catch (e) {
+        if (e.code !== 'MODULE_NOT_FOUND') throw e;
+        continue;
+      }
+      if (file.startsWith(dir + path.sep)) return require(file);
+      fail(`tracer library missing: ${name} in ${dir} (NODE_PATH; run make deps)`,
+        EXIT_MISSING);
+    }
     return require(name);
   } catch (e) {
     if (e.code === 'MODULE_NOT_FOUND') {
@@ -186,14 +206,21 @@ function lightstepTracer(s) {
   };
 }
 
+// SDK 2.x builds a resource with resourceFromAttributes; 1.x (the js-otel@1
+// variant) with new Resource.
+function otelResource(resources, attrs) {
+  return resources.resourceFromAttributes
+    ? resources.resourceFromAttributes(attrs)
+    : new resources.Resource(attrs);
+}
+
 // The loop's tracer calls over the OpenTelemetry SDK, or the API's no-op.
 function otelTracer(s) {
   const api = requireTracerPackage('@opentelemetry/api');
   const base = requireTracerPackage('@opentelemetry/sdk-trace-base');
   const { OTLPTraceExporter } = requireTracerPackage(
     '@opentelemetry/exporter-trace-otlp-proto');
-  const { resourceFromAttributes } = requireTracerPackage(
-    '@opentelemetry/resources');
+  const resources = requireTracerPackage('@opentelemetry/resources');
   if (!s) return null;
   let tracer;
   let provider = null;
@@ -203,7 +230,7 @@ function otelTracer(s) {
       timeoutMillis: REQUEST_TIMEOUT_MS,
     });
     provider = new base.BasicTracerProvider({
-      resource: resourceFromAttributes({ 'service.name': 'tracebench-js-otel' }),
+      resource: otelResource(resources, { 'service.name': 'tracebench-js-otel' }),
       spanProcessors: [new base.BatchSpanProcessor(exporter, {
         scheduledDelayMillis: REPORT_PERIOD_MS,
         maxQueueSize: MAX_BUFFERED_SPANS,

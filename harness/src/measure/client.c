@@ -1,8 +1,12 @@
 /* The client registry, clients/clients.json:
  *   { "name": { "argv": [...], "env": {"K": "V"}, "description": "...",
  *               "protocol": "...", "flags": true, "check": [...],
- *               "missing": "..." } }
- * ${TB_ROOT} and ${TB_BUILD_DIR} in argv, env and check are expanded. */
+ *               "missing": "..." },
+ *     "name@v": { "base": "name", "env": {...}, "args": [...] } }
+ * ${TB_ROOT} and ${TB_BUILD_DIR} in argv, env and check are expanded. A
+ * variant ("base") is its base with env set key by key, args appended to
+ * argv and check, and any other key replaced: how a team points a client at
+ * another build of its tracer. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,21 +168,119 @@ static tb_err opt_string(const char *file, const char *name, const cJSON *e,
     if (v != NULL && !cJSON_IsString(v))
         return tb_error_set(err, TB_ERR_CONFIG,
                             "%s: %s.%s: expected a string", file, name, key);
+    if (v == NULL && *out != NULL)
+        return TB_OK; /* a variant keeps its base's */
+    free(*out);
     *out = tb__strdup(v != NULL ? v->valuestring : "");
     return *out ? TB_OK : tb_error_set(err, TB_ERR_NOMEM, "out of memory");
 }
 
-static tb_err parse_entry(const char *file, const cJSON *e, tb_client **out,
+/* Appends src (NULL-terminated) to *v. */
+static tb_err strv_append(char ***v, char *const *src, tb_error *err)
+{
+    size_t n = 0, m = 0;
+    char **d;
+
+    while (*v != NULL && (*v)[n] != NULL)
+        n++;
+    while (src != NULL && src[m] != NULL)
+        m++;
+    if ((d = realloc(*v, (n + m + 1) * sizeof(*d))) == NULL)
+        return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+    *v = d;
+    d[n] = NULL;
+    for (size_t i = 0; i < m; i++) {
+        if ((d[n + i] = tb__strdup(src[i])) == NULL)
+            return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+        d[n + i + 1] = NULL;
+    }
+    return TB_OK;
+}
+
+tb_err tb_client_set_env(tb_client *c, const char *kv, tb_error *err)
+{
+    const char *eq = strchr(kv, '=');
+    size_t klen = eq ? (size_t)(eq - kv) : 0;
+    size_t n = 0;
+    char *copy, **d;
+
+    if (eq == NULL || klen == 0)
+        return tb_error_set(err, TB_ERR_INVALID_ARG,
+                            "client environment '%s': expected KEY=VALUE",
+                            kv);
+    if ((copy = expand(kv)) == NULL)
+        return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+    for (; c->env[n] != NULL; n++)
+        if (strncmp(c->env[n], kv, klen + 1) == 0) {
+            free(c->env[n]);
+            c->env[n] = copy;
+            return TB_OK;
+        }
+    if ((d = realloc(c->env, (n + 2) * sizeof(*d))) == NULL) {
+        free(copy);
+        return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+    }
+    c->env = d;
+    d[n] = copy;
+    d[n + 1] = NULL;
+    return TB_OK;
+}
+
+tb_err tb_client_add_args(tb_client *c, const char *const *args,
                           tb_error *err)
 {
-    static const char *const known[] = {"argv",  "env",   "description",
+    tb_err rc;
+
+    if ((rc = strv_append(&c->argv, (char *const *)args, err)) != TB_OK)
+        return rc;
+    return c->check ? strv_append(&c->check, (char *const *)args, err)
+                    : TB_OK;
+}
+
+/* A variant starts as a copy of its base: argv, check, env and the rest,
+ * then "args" are appended (parse_entry replaces the other keys). */
+static tb_err derive(const char *file, const char *name, const tb_client *b,
+                     const cJSON *e, tb_client *c, tb_error *err)
+{
+    const cJSON *args = cJSON_GetObjectItemCaseSensitive(e, "args");
+    char **extra = NULL;
+    tb_err rc;
+
+    if (cJSON_GetObjectItemCaseSensitive(e, "argv") != NULL)
+        return tb_error_set(err, TB_ERR_CONFIG,
+                            "%s: %s.argv: a variant takes its base's argv "
+                            "(%s); add to it with \"args\"",
+                            file, name, b->name);
+    if ((c->argv = copy_strv(b->argv)) == NULL ||
+        (b->check != NULL && (c->check = copy_strv(b->check)) == NULL) ||
+        (c->env = copy_strv(b->env)) == NULL ||
+        (c->description = tb__strdup(b->description)) == NULL ||
+        (c->protocol = tb__strdup(b->protocol)) == NULL ||
+        (c->missing = tb__strdup(b->missing)) == NULL)
+        return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+    c->flags = b->flags;
+    if (args == NULL)
+        return TB_OK;
+    if ((rc = strv_from_json(file, name, "args", args, &extra, err)) !=
+        TB_OK)
+        return rc;
+    rc = tb_client_add_args(c, (const char *const *)extra, err);
+    free_strv(extra);
+    return rc;
+}
+
+static tb_err parse_entry(const char *file, const cJSON *e,
+                          const tb_client *base, tb_client **out,
+                          tb_error *err)
+{
+    static const char *const known[] = {"argv",    "env",   "description",
                                         "protocol", "flags", "check",
-                                        "missing", NULL};
+                                        "missing",  "base",  "args",
+                                        NULL};
     const char *name = e->string;
     const cJSON *it, *env, *flags;
     tb_client *c;
     tb_err rc;
-    size_t n = 0;
 
     if (!cJSON_IsObject(e))
         return tb_error_set(err, TB_ERR_CONFIG, "%s: %s: expected an object",
@@ -192,7 +294,7 @@ static tb_err parse_entry(const char *file, const cJSON *e, tb_client **out,
             return tb_error_set(err, TB_ERR_CONFIG,
                                 "%s: %s.%s: unknown key (known: argv, env, "
                                 "description, protocol, flags, check, "
-                                "missing)",
+                                "missing, base, args)",
                                 file, name, it->string);
     }
     if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -202,15 +304,22 @@ static tb_err parse_entry(const char *file, const cJSON *e, tb_client **out,
         rc = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if ((rc = strv_from_json(file, name, "argv",
-                             cJSON_GetObjectItemCaseSensitive(e, "argv"),
-                             &c->argv, err)) != TB_OK)
+    if (base != NULL) {
+        if ((rc = derive(file, name, base, e, c, err)) != TB_OK)
+            goto fail;
+    } else if ((rc = strv_from_json(file, name, "argv",
+                                    cJSON_GetObjectItemCaseSensitive(e,
+                                                                     "argv"),
+                                    &c->argv, err)) != TB_OK)
         goto fail;
     it = cJSON_GetObjectItemCaseSensitive(e, "check");
-    if (it != NULL &&
-        (rc = strv_from_json(file, name, "check", it, &c->check, err)) !=
+    if (it != NULL) {
+        free_strv(c->check);
+        c->check = NULL;
+        if ((rc = strv_from_json(file, name, "check", it, &c->check, err)) !=
             TB_OK)
-        goto fail;
+            goto fail;
+    }
     if ((rc = opt_string(file, name, e, "description", &c->description,
                          err)) != TB_OK ||
         (rc = opt_string(file, name, e, "protocol", &c->protocol, err)) !=
@@ -235,36 +344,43 @@ static tb_err parse_entry(const char *file, const cJSON *e, tb_client **out,
                           name);
         goto fail;
     }
-    c->env = calloc((size_t)cJSON_GetArraySize(env) + 1, sizeof(char *));
-    if (c->env == NULL) {
+    if (c->env == NULL && (c->env = calloc(1, sizeof(char *))) == NULL) {
         rc = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
         goto fail;
     }
     cJSON_ArrayForEach(it, env)
     {
-        char *val;
+        char *kv;
         if (!cJSON_IsString(it)) {
             rc = tb_error_set(err, TB_ERR_CONFIG,
                               "%s: %s.env.%s: expected a string", file, name,
                               it->string);
             goto fail;
         }
-        val = expand(it->valuestring);
-        size_t len = strlen(it->string) + (val ? strlen(val) : 0) + 2;
-        c->env[n] = val ? malloc(len) : NULL;
-        if (c->env[n] == NULL) {
-            free(val);
+        size_t len = strlen(it->string) + strlen(it->valuestring) + 2;
+        if ((kv = malloc(len)) == NULL) {
             rc = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
             goto fail;
         }
-        snprintf(c->env[n++], len, "%s=%s", it->string, val);
-        free(val);
+        snprintf(kv, len, "%s=%s", it->string, it->valuestring);
+        rc = tb_client_set_env(c, kv, err);
+        free(kv);
+        if (rc != TB_OK)
+            goto fail;
     }
     *out = c;
     return TB_OK;
 fail:
     tb_client_free(c);
     return rc;
+}
+
+static const tb_client *find(const tb_registry *reg, const char *name)
+{
+    for (size_t i = 0; i < reg->n; i++)
+        if (strcmp(reg->clients[i]->name, name) == 0)
+            return reg->clients[i];
+    return NULL;
 }
 
 /* 1-based line of a position in text, for JSON syntax errors. */
@@ -310,11 +426,50 @@ tb_err tb_registry_load(const char *path, tb_registry **out, tb_error *err)
         rc = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
         goto out;
     }
+    /* Plain entries first, then variants, pass after pass, so a variant
+     * may name a base written below it, or another variant. */
     cJSON_ArrayForEach(e, root)
     {
-        if ((rc = parse_entry(path, e, &reg->clients[reg->n], err)) != TB_OK)
+        if (cJSON_GetObjectItemCaseSensitive(e, "base") != NULL)
+            continue;
+        if ((rc = parse_entry(path, e, NULL, &reg->clients[reg->n], err)) !=
+            TB_OK)
             goto out;
         reg->n++;
+    }
+    for (size_t before = 0; before != reg->n;) {
+        before = reg->n;
+        cJSON_ArrayForEach(e, root)
+        {
+            const cJSON *b = cJSON_GetObjectItemCaseSensitive(e, "base");
+            const tb_client *base = NULL;
+            if (b == NULL || find(reg, e->string) != NULL)
+                continue;
+            if (!cJSON_IsString(b)) {
+                rc = tb_error_set(err, TB_ERR_CONFIG,
+                                  "%s: %s.base: expected a client's name",
+                                  path, e->string);
+                goto out;
+            }
+            if ((base = find(reg, b->valuestring)) == NULL)
+                continue;
+            if ((rc = parse_entry(path, e, base, &reg->clients[reg->n],
+                                  err)) != TB_OK)
+                goto out;
+            reg->n++;
+        }
+    }
+    cJSON_ArrayForEach(e, root)
+    {
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(e, "base");
+        if (b != NULL && find(reg, e->string) == NULL) {
+            rc = tb_error_set(err, TB_ERR_CONFIG,
+                              "%s: %s.base: no client named '%s' to derive "
+                              "from (or the variants form a loop)",
+                              path, e->string,
+                              cJSON_IsString(b) ? b->valuestring : "?");
+            goto out;
+        }
     }
     *out = reg;
     reg = NULL;
@@ -352,9 +507,10 @@ const tb_client *tb_registry_find(const tb_registry *reg, const char *name,
     char names[512] = "";
     size_t off = 0;
 
-    for (size_t i = 0; i < reg->n; i++)
-        if (strcmp(reg->clients[i]->name, name) == 0)
-            return reg->clients[i];
+    const tb_client *c = find(reg, name);
+
+    if (c != NULL)
+        return c;
     for (size_t i = 0; i < reg->n && off < sizeof(names); i++) {
         int w = snprintf(names + off, sizeof(names) - off, "%s%s",
                          i ? ", " : "", reg->clients[i]->name);

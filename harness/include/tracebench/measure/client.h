@@ -30,6 +30,16 @@ const tb_client *tb_registry_find(const tb_registry *reg, const char *name,
 tb_err tb_client_from_command(const char *name, const char *cmd,
                               tb_client **out, tb_error *err);
 tb_client *tb_client_copy(const tb_client *c);
+
+/* Sets one variable of the client's environment ("K=V", replacing K if
+ * set; ${TB_ROOT} and ${TB_BUILD_DIR} expanded): how --client-env points a
+ * client at another build of its tracer (LD_LIBRARY_PATH, PYTHONPATH,
+ * NODE_PATH). TB_ERR_INVALID_ARG when kv has no '='. */
+tb_err tb_client_set_env(tb_client *c, const char *kv, tb_error *err);
+
+/* Appends args (NULL-terminated) to the client's argv and its check. */
+tb_err tb_client_add_args(tb_client *c, const char *const *args,
+                          tb_error *err);
 void tb_client_free(tb_client *c);
 
 /* Accessors; strings borrowed from the client. */
