@@ -55,6 +55,8 @@ static tb_regress *start(void)
     client_args();
     o.extra_args = (const char *const *)extra;
     e = tb_regress_new(&o, &rg, &err);
+    if (e == TB_ERR_INTERRUPTED)
+        _exit(tb_interrupt_exit_status(tb_interrupted()));
     if (e == TB_ERR_CLIENT_START)
         cr_skip_test("%s", err.msg); /* the tracer is not installed here */
     if (e != TB_OK)
@@ -70,6 +72,11 @@ static void run_gate(tb_gate gate)
     tb_err e = tb_regress_gate(rg, gate, &o, &err);
 
     tb_regress_free(rg);
+    /* Ctrl-C: the client's group is dead and reaped, the satellites are
+     * stopped (tb_regress_free), and the partial run and an "interrupted"
+     * gate error are in results.jsonl; stop here. */
+    if (e == TB_ERR_INTERRUPTED)
+        _exit(tb_interrupt_exit_status(tb_interrupted()));
     if (e != TB_OK)
         cr_assert_fail("%s gate could not run: %s: %s", tb_gate_name(gate),
                  tb_err_name(e), err.msg);

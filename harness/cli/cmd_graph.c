@@ -293,6 +293,7 @@ int tb_cli_graph(int argc, char **argv)
             so.n_ports = TB_SATELLITE_DEFAULT_COUNT;
             a.co.control_port = 0;
         }
+        tb_interrupt_install();
         if (tb_satellites_start(&so, &sats, &err) != TB_OK)
             goto out;
         a.go.satellites = sats;
@@ -305,7 +306,7 @@ int tb_cli_graph(int argc, char **argv)
             goto out;
     }
     status = 0;
-    for (size_t k = 0; k < n_kinds; k++) {
+    for (size_t k = 0; k < n_kinds && !tb_interrupted(); k++) {
         if (kinds[k] >= TB_GRAPH_COMPARE_CPU)
             status |= draw(kinds[k], ctls, n_clients,
                            (const char *const *)names, &a);
@@ -319,5 +320,7 @@ out:
     for (size_t i = 0; i < n_clients; i++)
         tb_controller_free(ctls[i]);
     tb_satellites_free(sats);
+    if (tb_interrupted())
+        return tb_interrupt_exit_status(tb_interrupted());
     return status;
 }

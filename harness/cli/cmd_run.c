@@ -105,6 +105,9 @@ int tb_cli_run(int argc, char **argv)
             return tb_cli_fail("%s", err.msg);
         co.client = custom;
     }
+    /* Before anything starts: Ctrl-C then stops the client and the
+     * satellites instead of orphaning them. */
+    tb_interrupt_install();
     if (strcmp(mode, "none") != 0) {
         struct tb_satellites_opts so = {0};
         if (tb_satellite_mode_parse(mode, &so.mode, &err) != TB_OK ||
@@ -126,6 +129,14 @@ int tb_cli_run(int argc, char **argv)
         }
     }
     status = e == TB_OK ? 0 : 1;
+    if (e == TB_ERR_INTERRUPTED && r != NULL) {
+        /* What was measured until the signal, marked "interrupted". */
+        tb_error rerr = {0};
+        if (tb_record_run(tb_record_default_path(), getenv("TB_RUN_ID"),
+                          r->client, "run", "", "interrupted", r,
+                          &rerr) != TB_OK)
+            tb_cli_fail("not recorded: %s", rerr.msg);
+    }
 out:
     if (err.code != TB_OK)
         tb_cli_fail("%s: %s", tb_err_name(err.code), err.msg);
@@ -133,5 +144,7 @@ out:
     tb_controller_free(ctl);
     tb_satellites_free(sats);
     tb_client_free(custom);
+    if (tb_interrupted())
+        return tb_interrupt_exit_status(tb_interrupted());
     return status;
 }

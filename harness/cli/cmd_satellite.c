@@ -10,16 +10,10 @@
 #include <time.h>
 
 #include "cmd_satellite.h"
+#include "tracebench/measure/interrupt.h"
 #include "tracebench/satellite/satellite.h"
 
 #define MAX_PORTS 1024
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
 
 static void usage(FILE *f)
 {
@@ -122,7 +116,6 @@ int tb_cli_satellite(int argc, char **argv)
     };
     static uint16_t ports[MAX_PORTS];
     struct tb_satellites_opts o = {0};
-    struct sigaction sa = {0};
     tb_satellites *sats = NULL;
     tb_error err = {0};
     const uint16_t *got;
@@ -196,15 +189,11 @@ int tb_cli_satellite(int argc, char **argv)
         return 2;
     }
 
+    tb_interrupt_install(); /* SIGINT, SIGTERM, SIGHUP stop the group */
     if (tb_satellites_start(&o, &sats, &err) != TB_OK) {
         fprintf(stderr, "tracebench: %s\n", err.msg);
         return 1;
     }
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-
     n = tb_satellites_ports(sats, &got);
     printf("satellites on 127.0.0.1 ports");
     for (size_t i = 0; i < n; i++)
@@ -212,19 +201,19 @@ int tb_cli_satellite(int argc, char **argv)
     printf(" (mode %s, fault %s); Ctrl-C stops\n",
            tb_satellite_mode_name(o.mode), tb_satellite_fault_name(o.fault));
     fflush(stdout);
-    while (!stop_signal) {
-        for (int i = 0; i < 10 && !stop_signal; i++) {
+    while (!tb_interrupted()) {
+        for (int i = 0; i < 10 && !tb_interrupted(); i++) {
             struct timespec nap = {0, 100 * 1000 * 1000};
 
             nanosleep(&nap, NULL);
         }
-        if (!stop_signal)
+        if (!tb_interrupted())
             print_counts(sats, ++elapsed);
     }
     print_counts(sats, elapsed);
     tb_satellites_free(sats);
-    printf("stopped on signal %d\n", (int)stop_signal);
-    return 0;
+    printf("stopped on signal %d\n", tb_interrupted());
+    return tb_interrupt_exit_status(tb_interrupted());
 
 bad:
     fprintf(stderr, "tracebench: %s\n", err.msg);

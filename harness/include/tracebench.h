@@ -12,6 +12,7 @@
 #include "tracebench/satellite/satellite.h"
 #include "tracebench/measure/calibration.h"
 #include "tracebench/measure/controller.h"
+#include "tracebench/measure/interrupt.h"
 #include "tracebench/util/rng.h"
 #include "tracebench/gate/stats.h"
 #include "tracebench/gate/verdict.h"

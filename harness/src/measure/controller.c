@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "internal.h"
+#include "tracebench/measure/interrupt.h"
 #include "tracebench/measure/controller.h"
 #include "tracebench/util/log.h"
 #include "tracebench/util/paths.h"
@@ -246,7 +247,10 @@ static tb_err execute(tb_controller *c, const struct params *p,
     if (sats != NULL) {
         struct tb_satellite_counts counts;
         tb_error serr = {0};
-        if (tb_satellites_collect(sats, SETTLE_MS, SETTLE_MAX_MS, &counts,
+        /* Interrupted: count what has arrived, without waiting. */
+        int settle = r->interrupted ? 1 : SETTLE_MS;
+        int settle_max = r->interrupted ? 1 : SETTLE_MAX_MS;
+        if (tb_satellites_collect(sats, settle, settle_max, &counts,
                                   &serr) != TB_OK) {
             if (e == TB_OK)
                 e = tb_error_set(err, serr.code, "%s", serr.msg);
@@ -407,6 +411,8 @@ tb_err tb_controller_new(const struct tb_controller_opts *o,
                             o->target_cpu);
     if (o->client == NULL && o->client_name == NULL)
         return tb_error_set(err, TB_ERR_INVALID_ARG, "no client named");
+    /* Ctrl-C must not leave the client running: see interrupt.h. */
+    tb_interrupt_install();
     if ((c = calloc(1, sizeof(*c))) == NULL)
         return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
     c->cal.target_cpu = o->target_cpu > 0 ? o->target_cpu
@@ -514,7 +520,8 @@ tb_err tb_controller_benchmark(tb_controller *c,
     e = execute(c, &p, o->satellites, o->extra_args,
                 o->no_timeout ? 0 : 2 * o->runtime_s, r, err);
     if (e != TB_OK && e != TB_ERR_CLIENT_TIMEOUT &&
-        e != TB_ERR_CLIENT_CRASHED) {
+        e != TB_ERR_CLIENT_CRASHED &&
+        !(e == TB_ERR_INTERRUPTED && r->clock_time_s > 0)) {
         tb_result_free(r);
         return e;
     }

@@ -26,6 +26,9 @@ void tb_result_free(tb_result *r)
 
 void tb_result_print(const tb_result *r, FILE *out)
 {
+    if (r->interrupted)
+        fprintf(out, "interrupted by signal %d: the figures are partial\n",
+                r->interrupted);
     fprintf(out, "%.1f spans / sec\n", r->spans_per_second);
     fprintf(out, "%.0f%% CPU usage\n", r->cpu_usage * 100.0);
     if (r->has_satellites) {
@@ -69,6 +72,13 @@ char *tb_result_to_json(const tb_result *r)
     cJSON_AddNumberToObject(o, "exit_status", r->exit_status);
     cJSON_AddNumberToObject(o, "term_signal", r->term_signal);
     cJSON_AddBoolToObject(o, "timed_out", r->timed_out);
+    cJSON_AddBoolToObject(o, "interrupted", r->interrupted != 0);
+    if (r->interrupted != 0)
+        cJSON_AddNumberToObject(o, "interrupt_signal", r->interrupted);
+    cJSON_AddNumberToObject(o, "stray_processes", r->stray_processes);
+    cJSON_AddNumberToObject(o, "stray_cpu_s", r->stray_cpu_s);
+    cJSON_AddNumberToObject(o, "output_unlogged_bytes",
+                            (double)r->output_unlogged_bytes);
     if (r->mark_ns != 0) {
         cJSON_AddNumberToObject(o, "mark_ns", (double)r->mark_ns);
         if (r->spans_sent_after_mark >= 0)

@@ -13,16 +13,23 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "tracebench/measure/interrupt.h"
 #include "tracebench/util/log.h"
 
+/* Output is read in large chunks, so a chatty client is not slowed by
+ * one read per line; lines go to the log without a flush each. */
+#define READ_CHUNK (64 * 1024)
 #define LINE_MAX_BYTES 4096
 #define TAIL_LINES 5
+#define LOG_PREFIX_BYTES 128  /* time, level and name, at most */
+#define DEFAULT_LOG_MAX (10ull * 1000 * 1000)
 
 struct stream {
     int fd;
     int is_err;
-    char buf[LINE_MAX_BYTES];
+    char line[LINE_MAX_BYTES + 1];
     size_t len;
+    uint64_t cut;                /* bytes of the current line past the cap */
 };
 
 struct run {
@@ -33,54 +40,110 @@ struct run {
     tb_result *r;
     unsigned long long prev_ticks;
     double prev_t;
+    uint64_t log_max;            /* TB_LOG_CLIENT_MAX */
+    uint64_t logged;             /* bytes of output logged so far */
+    char chunk[READ_CHUNK];
+    pid_t before[TB__MAX_CHILDREN]; /* our children before the client */
+    size_t n_before;
 };
 
-static void emit_line(struct run *run, struct stream *s, const char *line)
+static uint64_t log_max_from_env(void)
 {
+    const char *s = getenv("TB_LOG_CLIENT_MAX");
+    char *end;
+    unsigned long long v;
+
+    if (s == NULL || s[0] == '\0')
+        return DEFAULT_LOG_MAX;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0') {
+        tb_log(TB_LOG_WARN, "runner",
+               "TB_LOG_CLIENT_MAX=%s is not a number of bytes; using %llu",
+               s, (unsigned long long)DEFAULT_LOG_MAX);
+        return DEFAULT_LOG_MAX;
+    }
+    return v;
+}
+
+/* One whole line (len bytes, NUL-terminated in s->line). The tail of
+ * stderr is kept even past the log budget: it names a crash's cause. */
+static void emit_line(struct run *run, struct stream *s)
+{
+    const char *line = s->line;
+    uint64_t cost = s->len + s->cut + 1;
+
     if (s->is_err) {
-        tb_log(TB_LOG_ERROR, run->name, "%s", line);
-        /* Kept for the crash message; a long line is cut at 255. */
         char *slot = run->tail[run->tail_next % TAIL_LINES];
         size_t n = strnlen(line, sizeof(run->tail[0]) - 1);
         memcpy(slot, line, n);
         slot[n] = '\0';
         run->tail_next++;
+    }
+    /* The budget is what the log grows by: the line and its prefix. */
+    if (run->logged + s->len + LOG_PREFIX_BYTES > run->log_max) {
+        run->r->output_unlogged_bytes += cost;
     } else {
-        tb_log(TB_LOG_DEBUG, run->name, "%s", line);
+        if (s->cut > 0)
+            run->logged += tb__log_nf(s->is_err ? TB_LOG_ERROR : TB_LOG_DEBUG, run->name,
+                       "%s [... line cut: %llu more bytes not logged]", line,
+                       (unsigned long long)s->cut);
+        else
+            run->logged += tb__log_nf(s->is_err ? TB_LOG_ERROR : TB_LOG_DEBUG, run->name,
+                       "%s", line);
+        run->r->output_unlogged_bytes += s->cut;
+    }
+    s->len = 0;
+    s->cut = 0;
+}
+
+/* Splits a chunk into lines; a line longer than LINE_MAX_BYTES keeps its
+ * first LINE_MAX_BYTES and counts the rest. */
+static void feed(struct run *run, struct stream *s, const char *p, size_t n)
+{
+    while (n > 0) {
+        const char *nl = memchr(p, '\n', n);
+        size_t seg = nl ? (size_t)(nl - p) : n;
+        size_t room = LINE_MAX_BYTES - s->len;
+        size_t take = seg < room ? seg : room;
+
+        memcpy(s->line + s->len, p, take);
+        s->len += take;
+        s->cut += seg - take;
+        if (nl == NULL)
+            return;
+        s->line[s->len] = '\0';
+        emit_line(run, s);
+        p = nl + 1;
+        n -= seg + 1;
     }
 }
 
 /* Reads what is there and logs whole lines. Returns 0 at EOF. */
 static int drain(struct run *run, struct stream *s)
 {
-    for (;;) {
-        ssize_t n = read(s->fd, s->buf + s->len, sizeof(s->buf) - 1 - s->len);
-        if (n < 0)
-            return errno == EAGAIN || errno == EINTR ? 1 : 0;
+    int rc = 1;
+
+    for (int i = 0; i < 64; i++) { /* at most 4 MiB, then poll again */
+        ssize_t n = read(s->fd, run->chunk, sizeof(run->chunk));
+        if (n < 0) {
+            rc = errno == EAGAIN || errno == EINTR ? 1 : 0;
+            break;
+        }
         if (n == 0) {
-            if (s->len > 0) {
-                s->buf[s->len] = '\0';
-                emit_line(run, s, s->buf);
-                s->len = 0;
+            if (s->len > 0 || s->cut > 0) {
+                s->line[s->len] = '\0';
+                emit_line(run, s);
             }
-            return 0;
+            rc = 0;
+            break;
         }
-        s->len += (size_t)n;
-        char *start = s->buf, *nl;
-        while ((nl = memchr(start, '\n', s->len - (size_t)(start - s->buf)))) {
-            *nl = '\0';
-            emit_line(run, s, start);
-            start = nl + 1;
-        }
-        s->len -= (size_t)(start - s->buf);
-        memmove(s->buf, start, s->len);
-        if (s->len == sizeof(s->buf) - 1) {
-            /* An over-long line: log it in pieces rather than stall. */
-            s->buf[s->len] = '\0';
-            emit_line(run, s, s->buf);
-            s->len = 0;
-        }
+        feed(run, s, run->chunk, (size_t)n);
+        if ((size_t)n < sizeof(run->chunk))
+            break;
     }
+    tb__log_flush();
+    return rc;
 }
 
 static int read_small(const char *path, char *buf, size_t size)
@@ -199,6 +262,17 @@ tb_err tb__run_client(const struct tb__run_opts *o, tb_result *r,
     run->r = r;
     memset(&ru, 0, sizeof(ru));
 
+    run->log_max = log_max_from_env();
+    tb__subreaper_enable();
+    run->n_before = tb__children(run->before, TB__MAX_CHILDREN);
+    if ((r->interrupted = tb_interrupted()) != 0) {
+        e = tb_error_set(err, TB_ERR_INTERRUPTED,
+                         "client %s not started: interrupted by signal %d "
+                         "(%s)", o->name, r->interrupted,
+                         strsignal(r->interrupted));
+        goto out;
+    }
+
     t0 = tb__now_s();
     r->start_unix_ns = tb__unix_ns();
     if ((e = tb__spawn(&so, &p, err)) != TB_OK)
@@ -210,15 +284,16 @@ tb_err tb__run_client(const struct tb__run_opts *o, tb_result *r,
     deadline = o->timeout_s > 0 ? t0 + o->timeout_s : INFINITY;
 
     while (!exited) {
-        struct pollfd pf[3] = {
+        struct pollfd pf[4] = {
             {.fd = p.pidfd, .events = POLLIN},
             {.fd = out.fd, .events = POLLIN},
             {.fd = errs.fd, .events = POLLIN},
+            {.fd = tb__interrupt_fd(), .events = POLLIN},
         };
         now = tb__now_s();
         double until = fmin(next_sample, deadline) - now;
         int ms = until <= 0 ? 0 : (int)ceil(until * 1000.0);
-        if (poll(pf, 3, ms) < 0 && errno != EINTR) {
+        if (poll(pf, 4, ms) < 0 && errno != EINTR) {
             e = tb_error_set(err, TB_ERR_IO, "poll: %s", strerror(errno));
             tb__proc_kill(&p);
             goto out;
@@ -237,7 +312,10 @@ tb_err tb__run_client(const struct tb__run_opts *o, tb_result *r,
             while (next_sample <= now)
                 next_sample += 1.0;
         }
-        if (now >= deadline) {
+        if ((r->interrupted = tb_interrupted()) != 0) {
+            kill(-p.pid, SIGKILL);
+            exited = 1;
+        } else if (now >= deadline) {
             timed_out = 1;
             kill(-p.pid, SIGKILL);
             exited = 1;
@@ -245,6 +323,9 @@ tb_err tb__run_client(const struct tb__run_opts *o, tb_result *r,
     }
     tb__proc_wait(&p, -1, &status, &ru);
     r->clock_time_s = tb__now_s() - t0;
+    /* Before draining: a stray may hold the output pipes open. */
+    tb__reap_strays(run->before, run->n_before, o->name,
+                    &r->stray_processes, &r->stray_cpu_s);
     /* The group is dead now, so the pipes reach EOF promptly. */
     for (int i = 0; i < 100 && (out.fd >= 0 || errs.fd >= 0); i++) {
         struct pollfd pf[2] = {{.fd = out.fd, .events = POLLIN},
@@ -257,6 +338,13 @@ tb_err tb__run_client(const struct tb__run_opts *o, tb_result *r,
             errs.fd = -1;
     }
     tb__proc_close(&p);
+    if (r->output_unlogged_bytes > 0)
+        tb_log(TB_LOG_WARN, o->name,
+               "%llu bytes of the client's output were not logged "
+               "(over TB_LOG_CLIENT_MAX=%llu bytes per run, or past the "
+               "%d-byte line limit)",
+               (unsigned long long)r->output_unlogged_bytes,
+               (unsigned long long)run->log_max, LINE_MAX_BYTES);
 
     r->program_time_s = (double)ru.ru_utime.tv_sec +
                         (double)ru.ru_utime.tv_usec / 1e6 +
@@ -269,7 +357,12 @@ tb_err tb__run_client(const struct tb__run_opts *o, tb_result *r,
 
     char tail[TAIL_LINES * 256 + 16];
     tail_text(run, tail, sizeof(tail));
-    if (timed_out) {
+    if (r->interrupted) {
+        e = tb_error_set(err, TB_ERR_INTERRUPTED,
+                         "client %s stopped: interrupted by signal %d (%s) "
+                         "after %.1f s", o->name, r->interrupted,
+                         strsignal(r->interrupted), r->clock_time_s);
+    } else if (timed_out) {
         e = tb_error_set(err, TB_ERR_CLIENT_TIMEOUT,
                          "client %s did not finish within %.1f s; killed",
                          o->name, o->timeout_s);

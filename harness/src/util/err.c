@@ -21,6 +21,7 @@ static const char *const names[TB_ERR__COUNT] = {
     [TB_ERR_BAD_SATELLITE_RESPONSE] = "bad satellite response",
     [TB_ERR_HTTP] = "HTTP error",
     [TB_ERR_DECODE] = "undecodable body",
+    [TB_ERR_INTERRUPTED] = "interrupted",
 };
 
 const char *tb_err_name(tb_err code)

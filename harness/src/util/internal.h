@@ -10,6 +10,7 @@
 
 #include "tracebench/util/err.h"
 #include "tracebench/measure/result.h"
+#include "tracebench/util/log.h"
 
 /* --- proc.c: child processes ------------------------------------------- */
 
@@ -47,6 +48,26 @@ void tb__proc_close(struct tb__proc *p);
 int tb__run_quiet(const char *const *argv, const char *const *env,
                   const char *cwd, int timeout_ms);
 
+/* --- reaper.c: processes that left the client's group --------------- */
+
+#define TB__MAX_CHILDREN 4096
+
+/* Makes this process a child subreaper (once), so that orphans of a
+ * client's descendants are re-parented to us. */
+void tb__subreaper_enable(void);
+/* Our direct children (from /proc), at most cap of them. */
+size_t tb__children(pid_t *out, size_t cap);
+/* Kills and reaps every child of ours not in before[] (and what those had
+ * started), for at most 2 s; adds their count and CPU seconds. */
+void tb__reap_strays(const pid_t *before, size_t n_before, const char *name,
+                     unsigned *n_reaped, double *cpu_s);
+
+/* --- interrupt.c -------------------------------------------------------- */
+
+/* The read end of the self-pipe the signal handler writes to; -1 before
+ * tb_interrupt_install. Readable once a signal has arrived. */
+int tb__interrupt_fd(void);
+
 /* --- runner.c: one measured client run --------------------------------- */
 
 struct tb__run_opts {
@@ -83,6 +104,15 @@ void tb__control_stop(struct tb__control *c);
 /* A listening TCP socket on 127.0.0.1:port (0: any). TB_ERR_PORT_IN_USE
  * names the port. Returns the fd in *fd and the bound port in *bound. */
 tb_err tb__listen_loopback(int port, int *fd, uint16_t *bound, tb_error *err);
+
+/* --- log.c ------------------------------------------------------------ */
+
+/* As tb_log, but left in the stdio buffer: a run's client output is
+ * flushed once per chunk read (tb__log_flush), not once per line. Returns
+ * the bytes written to the verbose log. */
+size_t tb__log_nf(tb_log_level level, const char *component, const char *fmt, ...)
+    TB_FORMAT(3, 4);
+void tb__log_flush(void);
 
 /* --- util -------------------------------------------------------------- */
 

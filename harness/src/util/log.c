@@ -1,6 +1,7 @@
 /* Logging to two files and the console. One mutex: the satellites' threads
  * and the controller log at the same time, and lines must not interleave. */
 #include <errno.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 #include "tracebench/util/log.h"
 #include "tracebench/util/paths.h"
+#include "internal.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *info_file;
@@ -93,19 +95,18 @@ void tb_log_close(void)
     pthread_mutex_unlock(&lock);
 }
 
-void tb_log(tb_log_level level, const char *component, const char *fmt, ...)
+/* Returns the bytes written to the verbose log. */
+static size_t vlog(tb_log_level level, const char *component, bool flush,
+                   const char *fmt, va_list ap)
 {
-    char msg[2048], stamp[64];
+    char msg[8192], stamp[64];
     struct timeval tv;
     struct tm tm;
-    va_list ap;
-    int saved = errno;
+    int saved = errno, w = 0;
 
     if (level >= TB_LOG_OFF)
-        return;
-    va_start(ap, fmt);
+        return 0;
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
 
     gettimeofday(&tv, NULL);
     localtime_r(&tv.tv_sec, &tm);
@@ -120,17 +121,52 @@ void tb_log(tb_log_level level, const char *component, const char *fmt, ...)
         console_level = l >= 0 ? l : TB_LOG_WARN;
     }
     if (verbose_file != NULL) {
-        fprintf(verbose_file, "%s.%03ld %-5s %s: %s\n", stamp,
-                (long)tv.tv_usec / 1000, level_names[level], component, msg);
-        fflush(verbose_file);
+        w = fprintf(verbose_file, "%s.%03ld %-5s %s: %s\n", stamp,
+                    (long)tv.tv_usec / 1000, level_names[level], component,
+                    msg);
+        if (flush)
+            fflush(verbose_file);
     }
     if (info_file != NULL && level >= TB_LOG_INFO) {
         fprintf(info_file, "%s.%03ld %-5s %s: %s\n", stamp,
                 (long)tv.tv_usec / 1000, level_names[level], component, msg);
-        fflush(info_file);
+        if (flush)
+            fflush(info_file);
     }
     if ((int)level >= console_level)
         fprintf(stderr, "%s %s: %s\n", level_names[level], component, msg);
     pthread_mutex_unlock(&lock);
     errno = saved;
+    return w > 0 ? (size_t)w : 0;
+}
+
+void tb_log(tb_log_level level, const char *component, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vlog(level, component, true, fmt, ap);
+    va_end(ap);
+}
+
+size_t tb__log_nf(tb_log_level level, const char *component,
+                  const char *fmt, ...)
+{
+    va_list ap;
+    size_t n;
+
+    va_start(ap, fmt);
+    n = vlog(level, component, false, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+void tb__log_flush(void)
+{
+    pthread_mutex_lock(&lock);
+    if (verbose_file != NULL)
+        fflush(verbose_file);
+    if (info_file != NULL)
+        fflush(info_file);
+    pthread_mutex_unlock(&lock);
 }

@@ -32,6 +32,16 @@ typedef struct tb_result {
     int exit_status;            /* -1 when killed by a signal */
     int term_signal;            /* 0 unless killed by a signal */
     bool timed_out;
+    /* The signal (SIGINT, SIGTERM, SIGHUP) that stopped the run, or 0: the
+     * figures are then what was measured until the client was killed. */
+    int interrupted;
+    /* Processes the client started that outlived it (they left its group
+     * or session), killed and reaped when it ended, and their CPU (user +
+     * system, s). That CPU is NOT in program_time_s. */
+    unsigned stray_processes;
+    double stray_cpu_s;
+    /* Client output not written to the log (over TB_LOG_CLIENT_MAX). */
+    uint64_t output_unlogged_bytes;
     uint64_t mark_ns;           /* the benchmark's mark (Unix ns); 0: none */
     int64_t spans_sent_after_mark; /* as the client POSTed; -1: unknown */
 

@@ -27,6 +27,7 @@ typedef enum tb_err {
     TB_ERR_BAD_SATELLITE_RESPONSE,
     TB_ERR_HTTP,                 /* an HTTP server or request failed */
     TB_ERR_DECODE,               /* a request body could not be decoded */
+    TB_ERR_INTERRUPTED,          /* SIGINT, SIGTERM or SIGHUP arrived */
     TB_ERR__COUNT
 } tb_err;
 
