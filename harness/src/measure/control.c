@@ -15,7 +15,7 @@
 
 struct tb__control {
     struct MHD_Daemon *daemon;
-    int fd;
+    struct MHD_Daemon *daemon6;  /* [::1]; NULL without IPv6 */
     uint16_t port;
     pthread_mutex_t lock;
     char *json;                /* body of GET /control */
@@ -128,6 +128,21 @@ static void completed(void *cls, struct MHD_Connection *conn, void **state,
     *state = NULL;
 }
 
+/* One server on a listening socket (127.0.0.1 or [::1]); MHD owns fd
+ * once started. */
+static struct MHD_Daemon *start_daemon(struct tb__control *c, int fd,
+                                       bool v6)
+{
+    return MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+            (v6 ? MHD_USE_IPv6 : 0),
+        0, NULL, NULL, handle, c, MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(BODY_LIMIT * 2),
+        MHD_OPTION_END);
+}
+
 tb_err tb__control_start(int port, struct tb__control **out, tb_error *err)
 {
     struct tb__control *c;
@@ -137,32 +152,37 @@ tb_err tb__control_start(int port, struct tb__control **out, tb_error *err)
     if (c == NULL)
         return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&c->lock, NULL);
-    if ((e = tb__listen_loopback(port, &c->fd, &c->port, err)) != TB_OK) {
+    struct tb__listeners ls;
+    if ((e = tb__listen_loopback(port, "control endpoint", &ls, err)) !=
+        TB_OK) {
         if (err != NULL && e == TB_ERR_PORT_IN_USE)
-            strncat(err->msg, " (the control endpoint; pick another with "
-                              "--control-port or 0 for any)",
+            strncat(err->msg, " (pick another with --control-port, or 0 "
+                              "for any)",
                     sizeof(err->msg) - strlen(err->msg) - 1);
         pthread_mutex_destroy(&c->lock);
         free(c);
         return e;
     }
-    c->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL, NULL,
-        handle, c, MHD_OPTION_LISTEN_SOCKET, c->fd,
-        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(BODY_LIMIT * 2),
-        MHD_OPTION_END);
-    if (c->daemon == NULL) {
-        close(c->fd);
+    c->port = ls.port;
+    c->daemon = start_daemon(c, ls.fd4, false);
+    c->daemon6 = ls.fd6 >= 0 ? start_daemon(c, ls.fd6, true) : NULL;
+    if (c->daemon == NULL || (ls.fd6 >= 0 && c->daemon6 == NULL)) {
+        if (c->daemon != NULL)
+            MHD_stop_daemon(c->daemon);
+        else
+            close(ls.fd4);
+        if (c->daemon6 != NULL)
+            MHD_stop_daemon(c->daemon6);
+        else if (ls.fd6 >= 0)
+            close(ls.fd6);
         pthread_mutex_destroy(&c->lock);
         free(c);
         return tb_error_set(err, TB_ERR_HTTP,
                             "cannot start the control endpoint on port %d",
                             port);
     }
-    tb_log(TB_LOG_DEBUG, "control", "listening on 127.0.0.1:%u",
-           (unsigned)c->port);
+    tb_log(TB_LOG_DEBUG, "control", "listening on 127.0.0.1:%u%s",
+           (unsigned)c->port, c->daemon6 != NULL ? " and [::1]" : "");
     *out = c;
     return TB_OK;
 }
@@ -207,6 +227,8 @@ void tb__control_stop(struct tb__control *c)
         return;
     /* MHD closes the listening socket it was given. */
     MHD_stop_daemon(c->daemon);
+    if (c->daemon6 != NULL)
+        MHD_stop_daemon(c->daemon6);
     pthread_mutex_destroy(&c->lock);
     free(c->json);
     free(c);

@@ -109,7 +109,10 @@ static void init_sync(tb_satellites *g)
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&g->wake, &ca);
+    pthread_cond_init(&g->conns_wake, &ca);
     pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&g->conns_lock, NULL);
+    g->conns.next = g->conns.prev = &g->conns;
 }
 
 static void destroy(tb_satellites *g)
@@ -120,6 +123,8 @@ static void destroy(tb_satellites *g)
     free(g->ports);
     tb__dedup_free(g->dedup);
     pthread_cond_destroy(&g->wake);
+    pthread_cond_destroy(&g->conns_wake);
+    pthread_mutex_destroy(&g->conns_lock);
     pthread_mutex_destroy(&g->lock);
     pthread_rwlock_destroy(&g->reset_rw);
     pthread_mutex_destroy(&g->admin);
@@ -154,6 +159,7 @@ tb_err tb_satellites_start(const struct tb_satellites_opts *opts,
                               ? o->ports[i]
                               : (uint16_t)(TB_SATELLITE_DEFAULT_PORT + i);
         pthread_mutex_init(&g->sats[i].bw_lock, NULL);
+        atomic_init(&g->sats[i].connections, 0);
     }
     atomic_init(&g->in_flight, 0);
     atomic_init(&g->activity, 0);
@@ -176,7 +182,28 @@ tb_err tb_satellites_start(const struct tb_satellites_opts *opts,
     g->retry_after_s = o->retry_after_s != 0
                            ? o->retry_after_s
                            : TB_SATELLITE_DEFAULT_RETRY_AFTER;
+    g->max_connections = o->max_connections != 0
+                             ? o->max_connections
+                             : TB_SATELLITE_DEFAULT_MAX_CONNECTIONS;
+    g->request_deadline_ns = (uint64_t)((o->request_deadline_s > 0
+                                             ? o->request_deadline_s
+                                             : TB_SATELLITE_DEFAULT_REQUEST_DEADLINE) *
+                                        1e9);
+    g->min_upload_bps = o->min_upload_bytes_per_s != 0
+                            ? o->min_upload_bytes_per_s
+                            : TB_SATELLITE_DEFAULT_MIN_UPLOAD_RATE;
+    g->body_memory_bytes = o->body_memory_bytes != 0
+                               ? o->body_memory_bytes
+                               : TB_SATELLITE_DEFAULT_BODY_MEMORY;
+    /* One body of the largest size must fit. */
+    if (g->body_memory_bytes < g->max_body_bytes)
+        g->body_memory_bytes = g->max_body_bytes;
+    atomic_init(&g->body_reserved, 0);
 
+    if ((rc = tb__limits_start(g, err)) != TB_OK) {
+        destroy(g);
+        return rc;
+    }
     pthread_mutex_lock(&g->admin);
     rc = start_all(g, err);
     if (rc == TB_OK && o->fault == TB_FAULT_REFUSE)
@@ -184,6 +211,7 @@ tb_err tb_satellites_start(const struct tb_satellites_opts *opts,
     atomic_store(&g->fault, (int)o->fault);
     pthread_mutex_unlock(&g->admin);
     if (rc != TB_OK) {
+        tb__limits_stop(g);
         destroy(g);
         return rc;
     }
@@ -231,6 +259,8 @@ static void reset_locked(tb_satellites *g)
 {
     memset(g->proto, 0, sizeof(g->proto));
     g->not_found = g->bad_method = 0;
+    g->refused_connections = g->cut_slow = g->cut_deadline = 0;
+    g->over_memory = 0;
     for (size_t i = 0; i < g->n; i++)
         g->sats[i].spans_received = g->sats[i].requests = 0;
     tb__dedup_clear(g->dedup);
@@ -466,6 +496,13 @@ char *tb_satellites_stats_json(const tb_satellites *sats)
     cJSON_AddNumberToObject(root, "failed", (double)c.failed_requests);
     cJSON_AddNumberToObject(root, "not_found", (double)g->not_found);
     cJSON_AddNumberToObject(root, "bad_method", (double)g->bad_method);
+    cJSON_AddNumberToObject(root, "refused_connections",
+                            (double)g->refused_connections);
+    cJSON_AddNumberToObject(root, "cut_slow_uploads", (double)g->cut_slow);
+    cJSON_AddNumberToObject(root, "cut_overdue_requests",
+                            (double)g->cut_deadline);
+    cJSON_AddNumberToObject(root, "over_body_memory",
+                            (double)g->over_memory);
     cJSON_AddNumberToObject(root, "span_id_set_bytes",
                             (double)tb__dedup_bytes(g->dedup));
     protos = cJSON_AddObjectToObject(root, "protocols");
@@ -496,5 +533,6 @@ void tb_satellites_free(tb_satellites *sats)
     pthread_mutex_lock(&sats->admin);
     stop_all(sats);
     pthread_mutex_unlock(&sats->admin);
+    tb__limits_stop(sats);
     destroy(sats);
 }

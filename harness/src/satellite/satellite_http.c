@@ -23,6 +23,7 @@
 
 #include "protocols/protocols.h"
 #include "satellite_internal.h"
+#include "internal.h"
 #include "tracebench/util/log.h"
 
 /* libmicrohttpd's per-connection pool, which holds its read buffer: at
@@ -42,6 +43,7 @@ enum {
 };
 
 struct conn {
+    struct tb__conn_watch watch; /* first: the watchdog's view */
     struct tb__satellite *sat;
     int fd;
     /* The request being read. */
@@ -49,10 +51,15 @@ struct conn {
     tb_satellite_fault fault;  /* as when the request began */
     bool in_flight;
     bool too_large;
+    bool over_memory;          /* the group's body budget was spent */
     bool gzip;
+    tb_err gzip_rc;            /* TB_OK, or why inflating failed */
+    char gzip_msg[120];
+    struct tb__gunzip_stream gz;
     bool is_json;              /* OTLP: Content-Type says JSON */
     size_t received;           /* body bytes as sent */
-    uint8_t *body;             /* body bytes kept; len <= cap */
+    uint8_t *body;             /* body bytes kept (inflated); len <= cap;
+                                * cap is reserved from the group budget */
     size_t len;
     size_t cap;
     struct timespec start;     /* CLOCK_MONOTONIC, first call */
@@ -240,7 +247,8 @@ static enum MHD_Result begin(struct conn *c, struct MHD_Connection *mc,
     bump(g);
     clock_gettime(CLOCK_MONOTONIC, &c->start);
     c->len = c->received = 0;
-    c->too_large = c->gzip = c->is_json = false;
+    c->too_large = c->gzip = c->is_json = c->over_memory = false;
+    c->gzip_rc = TB_OK;
     c->keys.n = 0;
     c->fault = (tb_satellite_fault)atomic_load(&g->fault);
     c->route = route_of(url);
@@ -269,6 +277,11 @@ static enum MHD_Result begin(struct conn *c, struct MHD_Connection *mc,
     v = header(mc, MHD_HTTP_HEADER_CONTENT_ENCODING);
     c->gzip = v != NULL && (strcasecmp(v, "gzip") == 0 ||
                             strcasecmp(v, "deflate") == 0);
+    if (c->gzip) {
+        tb_error e = {0};
+        if ((c->gzip_rc = tb__gunzip_stream_begin(&c->gz, &e)) != TB_OK)
+            snprintf(c->gzip_msg, sizeof(c->gzip_msg), "%.110s", e.msg);
+    }
     v = header(mc, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (v != NULL && strtoull(v, NULL, 10) > g->max_body_bytes) {
         char reason[120];
@@ -286,24 +299,27 @@ static enum MHD_Result begin(struct conn *c, struct MHD_Connection *mc,
         strcat(reason, "\n");
         return respond_text(mc, MHD_HTTP_CONTENT_TOO_LARGE, reason);
     }
+    /* Watched from here until the body is in (satellite_limits.c). */
+    atomic_store(&c->watch.received, 0);
+    atomic_store(&c->watch.start_ns,
+                 (uint64_t)c->start.tv_sec * 1000000000ull +
+                     (uint64_t)c->start.tv_nsec);
+    atomic_store(&c->watch.reading, true);
     return MHD_YES;
 }
 
-/* Keeps body bytes, up to the limit; past it, counts and drops them, so a
- * huge or endless upload costs no memory. A faulted request's body is
- * dropped too: it will not be decoded. */
-static void take(struct conn *c, const char *data, size_t n)
+/* Appends to the kept body, growing it within max_body_bytes and the
+ * group's body budget. False once either is passed: the rest of the body
+ * is then counted and dropped, so a huge or endless upload (or a bomb
+ * inflating) costs no more memory. */
+static bool keep(void *arg, const uint8_t *data, size_t n)
 {
+    struct conn *c = arg;
     struct tb_satellites *g = c->sat->group;
 
-    c->received += n;
-    bump(g);
-    if (c->route >= TB_PROTO__COUNT || c->too_large ||
-        c->fault != TB_FAULT_NONE)
-        return;
     if (n > g->max_body_bytes - c->len) {
         c->too_large = true;
-        return;
+        return false;
     }
     if (c->len + n > c->cap) {
         size_t cap = c->cap ? c->cap : 64 * 1024;
@@ -313,17 +329,49 @@ static void take(struct conn *c, const char *data, size_t n)
             cap *= 2;
         if (cap > g->max_body_bytes)
             cap = g->max_body_bytes;
+        if (!tb__body_reserve(g, cap - c->cap)) {
+            c->over_memory = true;
+            return false;
+        }
         b = realloc(c->body, cap);
         if (b == NULL) {
             /* Treated as over the limit: answered 413, nothing kept. */
+            tb__body_release(g, cap - c->cap);
             c->too_large = true;
-            return;
+            return false;
         }
         c->body = b;
         c->cap = cap;
     }
     memcpy(c->body + c->len, data, n);
     c->len += n;
+    return true;
+}
+
+/* Keeps body bytes (inflating a gzip body as it arrives), up to the
+ * limits. A faulted request's body is dropped: it will not be decoded. */
+static void take(struct conn *c, const char *data, size_t n)
+{
+    struct tb_satellites *g = c->sat->group;
+
+    c->received += n;
+    atomic_store_explicit(&c->watch.received, c->received,
+                          memory_order_relaxed);
+    bump(g);
+    if (c->route >= TB_PROTO__COUNT || c->too_large || c->over_memory ||
+        c->fault != TB_FAULT_NONE || c->gzip_rc != TB_OK)
+        return;
+    if (!c->gzip) {
+        keep(c, (const uint8_t *)data, n);
+        return;
+    }
+    tb_error e = {0};
+    c->gzip_rc = tb__gunzip_stream_feed(&c->gz, (const uint8_t *)data, n,
+                                        keep, c, &e);
+    if (c->gzip_rc == TB_ERR_INVALID_ARG) /* keep() said why */
+        c->gzip_rc = TB_OK;
+    else if (c->gzip_rc != TB_OK)
+        snprintf(c->gzip_msg, sizeof(c->gzip_msg), "%.110s", e.msg);
 }
 
 /* The fault "hang": the request was read and is never answered. It leaves
@@ -466,12 +514,12 @@ static enum MHD_Result finish(struct conn *c, struct MHD_Connection *mc)
     struct tb__decode_ctx ctx = {c->arena, &c->keys};
     const uint8_t *body = c->body;
     size_t len = c->len;
-    uint8_t *inflated = NULL;
     enum MHD_Result ret;
     tb_error err = {0};
     char reason[160];
     tb_err rc;
 
+    atomic_store(&c->watch.reading, false);
     if (c->route == ROUTE_DONE)
         return MHD_YES;
     if (c->route >= TB_PROTO__COUNT)
@@ -499,31 +547,35 @@ static enum MHD_Result finish(struct conn *c, struct MHD_Connection *mc)
         break;
     }
     if (c->too_large) {
-        snprintf(reason, sizeof(reason), "body over %zu bytes",
-                 g->max_body_bytes);
+        snprintf(reason, sizeof(reason), "%sbody over %zu bytes",
+                 c->gzip ? "gzip: inflated " : "", g->max_body_bytes);
         reject(c, reason);
         strcat(reason, "\n");
         return respond_text(mc, MHD_HTTP_CONTENT_TOO_LARGE, reason);
     }
+    if (c->over_memory) {
+        /* Not the client's fault: many large bodies at once. */
+        snprintf(reason, sizeof(reason), "bodies in flight over %zu bytes; "
+                 "retry", g->body_memory_bytes);
+        reject(c, reason);
+        pthread_mutex_lock(&g->lock);
+        g->over_memory++;
+        pthread_mutex_unlock(&g->lock);
+        strcat(reason, "\n");
+        return respond(mc, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+                       reason, g->retry_after_s);
+    }
     if (c->gzip) {
-        size_t ilen = 0;
-
-        rc = tb__gunzip(body, len, g->max_body_bytes, &inflated, &ilen,
-                        &err);
-        if (rc != TB_OK) {
-            unsigned status = rc == TB_ERR_INVALID_ARG ?
-                              MHD_HTTP_CONTENT_TOO_LARGE :
-                              MHD_HTTP_BAD_REQUEST;
-
-            reject(c, err.msg);
-            snprintf(reason, sizeof(reason), "%.150s\n", err.msg);
-            return respond_text(mc, status, reason);
+        if (c->gzip_rc == TB_OK &&
+            (c->gzip_rc = tb__gunzip_stream_finish(&c->gz, &err)) != TB_OK)
+            snprintf(c->gzip_msg, sizeof(c->gzip_msg), "%.110s", err.msg);
+        if (c->gzip_rc != TB_OK) {
+            reject(c, c->gzip_msg);
+            snprintf(reason, sizeof(reason), "%.150s\n", c->gzip_msg);
+            return respond_text(mc, MHD_HTTP_BAD_REQUEST, reason);
         }
-        body = inflated;
-        len = ilen;
     }
     rc = tb__protocol_decoder(c->route)(&ctx, body, len, &err);
-    free(inflated);
     if (rc != TB_OK) {
         reject(c, err.msg);
         snprintf(reason, sizeof(reason), "%.150s\n", err.msg);
@@ -586,10 +638,12 @@ static void on_completed(void *cls, struct MHD_Connection *mc,
     (void)toe;
     if (c == NULL)
         return;
+    atomic_store(&c->watch.reading, false);
     leave_flight(c);
     bump(c->sat->group);
     tb__arena_reset(c->arena);
     if (c->cap > BODY_KEEP_MAX) {
+        tb__body_release(c->sat->group, c->cap);
         free(c->body);
         c->body = NULL;
         c->cap = 0;
@@ -601,6 +655,9 @@ static void free_conn(struct conn *c)
 {
     if (c == NULL)
         return;
+    tb__conn_watch_remove(c->sat->group, &c->watch);
+    tb__body_release(c->sat->group, c->cap);
+    tb__gunzip_stream_free(&c->gz);
     tb__arena_free(c->arena);
     tb__span_keys_free(&c->keys);
     free(c->body);
@@ -621,8 +678,10 @@ static void on_connection(void *cls, struct MHD_Connection *mc,
     if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
         free_conn(*socket_context);
         *socket_context = NULL;
+        atomic_fetch_sub(&((struct tb__satellite *)cls)->connections, 1);
         return;
     }
+    atomic_fetch_add(&((struct tb__satellite *)cls)->connections, 1);
     c = calloc(1, sizeof(*c));
     if (c == NULL)
         return; /* no context: on_request closes the connection */
@@ -636,6 +695,7 @@ static void on_connection(void *cls, struct MHD_Connection *mc,
     c->fd = info != NULL ? info->connect_fd : -1;
     if (c->fd >= 0)
         setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    tb__conn_watch_add(c->sat->group, &c->watch, c->fd);
     *socket_context = c;
 }
 
@@ -653,62 +713,37 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
            sat->port, line);
 }
 
-/* Binds the listening socket ourselves rather than through
- * MHD_OPTION_SOCK_ADDR: bind's errno is then ours to read, so a taken port
- * is reported as such and not as a vague start failure. */
-static tb_err bind_loopback(uint16_t *port, int *out, tb_error *err)
+/* Past max_connections a new connection is closed as soon as it is
+ * accepted (before a thread is made for it), and counted. Accepting is
+ * done by one thread per loopback, so the count is checked, not raced,
+ * well enough: at worst one over per loopback. */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr,
+                                     socklen_t addrlen)
 {
-    struct sockaddr_in sa = {0};
-    socklen_t salen = sizeof(sa);
-    int one = 1;
-    int fd;
+    struct tb__satellite *sat = cls;
+    struct tb_satellites *g = sat->group;
 
-    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return tb_error_set(err, TB_ERR_IO, "socket: %s", strerror(errno));
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(*port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-        int e = errno;
-
-        close(fd);
-        if (e == EADDRINUSE || e == EACCES)
-            return tb_error_set(err, TB_ERR_PORT_IN_USE, "satellite port "
-                                "%u is in use (127.0.0.1): %s", *port,
-                                strerror(e));
-        return tb_error_set(err, TB_ERR_IO, "bind 127.0.0.1:%u: %s", *port,
-                            strerror(e));
-    }
-    if (listen(fd, 128) != 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &salen) != 0) {
-        tb_err rc = tb_error_set(err, TB_ERR_IO, "listen on 127.0.0.1:%u: "
-                                 "%s", *port, strerror(errno));
-
-        close(fd);
-        return rc;
-    }
-    *port = ntohs(sa.sin_port);
-    *out = fd;
-    return TB_OK;
+    (void)addr;
+    (void)addrlen;
+    if ((unsigned)atomic_load(&sat->connections) < g->max_connections)
+        return MHD_YES;
+    pthread_mutex_lock(&g->lock);
+    g->refused_connections++;
+    pthread_mutex_unlock(&g->lock);
+    return MHD_NO;
 }
 
-tb_err tb__satellite_listen(struct tb__satellite *sat, tb_error *err)
+/* One server on one loopback's listening socket; MHD owns fd once
+ * started. */
+static struct MHD_Daemon *start_daemon(struct tb__satellite *sat, int fd,
+                                       bool v6)
 {
     struct tb_satellites *g = sat->group;
-    uint16_t port = sat->port;
-    tb_err rc;
-    int fd = -1;
 
-    if (sat->daemon != NULL)
-        return TB_OK;
-    if ((rc = bind_loopback(&port, &fd, err)) != TB_OK)
-        return rc;
-    sat->daemon = MHD_start_daemon(
+    return MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-            MHD_USE_POLL | MHD_USE_ERROR_LOG,
-        port, NULL, NULL, on_request, sat,
+            MHD_USE_POLL | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
+        sat->port, accept_policy, sat, on_request, sat,
         MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_CONNECTION_TIMEOUT, g->idle_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
@@ -716,14 +751,39 @@ tb_err tb__satellite_listen(struct tb__satellite *sat, tb_error *err)
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, sat,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, sat,
         MHD_OPTION_END);
-    if (sat->daemon == NULL) {
-        close(fd);
+}
+
+/* Listens on 127.0.0.1 and [::1] at one port (tb__listen_loopback in
+ * util/net.c binds both, so a taken port is named as such). */
+tb_err tb__satellite_listen(struct tb__satellite *sat, tb_error *err)
+{
+    struct tb__listeners ls;
+    tb_err rc;
+
+    if (sat->daemon != NULL)
+        return TB_OK;
+    if ((rc = tb__listen_loopback(sat->port, "satellite", &ls, err)) !=
+        TB_OK)
+        return rc;
+    sat->port = ls.port;
+    sat->daemon = start_daemon(sat, ls.fd4, false);
+    sat->daemon6 = ls.fd6 >= 0 && sat->daemon != NULL
+                       ? start_daemon(sat, ls.fd6, true)
+                       : NULL;
+    if (sat->daemon == NULL || (ls.fd6 >= 0 && sat->daemon6 == NULL)) {
+        if (sat->daemon != NULL)
+            MHD_stop_daemon(sat->daemon);
+        else
+            close(ls.fd4);
+        if (sat->daemon6 == NULL && ls.fd6 >= 0)
+            close(ls.fd6);
+        sat->daemon = sat->daemon6 = NULL;
         return tb_error_set(err, TB_ERR_HTTP, "cannot start the satellite "
-                            "on 127.0.0.1:%u", port);
+                            "on port %u", ls.port);
     }
-    sat->port = port;
     clock_gettime(CLOCK_MONOTONIC, &sat->bw_free);
-    tb_log(TB_LOG_DEBUG, "satellite", "listening on 127.0.0.1:%u", port);
+    tb_log(TB_LOG_DEBUG, "satellite", "listening on 127.0.0.1:%u%s",
+           sat->port, sat->daemon6 != NULL ? " and [::1]" : "");
     return TB_OK;
 }
 
@@ -732,6 +792,8 @@ void tb__satellite_stop(struct tb__satellite *sat)
     if (sat->daemon == NULL)
         return;
     MHD_stop_daemon(sat->daemon);
-    sat->daemon = NULL;
+    if (sat->daemon6 != NULL)
+        MHD_stop_daemon(sat->daemon6);
+    sat->daemon = sat->daemon6 = NULL;
     tb_log(TB_LOG_DEBUG, "satellite", "stopped 127.0.0.1:%u", sat->port);
 }

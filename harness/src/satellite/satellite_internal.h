@@ -37,10 +37,23 @@ struct tb__proto_stats {
     uint64_t other_reasons;
 };
 
+/* What the watchdog (satellite_limits.c) sees of a connection: a node in
+ * the group's list, linked while the connection lives. */
+struct tb__conn_watch {
+    struct tb__conn_watch *prev, *next;  /* group conns_lock */
+    int fd;
+    atomic_bool reading;        /* a request body is being read */
+    atomic_uint_fast64_t start_ns;  /* CLOCK_MONOTONIC, request began */
+    atomic_uint_fast64_t received;  /* body bytes read so far */
+    bool cut;                   /* conns_lock; shut down once */
+};
+
 struct tb__satellite {
     struct tb_satellites *group;
     uint16_t port;              /* the real port once started */
     struct MHD_Daemon *daemon;  /* NULL while stopped */
+    struct MHD_Daemon *daemon6; /* [::1]; NULL without IPv6 */
+    atomic_int connections;     /* open now, on both loopbacks */
     uint64_t spans_received;    /* unique spans counted here; group lock */
     uint64_t requests;          /* group lock */
     pthread_mutex_t bw_lock;
@@ -75,6 +88,23 @@ struct tb_satellites {
     unsigned idle_timeout_s;
     unsigned retry_after_s;
 
+    /* Limits (satellite_limits.c). */
+    unsigned max_connections;   /* per satellite */
+    uint64_t request_deadline_ns;
+    uint64_t min_upload_bps;
+    size_t body_memory_bytes;
+    atomic_size_t body_reserved; /* bytes of body buffers held, all conns */
+    uint64_t refused_connections; /* lock; over max_connections */
+    uint64_t cut_slow;          /* lock; cut for a slow upload */
+    uint64_t cut_deadline;      /* lock; cut at the request deadline */
+    uint64_t over_memory;       /* lock; 503 for body_memory_bytes */
+    pthread_mutex_t conns_lock; /* the list below, watchdog_stop */
+    pthread_cond_t conns_wake;  /* CLOCK_MONOTONIC */
+    struct tb__conn_watch conns; /* list head */
+    bool watchdog_stop;
+    bool watchdog_running;
+    pthread_t watchdog;
+
     size_t n;
     uint16_t *ports;            /* n, real ports */
     struct tb__satellite *sats; /* n */
@@ -86,6 +116,19 @@ tb_err tb__satellite_listen(struct tb__satellite *sat, tb_error *err);
 
 /* Stops one server; the caller has released sleeping handlers. */
 void tb__satellite_stop(struct tb__satellite *sat);
+
+/* satellite_limits.c: the watchdog thread that cuts slow and overdue
+ * uploads, the connection list it reads, the shared body budget. */
+tb_err tb__limits_start(struct tb_satellites *g, tb_error *err);
+void tb__limits_stop(struct tb_satellites *g);
+void tb__conn_watch_add(struct tb_satellites *g, struct tb__conn_watch *w,
+                        int fd);
+void tb__conn_watch_remove(struct tb_satellites *g,
+                           struct tb__conn_watch *w);
+/* Reserves n more bytes of body memory; false (nothing reserved) when the
+ * budget would be exceeded. */
+bool tb__body_reserve(struct tb_satellites *g, size_t n);
+void tb__body_release(struct tb_satellites *g, size_t n);
 
 /* Records a rejected request's reason; group lock held. */
 void tb__proto_stats_reason(struct tb__proto_stats *ps, const char *reason);

@@ -101,9 +101,18 @@ void tb__control_stop(struct tb__control *c);
 
 /* --- net.c ------------------------------------------------------------- */
 
-/* A listening TCP socket on 127.0.0.1:port (0: any). TB_ERR_PORT_IN_USE
- * names the port. Returns the fd in *fd and the bound port in *bound. */
-tb_err tb__listen_loopback(int port, int *fd, uint16_t *bound, tb_error *err);
+struct tb__listeners {
+    int fd4;                     /* 127.0.0.1 */
+    int fd6;                     /* [::1]; -1 where the kernel has no IPv6 */
+    uint16_t port;               /* the same on both */
+};
+
+/* Listening TCP sockets on 127.0.0.1:port and [::1]:port (0: any free
+ * port, the same on both). TB_ERR_PORT_IN_USE names what ("satellite",
+ * "control endpoint"), the port and the address. The caller owns the
+ * fds. */
+tb_err tb__listen_loopback(int port, const char *what,
+                           struct tb__listeners *out, tb_error *err);
 
 /* --- log.c ------------------------------------------------------------ */
 

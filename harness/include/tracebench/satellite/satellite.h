@@ -17,6 +17,10 @@
 #define TB_SATELLITE_DEFAULT_MAX_BODY (64u * 1024 * 1024)     /* bytes */
 #define TB_SATELLITE_DEFAULT_IDLE_TIMEOUT 30                   /* s */
 #define TB_SATELLITE_DEFAULT_RETRY_AFTER 1                     /* s */
+#define TB_SATELLITE_DEFAULT_MAX_CONNECTIONS 512      /* per satellite */
+#define TB_SATELLITE_DEFAULT_REQUEST_DEADLINE 60                /* s */
+#define TB_SATELLITE_DEFAULT_MIN_UPLOAD_RATE 1000          /* bytes/s */
+#define TB_SATELLITE_DEFAULT_BODY_MEMORY (128u * 1024 * 1024) /* bytes */
 
 typedef struct tb_satellites tb_satellites;
 
@@ -75,6 +79,16 @@ struct tb_satellites_opts {
     size_t max_body_bytes;          /* 0: 64 MiB; larger bodies get 413 */
     unsigned idle_timeout_s;        /* 0: 30 s */
     unsigned retry_after_s;         /* 0: 1 s; for the 429/503 faults */
+    /* Limits against a hostile or broken client (all counted in /stats):
+     * connections past max_connections are closed at once; a request
+     * still being read after request_deadline_s, or slower than
+     * min_upload_bytes_per_s once a second old, is cut; the bodies (as
+     * inflated) of all requests in flight share body_memory_bytes, past
+     * which a request is answered 503 with Retry-After. */
+    unsigned max_connections;       /* 0: 512 per satellite */
+    double request_deadline_s;      /* 0: 60 s */
+    uint64_t min_upload_bytes_per_s; /* 0: 1000 */
+    size_t body_memory_bytes;       /* 0: 128 MiB (at least max_body) */
 };
 
 /* Starts one server per port. On TB_ERR_PORT_IN_USE the message names the

@@ -10,6 +10,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 #include <stdbool.h>
+#include <zlib.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,6 +73,28 @@ uint64_t tb__json_start_ns(const struct cJSON *v, bool strings,
  * when the inflated body would pass limit (the caller answers 413). */
 tb_err tb__gunzip(const uint8_t *in, size_t len, size_t limit, uint8_t **out,
                   size_t *out_len, tb_error *err);
+
+/* The same as a stream, as the body arrives: the satellite keeps only the
+ * inflated bytes, and stops at its limit while inflating, not after. */
+struct tb__gunzip_stream {
+    z_stream zs;
+    bool ready;                 /* inflateInit2 done */
+    bool ended;                 /* the gzip (or zlib) stream is complete */
+};
+/* Starts (or restarts, for the next request on a connection) a stream. */
+tb_err tb__gunzip_stream_begin(struct tb__gunzip_stream *s, tb_error *err);
+/* Inflates n more bytes, handing the output to sink, which returns false
+ * to stop (the caller's limit). TB_ERR_DECODE for corrupt data;
+ * TB_ERR_INVALID_ARG when sink stopped. Bytes after the end are ignored. */
+tb_err tb__gunzip_stream_feed(struct tb__gunzip_stream *s, const uint8_t *in,
+                              size_t n,
+                              bool (*sink)(void *arg, const uint8_t *data,
+                                           size_t len),
+                              void *arg, tb_error *err);
+/* TB_ERR_DECODE "gzip: truncated data" unless the stream ended. */
+tb_err tb__gunzip_stream_finish(const struct tb__gunzip_stream *s,
+                                tb_error *err);
+void tb__gunzip_stream_free(struct tb__gunzip_stream *s);
 
 /* What every decoder gets: the body and where to put the keys. */
 struct tb__decode_ctx {
