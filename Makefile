@@ -9,7 +9,7 @@ BASELINE ?=
 BASELINE_OUT ?= logs/baseline-$(CLIENT).json
 RUN_ID   := $(shell date +%Y%m%dT%H%M%S)-$$$$
 
-.PHONY: all deps build check asan bench regress baseline graphs report clean
+.PHONY: all deps build check asan tsan fuzz bench regress baseline graphs report clean
 
 all: build
 
@@ -34,6 +34,37 @@ check: build
 
 asan:
 	$(MAKE) BUILD=build-asan CMAKE_FLAGS="-DTB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug" check
+
+# ThreadSanitizer over what runs many threads: the satellites (a thread per
+# connection, the watchdog), the controller and the satellite bench.
+TSAN_OPTIONS ?= halt_on_error=1 second_deadlock_stack=1
+tsan:
+	@test -f build-tsan/CMakeCache.txt || \
+	    cmake -S . -B build-tsan -DTB_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-tsan -j $(JOBS) --target test_satellite \
+	    test_satellite_limits test_controller test_runner bench_satellite
+	cd build-tsan && export TSAN_OPTIONS="$(TSAN_OPTIONS)" && \
+	for t in test_satellite test_satellite_limits test_controller \
+	         test_runner; do \
+	    echo "== tsan $$t"; \
+	    (cd .. && build-tsan/suites/$$t --jobs 1) || exit 1; done && \
+	echo "== tsan bench_satellite" && \
+	./suites/bench_satellite --trials 1 --seconds 1
+
+# libFuzzer over every decoder, gzip and the file readers, FUZZ_SECONDS
+# each (clang; build-fuzz/). Executions and crashes per target are in
+# build-fuzz/fuzz-summary.txt; see suites/fuzz/run.sh.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= lightstep lightstep_json otlp otlp_json zipkin datadog \
+                gzip thresholds registry baseline results
+fuzz:
+	@command -v clang >/dev/null 2>&1 || { echo "make fuzz needs clang" \
+	    "and libclang-rt-14-dev: sh ci/install-deps.sh fuzz" >&2; exit 2; }
+	@test -f build-fuzz/CMakeCache.txt || CC=clang CXX=clang++ \
+	    cmake -S . -B build-fuzz -DTB_FUZZ=ON -DTB_WERROR=OFF \
+	    -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	sh suites/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 bench: build
 	@for b in $(BUILD)/suites/bench_*; do echo "== $$b"; $$b || exit 1; done
@@ -74,4 +105,4 @@ report: build
 	$(BUILD)/tracebench report
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz
