@@ -766,6 +766,11 @@ tb_err tb__satellite_listen(struct tb__satellite *sat, tb_error *err)
         TB_OK)
         return rc;
     sat->port = ls.port;
+    /* Before the servers start: their threads read it under bw_lock (a
+     * restart found this written unlocked, by ThreadSanitizer). */
+    pthread_mutex_lock(&sat->bw_lock);
+    clock_gettime(CLOCK_MONOTONIC, &sat->bw_free);
+    pthread_mutex_unlock(&sat->bw_lock);
     sat->daemon = start_daemon(sat, ls.fd4, false);
     sat->daemon6 = ls.fd6 >= 0 && sat->daemon != NULL
                        ? start_daemon(sat, ls.fd6, true)
@@ -781,7 +786,6 @@ tb_err tb__satellite_listen(struct tb__satellite *sat, tb_error *err)
         return tb_error_set(err, TB_ERR_HTTP, "cannot start the satellite "
                             "on port %u", ls.port);
     }
-    clock_gettime(CLOCK_MONOTONIC, &sat->bw_free);
     tb_log(TB_LOG_DEBUG, "satellite", "listening on 127.0.0.1:%u%s",
            sat->port, sat->daemon6 != NULL ? " and [::1]" : "");
     return TB_OK;
