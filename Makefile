@@ -9,7 +9,7 @@ BASELINE ?=
 BASELINE_OUT ?= logs/baseline-$(CLIENT).json
 RUN_ID   := $(shell date +%Y%m%dT%H%M%S)-$$$$
 
-.PHONY: all deps build check asan tsan fuzz bench regress baseline graphs report clean
+.PHONY: all deps build check asan tsan fuzz bench regress baseline compare graphs report clean
 
 all: build
 
@@ -94,6 +94,15 @@ baseline: build
 	@test -n "$(CLIENT)" || { echo "make baseline needs CLIENT=name" >&2; exit 2; }
 	TB_RUN_ID=$(RUN_ID) TB_PROFILE=$(PROFILE) TB_CLIENT=$(CLIENT) \
 	TB_BASELINE_SAVE=$(BASELINE_OUT) $(BUILD)/suites/regression --jobs 1
+
+# Two versions of a tracer in one run, B against A, gate by gate:
+# make compare A=js-otel B=js-otel@1 [GATES=cpu,memory] [PROFILE=quick]
+# [B_ARGS="--burn_ns 1000"]. Exits 1 when any figure of B is worse.
+compare: build
+	@test -n "$(A)" -a -n "$(B)" || { echo "usage: make compare A=client B=client [GATES=list] [PROFILE=quick|full] [A_ARGS=...] [B_ARGS=...]" >&2; exit 2; }
+	TB_RUN_ID=$(RUN_ID) $(BUILD)/tracebench compare $(A) $(B) --profile $(PROFILE) \
+	    $(if $(GATES),--gates $(GATES)) $(if $(A_ARGS),--a-args "$(A_ARGS)") \
+	    $(if $(B_ARGS),--b-args "$(B_ARGS)")
 
 # The four graphs of one client: make graphs CLIENT=c [QUICK=1]
 graphs: build

@@ -16,6 +16,7 @@ static const struct {
     {"satellite", tb_cli_satellite, "run mock satellites in the foreground"},
     {"graph", tb_cli_graph, "draw the reference's graphs (PNG + CSV)"},
     {"report", tb_cli_report, "write an HTML report of logs/results.jsonl"},
+    {"compare", tb_cli_compare, "two tracer versions, gate by gate, B vs A"},
 };
 
 int tb_cli_fail(const char *fmt, ...)

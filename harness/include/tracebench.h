@@ -21,5 +21,7 @@
 #include "tracebench/gate/regress.h"
 #include "tracebench/output/record.h"
 #include "tracebench/output/summary.h"
+#include "tracebench/gate/compare.h"
+#include "tracebench/output/compare_report.h"
 
 #endif

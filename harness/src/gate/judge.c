@@ -28,7 +28,7 @@ void tb__say(char *buf, size_t size, const char *fmt, ...)
 }
 
 /* The relative tolerance a baseline allows this figure, or NaN. */
-static double baseline_tolerance(const tb_thresholds *t, const char *name)
+double tb__baseline_tolerance(const tb_thresholds *t, const char *name)
 {
     if (strcmp(name, "cpu.overhead_points") == 0)
         return t->baseline.cpu_overhead_rel;
@@ -57,7 +57,7 @@ static void fmt_value(char *buf, size_t size, double v, const char *unit)
 void tb__judge(const tb_regress *rg, struct tb_figure *f, const char *desc)
 {
     const char *gate_key = f->limit_key;
-    double tol = baseline_tolerance(rg->t, f->name);
+    double tol = tb__baseline_tolerance(rg->t, f->name);
     const tb_baseline_figure *b =
         rg->baseline ? tb_baseline_get(rg->baseline, f->name) : NULL;
     char ci[96] = "", lim[64], base[256] = "";

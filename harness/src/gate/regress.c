@@ -60,6 +60,7 @@ tb_err tb_regress_new(const struct tb_regress_opts *o, tb_regress **out,
     const char *run = o->run_id ? o->run_id : getenv("TB_RUN_ID");
     tb_registry *reg = NULL;
     const tb_client *client;
+    tb_client *own = NULL;
     tb_regress *rg;
     size_t n = 0;
     tb_err e;
@@ -92,7 +93,9 @@ tb_err tb_regress_new(const struct tb_regress_opts *o, tb_regress **out,
 
     snprintf(dir, sizeof(dir), "%s/thresholds", tb_root_dir());
     if ((e = tb_thresholds_load(o->thresholds_dir ? o->thresholds_dir : dir,
-                                o->client, rg->profile, &rg->t, err)) !=
+                                o->thresholds_client ? o->thresholds_client
+                                                     : o->client,
+                                rg->profile, &rg->t, err)) !=
         TB_OK)
         goto fail;
     if (o->baseline_path != NULL &&
@@ -106,6 +109,18 @@ tb_err tb_regress_new(const struct tb_regress_opts *o, tb_regress **out,
     if ((client = tb_registry_find(reg, o->client, err)) == NULL) {
         e = TB_ERR_INVALID_CLIENT;
         goto fail;
+    }
+    if (o->client_env != NULL && o->client_env[0] != NULL) {
+        /* Another build of the tracer: the registry's entry with some of
+         * its environment replaced (tb_client_set_env). */
+        if ((own = tb_client_copy(client)) == NULL) {
+            e = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        for (size_t i = 0; o->client_env[i] != NULL; i++)
+            if ((e = tb_client_set_env(own, o->client_env[i], err)) != TB_OK)
+                goto fail;
+        client = own;
     }
     if ((e = tb_client_check(client, err)) != TB_OK)
         goto fail;
@@ -121,10 +136,12 @@ tb_err tb_regress_new(const struct tb_regress_opts *o, tb_regress **out,
     if ((e = tb_controller_new(&co, &rg->ctl, err)) != TB_OK)
         goto fail;
     tb_registry_free(reg);
+    tb_client_free(own);
     *out = rg;
     return TB_OK;
 fail:
     tb_registry_free(reg);
+    tb_client_free(own);
     tb_regress_free(rg);
     return e;
 }

@@ -33,6 +33,10 @@ tb_err tb__regress_bench(tb_regress *rg, tb_gate gate, const char *step,
                          bool trace, double sps, double runtime_s,
                          tb_result **out, tb_error *err);
 
+/* The relative tolerance a baseline allows figure `name`, from the
+ * thresholds' baseline section; NaN for a figure that has none. */
+double tb__baseline_tolerance(const tb_thresholds *t, const char *name);
+
 /* fail > inconclusive > pass. */
 tb_verdict tb__verdict_worst(tb_verdict a, tb_verdict b);
 

@@ -91,6 +91,8 @@ static const struct key keys[] = {
     KEY(baseline, cpu_overhead_abs_points, K_NONNEG),
     KEY(baseline, memory_ratio_rel, K_NONNEG),
     KEY(baseline, peak_rss_rel, K_NONNEG),
+    KEY(compare, rounds, K_TRIALS),
+    KEY(compare, max_rounds, K_TRIALS),
     KEY(common, target_cpu, K_FRACTION),
     KEY(common, satellite_mode, K_MODE),
 };
@@ -429,6 +431,9 @@ static tb_err check_consistent(char *const files[2], int p,
         {t->outage.up_at_s < t->outage.runtime_s, "outage.up_at_s",
          "outage.runtime_s", t->outage.up_at_s, t->outage.runtime_s,
          "less than"},
+        {t->compare.max_rounds >= t->compare.rounds, "compare.max_rounds",
+         "compare.rounds", t->compare.max_rounds, t->compare.rounds,
+         "at least"},
         {t->throughput.min_sps <=
              t->throughput.rates_sps.sps[t->throughput.rates_sps.n - 1],
          "throughput.min_sps", "throughput.rates_sps",

@@ -37,11 +37,17 @@ struct params {
     uint64_t mark_ns;           /* Unix ns; 0: none */
 };
 
+/* The calibration cache's key: argv and environment, so a client pointed
+ * at another build of its tracer (a variant, --client-env) is calibrated
+ * on its own. */
 static unsigned long argv_hash(const tb_client *c)
 {
     unsigned long h = 5381;
 
     for (const char *const *a = tb_client_argv(c); *a; a++)
+        for (const char *p = *a; *p; p++)
+            h = h * 33 + (unsigned char)*p;
+    for (const char *const *a = tb_client_env(c); *a; a++)
         for (const char *p = *a; *p; p++)
             h = h * 33 + (unsigned char)*p;
     return h;

@@ -150,3 +150,36 @@ tb_err tb_record_gate_error(const char *path, const char *run_id,
     cJSON_AddStringToObject(o, "message", message);
     return append(path, o, err);
 }
+
+tb_err tb_record_compare(const char *path, const tb_compare_result *r,
+                         const char *profile,
+                         const struct tb_compare_figure *f, tb_error *err)
+{
+    char client[160];
+    cJSON *o;
+
+    snprintf(client, sizeof(client), "%s vs %s", r->a, r->b);
+    o = header("compare", r->run_id, client, tb_gate_name(f->gate),
+               profile ? profile : "full");
+    if (o == NULL)
+        return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+    cJSON_AddStringToObject(o, "a", r->a);
+    cJSON_AddStringToObject(o, "b", r->b);
+    cJSON_AddStringToObject(o, "figure", f->name);
+    cJSON_AddStringToObject(o, "unit", f->unit);
+    cJSON_AddStringToObject(o, "better", f->bound == TB_BOUND_AT_MOST
+                                             ? "lower"
+                                             : "higher");
+    cJSON_AddNumberToObject(o, "rounds", (double)f->rounds);
+    add_num(o, "a_median", f->a_median);
+    add_num(o, "b_median", f->b_median);
+    add_num(o, "diff", f->diff);
+    add_num(o, "lo", f->lo);
+    add_num(o, "hi", f->hi);
+    add_num(o, "ratio", f->ratio);
+    add_num(o, "allowed", f->allowed);
+    cJSON_AddStringToObject(o, "tolerance", f->tolerance);
+    cJSON_AddStringToObject(o, "verdict", tb_compare_verdict_name(f->verdict));
+    cJSON_AddStringToObject(o, "message", f->message);
+    return append(path ? path : tb_record_default_path(), o, err);
+}

@@ -59,6 +59,8 @@ typedef struct tb_regress tb_regress;
 
 struct tb_regress_opts {
     const char *client;             /* a registered client; required */
+    const char *thresholds_client;  /* whose thresholds/<name>.json to
+                                       use; NULL: client's own */
     const char *profile;            /* "full" (NULL) or "quick" */
     const char *thresholds_dir;     /* NULL: <root>/thresholds */
     const char *registry_path;      /* NULL: <root>/clients/clients.json */
@@ -66,6 +68,8 @@ struct tb_regress_opts {
     const char *baseline_path;      /* NULL: no baseline */
     const char *run_id;             /* NULL: $TB_RUN_ID, else made up */
     const char *const *extra_args;  /* appended to the client's argv */
+    const char *const *client_env;  /* "K=V" set in the client's
+                                       environment; NULL-terminated */
 };
 
 /* Loads thresholds and baseline, starts satellites on free ports and

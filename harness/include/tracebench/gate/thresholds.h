@@ -91,6 +91,10 @@ typedef struct tb_thresholds {
         double memory_ratio_rel;            /* fraction */
         double peak_rss_rel;                /* fraction */
     } baseline;
+    struct {                    /* tracebench compare A B */
+        unsigned rounds;                    /* paired rounds per gate, >= 2 */
+        unsigned max_rounds;                /* adaptive ceiling, >= rounds */
+    } compare;
     struct {
         double target_cpu;                  /* calibration target, (0, 1] */
         char satellite_mode[16];            /* for every gate but slow */

@@ -5,6 +5,7 @@
 #define TRACEBENCH_RECORD_H
 
 #include "tracebench/util/err.h"
+#include "tracebench/gate/compare.h"
 #include "tracebench/gate/regress.h"
 #include "tracebench/measure/result.h"
 
@@ -27,5 +28,11 @@ tb_err tb_record_gate_error(const char *path, const char *run_id,
                             const char *client, const char *profile,
                             const char *gate, const char *message,
                             tb_error *err);
+
+/* Appends a compare line for one figure of B against A ("kind":
+ * "compare", client "A vs B"). */
+tb_err tb_record_compare(const char *path, const tb_compare_result *r,
+                         const char *profile,
+                         const struct tb_compare_figure *f, tb_error *err);
 
 #endif

@@ -1,0 +1,139 @@
+/* A comparison written out: a table on the console and in Markdown, JUnit
+ * XML with one test case per figure, and a results.jsonl line per figure.
+ * Everything is written before the caller decides its exit status. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tracebench/output/compare_report.h"
+#include "tracebench/output/record.h"
+
+/* B against A as fits the figure: a ratio for sizes and rates, a
+ * difference for points, counts and fractions. */
+static void change(char *buf, size_t size, const struct tb_compare_figure *f)
+{
+    bool ratio = strcmp(f->unit, "ratio") == 0 ||
+                 strcmp(f->unit, "bytes") == 0 ||
+                 strcmp(f->unit, "spans/s") == 0 ||
+                 strstr(f->unit, "instructions") != NULL;
+
+    if (f->verdict == TB_COMPARE_ERROR)
+        snprintf(buf, size, "-");
+    else if (ratio && isfinite(f->ratio) && f->a_median != 0)
+        snprintf(buf, size, "x%.3f (%+.3g to %+.3g %s)", f->ratio, f->lo,
+                 f->hi, f->unit);
+    else
+        snprintf(buf, size, "%+.3g (%+.3g to %+.3g) %s", f->diff, f->lo,
+                 f->hi, f->unit);
+}
+
+static void row(FILE *f, const struct tb_compare_figure *x, bool md)
+{
+    char ch[96], a[32], b[32];
+
+    change(ch, sizeof(ch), x);
+    snprintf(a, sizeof(a), "%.4g", x->a_median);
+    snprintf(b, sizeof(b), "%.4g", x->b_median);
+    if (md)
+        fprintf(f, "| %s | %s | %s | %s | %zu | %.3g (%s) | **%s** |\n",
+                x->name, a, b, ch, x->rounds, x->allowed, x->tolerance,
+                tb_compare_verdict_name(x->verdict));
+    else
+        fprintf(f, "%-34s %-12s %-12s %-38s %6zu  %s\n", x->name, a, b, ch,
+                x->rounds, tb_compare_verdict_name(x->verdict));
+}
+
+void tb_compare_print(const tb_compare_result *r, FILE *f)
+{
+    fprintf(f, "compare: A = %s, B = %s (run %s)\n", r->a, r->b, r->run_id);
+    fprintf(f, "%-34s %-12s %-12s %-38s %6s  %s\n", "figure", "A", "B",
+            "B against A (interval)", "rounds", "verdict");
+    for (size_t i = 0; i < r->n; i++)
+        row(f, &r->figures[i], false);
+    for (size_t i = 0; i < r->n; i++)
+        if (r->figures[i].verdict != TB_COMPARE_SAME)
+            fprintf(f, "  %s: %s\n",
+                    tb_compare_verdict_name(r->figures[i].verdict),
+                    r->figures[i].message);
+}
+
+static void xml_escaped(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+static tb_err write_junit(const tb_compare_result *r, const char *path,
+                          tb_error *err)
+{
+    size_t failures = 0;
+    FILE *f = fopen(path, "w");
+
+    if (f == NULL)
+        return tb_error_set(err, TB_ERR_IO, "%s: cannot write", path);
+    for (size_t i = 0; i < r->n; i++)
+        failures += r->figures[i].verdict == TB_COMPARE_WORSE ||
+                    r->figures[i].verdict == TB_COMPARE_ERROR;
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+               "<testsuites>\n<testsuite name=\"compare\" tests=\"%zu\" "
+               "failures=\"%zu\">\n",
+            r->n, failures);
+    for (size_t i = 0; i < r->n; i++) {
+        const struct tb_compare_figure *x = &r->figures[i];
+        fputs("  <testcase classname=\"compare.", f);
+        xml_escaped(f, tb_gate_name(x->gate));
+        fputs("\" name=\"", f);
+        xml_escaped(f, x->name);
+        fputs("\">", f);
+        if (x->verdict == TB_COMPARE_WORSE ||
+            x->verdict == TB_COMPARE_ERROR) {
+            fputs("<failure message=\"", f);
+            xml_escaped(f, x->message);
+            fputs("\"/>", f);
+        } else {
+            fputs("<system-out>", f);
+            xml_escaped(f, x->message);
+            fputs("</system-out>", f);
+        }
+        fputs("</testcase>\n", f);
+    }
+    fputs("</testsuite>\n</testsuites>\n", f);
+    if (fclose(f) != 0)
+        return tb_error_set(err, TB_ERR_IO, "%s: write failed", path);
+    return TB_OK;
+}
+
+tb_err tb_compare_write(const tb_compare_result *r, const char *results_path,
+                        const char *markdown_path, const char *junit_path,
+                        tb_error *err)
+{
+    tb_err e;
+
+    for (size_t i = 0; i < r->n; i++)
+        if ((e = tb_record_compare(results_path, r, r->profile, &r->figures[i],
+                                   err)) != TB_OK)
+            return e;
+    if (markdown_path != NULL) {
+        FILE *f = fopen(markdown_path, "w");
+        if (f == NULL)
+            return tb_error_set(err, TB_ERR_IO, "%s: cannot write",
+                                markdown_path);
+        fprintf(f, "# B against A\n\nA = `%s`, B = `%s`, run `%s`.\n\n"
+                   "| figure | A | B | B against A (interval) | rounds | "
+                   "allowed | verdict |\n|---|---|---|---|---|---|---|\n",
+                r->a, r->b, r->run_id);
+        for (size_t i = 0; i < r->n; i++)
+            row(f, &r->figures[i], true);
+        if (fclose(f) != 0)
+            return tb_error_set(err, TB_ERR_IO, "%s: write failed",
+                                markdown_path);
+    }
+    return junit_path != NULL ? write_junit(r, junit_path, err) : TB_OK;
+}
