@@ -15,6 +15,7 @@ static const struct {
     {"clients", tb_cli_clients, "list the registered clients"},
     {"satellite", tb_cli_satellite, "run mock satellites in the foreground"},
     {"graph", tb_cli_graph, "draw the reference's graphs (PNG + CSV)"},
+    {"cost", tb_cli_cost, "instructions per span, traced minus untraced"},
     {"report", tb_cli_report, "write an HTML report of logs/results.jsonl"},
     {"compare", tb_cli_compare, "two tracer versions, gate by gate, B vs A"},
 };

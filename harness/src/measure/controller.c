@@ -139,7 +139,8 @@ static double steady_cpu(const tb_result *r, uint64_t from_ns,
 /* Runs the client once with p and fills r. */
 static tb_err execute(tb_controller *c, const struct params *p,
                       tb_satellites *sats, const char *const *extra,
-                      double timeout_s, tb_result *r, tb_error *err)
+                      double timeout_s, const char *const *prefix,
+                      tb_result *r, tb_error *err)
 {
     static const uint16_t none_ports[1] = {TB_SATELLITE_DEFAULT_PORT};
     const uint16_t *ports = none_ports;
@@ -167,6 +168,8 @@ static tb_err execute(tb_controller *c, const struct params *p,
     if (e != TB_OK)
         return e;
 
+    for (const char *const *a = prefix; a != NULL && *a; a++)
+        bad |= strv_add(&argv, "%s", *a);
     for (const char *const *a = tb_client_argv(c->client); *a; a++)
         bad |= strv_add(&argv, "%s", *a);
     for (const char *const *a = extra; a != NULL && *a; a++)
@@ -310,7 +313,7 @@ static tb_err cal_trial(tb_controller *c, struct params *p, double spw,
     if ((*r = tb_result_new()) == NULL)
         return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
     p->sleep_ns = (uint64_t)llround((double)p->work * spw);
-    return execute(c, p, NULL, NULL, CAL_TIMEOUT_S, *r, err);
+    return execute(c, p, NULL, NULL, CAL_TIMEOUT_S, NULL, *r, err);
 }
 
 static tb_err calibrate(tb_controller *c, tb_error *err)
@@ -488,6 +491,65 @@ void tb_controller_free(tb_controller *c)
     free(c);
 }
 
+/* execute() under o's counter, if any. */
+static tb_err counted(tb_controller *c, const struct tb_benchmark_opts *o,
+                      const struct params *p, double timeout_s,
+                      tb_result *r, tb_error *err)
+{
+    const char *const *prefix = NULL;
+    struct tb_count n;
+    tb_err e, ce;
+
+    if (o->counter != NULL &&
+        (e = tb_counter_begin(o->counter,
+                              o->counter_tag ? o->counter_tag
+                                             : tb_client_name(c->client),
+                              &prefix, err)) != TB_OK)
+        return e;
+    e = execute(c, p, o->satellites, o->extra_args, timeout_s, prefix, r,
+                err);
+    if (o->counter == NULL || tb_counter_backend(o->counter) ==
+                                  TB_COUNTER_NONE)
+        return e;
+    /* A crashed run's count is kept (its output says how far it got),
+     * but an error of the count does not hide the run's own. */
+    ce = tb_counter_end(o->counter, &n, e == TB_OK ? err : NULL);
+    if (ce == TB_OK) {
+        r->has_count = true;
+        snprintf(r->counter, sizeof(r->counter), "%s",
+                 tb_counter_name(n.backend));
+        r->instructions = n.instructions;
+        r->cycles = n.cycles;
+        r->has_cycles = n.has_cycles;
+    }
+    return e != TB_OK ? e : ce;
+}
+
+static tb_err run_exact(tb_controller *c, const struct tb_benchmark_opts *o,
+                        const struct params *p, tb_result **out,
+                        tb_error *err)
+{
+    tb_result *r;
+    tb_err e;
+
+    if ((r = tb_result_new()) == NULL)
+        return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+    tb_log(TB_LOG_INFO, "controller",
+           "exact run %s: %s, work %llu, %llu spans, no sleep%s%s",
+           tb_client_name(c->client), o->trace ? "traced" : "untraced",
+           (unsigned long long)p->work, (unsigned long long)p->repeat,
+           o->counter ? ", counted by " : "",
+           o->counter ? tb_counter_name(tb_counter_backend(o->counter)) : "");
+    e = counted(c, o, p, o->timeout_s, r, err);
+    if (e != TB_OK && e != TB_ERR_CLIENT_TIMEOUT &&
+        e != TB_ERR_CLIENT_CRASHED) {
+        tb_result_free(r);
+        return e;
+    }
+    *out = r;
+    return e;
+}
+
 tb_err tb_controller_benchmark(tb_controller *c,
                                const struct tb_benchmark_opts *o,
                                tb_result **out, tb_error *err)
@@ -498,6 +560,15 @@ tb_err tb_controller_benchmark(tb_controller *c,
     tb_result *r;
     tb_err e;
 
+    if (o->exact) {
+        if (o->work == 0 || o->repeat == 0)
+            return tb_error_set(err, TB_ERR_INVALID_ARG,
+                                "an exact run needs work and repeat > 0");
+        p.work = o->work;
+        p.repeat = o->repeat;
+        p.sleep_ns = 0;
+        return run_exact(c, o, &p, out, err);
+    }
     if (!(o->spans_per_second > 0) || isinf(o->spans_per_second))
         return tb_error_set(err, TB_ERR_INVALID_ARG,
                             "spans_per_second must be a number > 0, not %g",
@@ -523,8 +594,7 @@ tb_err tb_controller_benchmark(tb_controller *c,
            "benchmark %s: %s, %.0f spans/s for %.1f s",
            tb_client_name(c->client), o->trace ? "traced" : "untraced",
            o->spans_per_second, o->runtime_s);
-    e = execute(c, &p, o->satellites, o->extra_args,
-                o->no_timeout ? 0 : 2 * o->runtime_s, r, err);
+    e = counted(c, o, &p, o->no_timeout ? 0 : 2 * o->runtime_s, r, err);
     if (e != TB_OK && e != TB_ERR_CLIENT_TIMEOUT &&
         e != TB_ERR_CLIENT_CRASHED &&
         !(e == TB_ERR_INTERRUPTED && r->clock_time_s > 0)) {

@@ -117,6 +117,14 @@ char *tb_result_to_json(const tb_result *r)
         cJSON_AddNullToObject(o, "dropped_spans");
         cJSON_AddNullToObject(o, "duplicate_spans");
     }
+    if (r->has_count) {
+        cJSON_AddStringToObject(o, "counter", r->counter);
+        cJSON_AddNumberToObject(o, "instructions", (double)r->instructions);
+        if (r->has_cycles)
+            cJSON_AddNumberToObject(o, "cycles", (double)r->cycles);
+        else
+            cJSON_AddNullToObject(o, "cycles");
+    }
     text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return text;

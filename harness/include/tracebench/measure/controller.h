@@ -7,6 +7,7 @@
 
 #include "tracebench/measure/calibration.h"
 #include "tracebench/measure/client.h"
+#include "tracebench/measure/counter.h"
 #include "tracebench/util/err.h"
 #include "tracebench/measure/result.h"
 #include "tracebench/satellite/satellite.h"
@@ -47,6 +48,18 @@ struct tb_benchmark_opts {
      * counted apart: the client reports how many it started from then
      * (SpansSentAfterMark), the satellites how many of those arrived. */
     uint64_t mark_unix_ns;
+    /* With exact set, the client is run with exactly this work per span
+     * and repeat, no sleep, and spans_per_second and runtime_s are
+     * ignored: a cost measurement, where the pace does not matter and
+     * no calibration is needed. timeout_s: 0 none, else the limit. */
+    bool exact;
+    uint64_t work, repeat;
+    double timeout_s;
+    /* NULL, or counts the client's instructions into the result (valgrind
+     * runs the client on its synthetic CPU: slow). counter_tag names the
+     * run's output files. */
+    tb_counter *counter;
+    const char *counter_tag;
 };
 
 /* Runs one benchmark. On TB_OK *out is the result. On

@@ -59,6 +59,12 @@ typedef struct tb_result {
      * lie between the first and the last span's start (start-up and the
      * final flush left out). 0 when no sample lies wholly there. */
     double steady_cpu;
+    /* Only with a counter (tracebench/measure/counter.h). */
+    bool has_count;
+    char counter[16];           /* "perf" or "valgrind" */
+    uint64_t instructions;      /* of the client, its threads, children */
+    uint64_t cycles;            /* 0 unless has_cycles */
+    bool has_cycles;
 } tb_result;
 
 /* Allocates a zeroed result (spans_sent_after_mark -1). Caller frees with tb_result_free. */

@@ -1,0 +1,150 @@
+/* Instructions per span from interleaved traced and untraced runs. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "internal.h"
+#include "tracebench/gate/cost.h"
+#include "tracebench/gate/stats.h"
+#include "tracebench/util/log.h"
+
+#define COST_SEED 20261202ULL   /* fixed: same counts, same interval */
+
+tb_err tb_cost_measure(const struct tb_cost_opts *o, struct tb_cost *out,
+                       tb_error *err)
+{
+    unsigned n = o->trials ? o->trials : TB_COST_DEFAULT_TRIALS;
+    double per[TB_COST_MAX_TRIALS], cyc[TB_COST_MAX_TRIALS] = {0};
+    double t0 = tb__now_s();
+    bool all_cycles = true;
+    tb_err e;
+
+    if (o->controller == NULL || o->counter == NULL ||
+        tb_counter_backend(o->counter) == TB_COUNTER_NONE)
+        return tb_error_set(err, TB_ERR_INVALID_ARG,
+                            "cost needs a client and an instruction counter "
+                            "(perf or valgrind)");
+    if (n > TB_COST_MAX_TRIALS)
+        return tb_error_set(err, TB_ERR_INVALID_ARG,
+                            "trials: %u is over %d", n, TB_COST_MAX_TRIALS);
+    memset(out, 0, sizeof(*out));
+    snprintf(out->client, sizeof(out->client), "%s",
+             tb_client_name(tb_controller_client(o->controller)));
+    snprintf(out->counter, sizeof(out->counter), "%s",
+             tb_counter_name(tb_counter_backend(o->counter)));
+    out->trials = n;
+    out->spans = o->spans ? o->spans : TB_COST_DEFAULT_SPANS;
+    out->work = o->work ? o->work : TB_COST_DEFAULT_WORK;
+    out->confidence = o->confidence > 0 ? o->confidence : 0.95;
+
+    /* Interleaved, the order flipping each trial, as the cpu gate does:
+     * a tracer's count still depends a little on wall time (its report
+     * timer), so drift should fall on both arms alike. */
+    for (unsigned i = 0; i < n; i++) {
+        for (int k = 0; k < 2; k++) {
+            bool trace = (i % 2 == 0) == (k == 0);
+            char tag[64];
+            tb_result *r = NULL;
+            snprintf(tag, sizeof(tag), "%s-%u", trace ? "traced" : "untraced",
+                     i + 1);
+            struct tb_benchmark_opts bo = {
+                .satellites = o->satellites, .trace = trace, .exact = true,
+                .work = out->work, .repeat = out->spans,
+                .timeout_s = o->timeout_s > 0 ? o->timeout_s : 600,
+                .extra_args = o->extra_args, .counter = o->counter,
+                .counter_tag = tag};
+            e = tb_controller_benchmark(o->controller, &bo, &r, err);
+            if (e == TB_OK && !r->has_count)
+                e = tb_error_set(err, TB_ERR_IO, "%s: no count", tag);
+            if (e == TB_OK && r->spans_sent != out->spans)
+                e = tb_error_set(err, TB_ERR_CLIENT_CRASHED,
+                                 "client %s made %llu spans, asked for %llu",
+                                 out->client,
+                                 (unsigned long long)r->spans_sent,
+                                 (unsigned long long)out->spans);
+            if (e != TB_OK) {
+                tb_result_free(r);
+                return e;
+            }
+            (trace ? out->traced : out->untraced)[i] =
+                (double)r->instructions;
+            if (r->has_cycles)
+                cyc[i] += (trace ? 1.0 : -1.0) * (double)r->cycles;
+            else
+                all_cycles = false;
+            const char *const *files = tb_counter_files(o->counter);
+            snprintf(trace ? out->traced_file : out->untraced_file,
+                     sizeof(out->traced_file), "%s",
+                     files[0] != NULL ? files[0] : "");
+            tb_log(TB_LOG_INFO, "cost", "%s %s: %llu instructions (%s)",
+                   out->client, tag, (unsigned long long)r->instructions,
+                   r->counter);
+            tb_result_free(r);
+        }
+        per[i] = (out->traced[i] - out->untraced[i]) / (double)out->spans;
+    }
+    tb_stats_median(out->traced, n, &out->traced_median, NULL);
+    tb_stats_median(out->untraced, n, &out->untraced_median, NULL);
+    out->instructions_per_span =
+        (out->traced_median - out->untraced_median) / (double)out->spans;
+    out->lo = out->hi = out->instructions_per_span;
+    if (n >= 2) {
+        struct tb_bootstrap_opts bo = {.confidence = out->confidence,
+                                       .seed = COST_SEED, .paired = true};
+        tb_interval iv;
+        if ((e = tb_bootstrap_median_diff(out->traced, n, out->untraced, n,
+                                          &bo, &iv, err)) != TB_OK)
+            return e;
+        out->lo = iv.lo / (double)out->spans;
+        out->hi = iv.hi / (double)out->spans;
+        double mn, mx, med;
+        tb_stats_min_max(per, n, &mn, &mx, NULL);
+        tb_stats_median(per, n, &med, NULL);
+        out->spread_rel = med != 0 ? (mx - mn) / fabs(med) : 0;
+    }
+    out->cycles_per_span = NAN;
+    if (all_cycles) {
+        double med;
+        tb_stats_median(cyc, n, &med, NULL);
+        out->cycles_per_span = med / (double)out->spans;
+    }
+    out->wall_s = tb__now_s() - t0;
+    return TB_OK;
+}
+
+char *tb_cost_to_json(const struct tb_cost *c)
+{
+    cJSON *o = cJSON_CreateObject(), *t, *u;
+    char *text;
+
+    if (o == NULL)
+        return NULL;
+    cJSON_AddStringToObject(o, "client", c->client);
+    cJSON_AddStringToObject(o, "counter", c->counter);
+    cJSON_AddNumberToObject(o, "spans", (double)c->spans);
+    cJSON_AddNumberToObject(o, "work", (double)c->work);
+    cJSON_AddNumberToObject(o, "trials", c->trials);
+    cJSON_AddNumberToObject(o, "instructions_per_span",
+                            c->instructions_per_span);
+    cJSON_AddNumberToObject(o, "instructions_per_span_lo", c->lo);
+    cJSON_AddNumberToObject(o, "instructions_per_span_hi", c->hi);
+    cJSON_AddNumberToObject(o, "confidence", c->confidence);
+    cJSON_AddNumberToObject(o, "spread_rel", c->spread_rel);
+    if (isnan(c->cycles_per_span))
+        cJSON_AddNullToObject(o, "cycles_per_span");
+    else
+        cJSON_AddNumberToObject(o, "cycles_per_span", c->cycles_per_span);
+    t = cJSON_AddArrayToObject(o, "traced_instructions");
+    u = cJSON_AddArrayToObject(o, "untraced_instructions");
+    for (unsigned i = 0; t && u && i < c->trials; i++) {
+        cJSON_AddItemToArray(t, cJSON_CreateNumber(c->traced[i]));
+        cJSON_AddItemToArray(u, cJSON_CreateNumber(c->untraced[i]));
+    }
+    cJSON_AddNumberToObject(o, "wall_s", c->wall_s);
+    text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return text;
+}
