@@ -132,3 +132,4 @@ Test(regression, duplicates) { run_gate(TB_GATE_DUPLICATES); }
 Test(regression, flush) { run_gate(TB_GATE_FLUSH); }
 Test(regression, outage) { run_gate(TB_GATE_OUTAGE); }
 Test(regression, slow) { run_gate(TB_GATE_SLOW); }
+Test(regression, cost) { run_gate(TB_GATE_COST); }

@@ -71,6 +71,25 @@ static void *burner(void *arg)
     return NULL;
 }
 
+/* The --burn_iters injector: an exact number of instructions per traced
+ * span, in the caller's thread, as a tracer doing more work per call
+ * would. Each iteration is a dependent integer step whose result lands in
+ * a volatile, so the compiler can neither drop nor fold the loop; unlike
+ * --burn_ns it does not depend on any clock, so an instruction counter
+ * sees exactly N times the same few instructions. */
+static volatile uint64_t burn_sink;
+
+static void burn_iters(uint64_t n)
+{
+    uint64_t x = burn_sink;
+
+    for (uint64_t i = 0; i < n; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        __asm__ volatile("" : "+r"(x)); /* one iteration at a time */
+    }
+    burn_sink = x;
+}
+
 /* Leaked blocks are chained from here, so the compiler cannot prove them
  * dead and drop the malloc and memset. */
 static void *volatile leaked;
@@ -111,6 +130,8 @@ static void *span(struct loop *l, const char *op, void *parent)
      * tracer would: untraced runs stay the baseline. */
     if (cfg->trace && cfg->burn_ns)
         atomic_fetch_add(&burn_owed_ns, cfg->burn_ns);
+    if (cfg->trace && cfg->burn_iters)
+        burn_iters(cfg->burn_iters);
     if (cfg->trace && cfg->leak_bytes >= sizeof(void *)) {
         void **leak = malloc(cfg->leak_bytes);
         if (leak != NULL) {
@@ -287,8 +308,9 @@ static void usage(FILE *f)
             "[--sleep NS]\n"
             "  [--sleep_interval NS] [--work N] [--repeat N] "
             "[--no_flush 0|1]\n"
-            "  [--num_tags N] [--num_logs N] [--burn_ns N] [--leak_bytes N]\n"
-            "  [--drop_every N] [--mark UNIX_NS]\n"
+            "  [--num_tags N] [--num_logs N] [--burn_ns N] [--burn_iters N]\n"
+            "  [--leak_bytes N]"
+            " [--drop_every N] [--mark UNIX_NS]\n"
             "Without --repeat the values come from GET $TB_CONTROL_URL.\n");
 }
 
@@ -305,6 +327,7 @@ int main(int argc, char **argv)
         {"num_tags", required_argument, 0, 'g'},
         {"num_logs", required_argument, 0, 'l'},
         {"burn_ns", required_argument, 0, 'b'},
+        {"burn_iters", required_argument, 0, 'I'},
         {"leak_bytes", required_argument, 0, 'k'},
         {"drop_every", required_argument, 0, 'd'},
         {"mark", required_argument, 0, 'm'},
@@ -347,6 +370,7 @@ int main(int argc, char **argv)
         case 'g': cfg.num_tags = (unsigned)v; break;
         case 'l': cfg.num_logs = (unsigned)v; break;
         case 'b': cfg.burn_ns = v; break;
+        case 'I': cfg.burn_iters = v; break;
         case 'k': cfg.leak_bytes = v; break;
         case 'd': cfg.drop_every = v; break;
         case 'm': cfg.mark_ns = v; break;

@@ -14,6 +14,8 @@ struct client_config {
     uint64_t repeat;             /* spans to make */
     unsigned num_tags, num_logs; /* per span */
     uint64_t burn_ns;            /* regression injector: busy ns per span */
+    uint64_t burn_iters;         /* regression injector: loop iterations
+                                    per span, in the calling thread */
     uint64_t leak_bytes;         /* regression injector: bytes kept per span */
     uint64_t drop_every;         /* regression injector: unfinished span */
     uint64_t mark_ns;            /* count spans started from then (Unix ns) */

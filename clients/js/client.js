@@ -29,7 +29,7 @@ function fail(msg, code) {
 
 function parseArgs(argv) {
   const ints = ['trace', 'sleep', 'sleep_interval', 'work', 'repeat',
-    'no_flush', 'num_tags', 'num_logs', 'burn_ns', 'leak_bytes',
+    'no_flush', 'num_tags', 'num_logs', 'burn_ns', 'burn_iters', 'leak_bytes',
     'drop_every', 'mark'];
   const a = { tracer: 'lightstep', check: false };
   for (let i = 0; i < argv.length; i++) {
@@ -116,6 +116,7 @@ async function settings(a) {
   // The regression injectors act in the traced path only, as a worse
   // tracer would.
   s.burnNs = s.trace ? (a.burn_ns || 0) : 0;
+  s.burnIters = s.trace ? (a.burn_iters || 0) : 0;
   s.leakBytes = s.trace ? (a.leak_bytes || 0) : 0;
   s.dropEvery = s.trace ? (a.drop_every || 0) : 0;
   return s;
@@ -273,6 +274,17 @@ function burn(ns) {
   while (process.hrtime.bigint() < end) { /* busy */ }
 }
 
+// --burn_iters N: N iterations of an int32 step per traced span, in the
+// caller. The result escapes to a module variable, so the JIT can neither
+// drop nor fold the loop; no clock is read, so the instruction count is
+// N times a few instructions once the loop is compiled.
+let burnSink = 0;
+function burnIters(n) {
+  let x = burnSink;
+  for (let i = 0; i < n; i++) x = (Math.imul(x, 1103515245) + 12345) | 0;
+  burnSink = x;
+}
+
 const leaked = [];
 
 class Loop {
@@ -300,6 +312,7 @@ class Loop {
     for (const [k, v] of this.logs) t.log(span, k, v);
     work(s.work);
     if (s.burnNs) burn(s.burnNs);
+    if (s.burnIters) burnIters(s.burnIters);
     if (s.leakBytes) leaked.push(Buffer.alloc(s.leakBytes, 1));
     return span;
   }

@@ -46,13 +46,17 @@ def parse_args(argv):
     # They act in the traced path only, as a worse tracer would.
     p.add_argument("--burn_ns", type=int, default=0,
                    help="busy-wait this many ns per traced span")
+    p.add_argument("--burn_iters", type=int, default=0,
+                   help="run this many loop iterations per traced span "
+                        "(an exact instruction count, no clock)")
     p.add_argument("--leak_bytes", type=int, default=0,
                    help="keep this many bytes per traced span forever")
     p.add_argument("--drop_every", type=int, default=0,
                    help="never finish every Nth traced span")
     args = p.parse_args(argv)
     for name in ("sleep", "sleep_interval", "work", "repeat", "num_tags",
-                 "num_logs", "burn_ns", "leak_bytes", "drop_every", "mark"):
+                 "num_logs", "burn_ns", "burn_iters", "leak_bytes", "drop_every",
+                 "mark"):
         v = getattr(args, name)
         if v is not None and v < 0:
             p.error("--%s must not be negative" % name)
@@ -153,6 +157,19 @@ def burn(ns):
         pass
 
 
+_burn_sink = 0
+
+
+def burn_iters(n):
+    """n iterations of an integer step, kept in a global: CPython runs
+    every bytecode it is given, so the count is exact and clock-free."""
+    global _burn_sink
+    x = _burn_sink
+    for _ in range(n):
+        x = (x * 1103515245 + 12345) & 0x7FFFFFFF
+    _burn_sink = x
+
+
 class Loop:
     """The client loop. Spans are made through the tracer adapter's calls:
     start(name, parent), tag(span, key, value), log(span, key, value),
@@ -163,6 +180,7 @@ class Loop:
         self.work_units = s["work"]
         traced = s["trace"]
         self.burn_ns = args.burn_ns if traced else 0
+        self.burn_iters = args.burn_iters if traced else 0
         self.leak_bytes = args.leak_bytes if traced else 0
         self.drop_every = args.drop_every if traced else 0
         self.tags = [("tag.key%d" % i, "tag.value%d" % i)
@@ -190,6 +208,8 @@ class Loop:
         work(self.work_units)
         if self.burn_ns:
             burn(self.burn_ns)
+        if self.burn_iters:
+            burn_iters(self.burn_iters)
         if self.leak_bytes:
             self.leaked.append(bytearray(self.leak_bytes))
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "tracebench.h"
@@ -30,7 +31,7 @@ static void usage(FILE *f)
         "Instructions per span = (median traced - median untraced) / "
         "spans,\nwith a 95%% bootstrap interval. valgrind runs are slow "
         "(c: 1.5 s a run,\njs-otel: 20 s). Output files: "
-        "<log dir>/cost/<client>/.\n");
+        "<log dir>/cost/<client>/cli-<pid>/.\n");
 }
 
 int tb_cli_cost(int argc, char **argv)
@@ -124,7 +125,10 @@ int tb_cli_cost(int argc, char **argv)
         goto out;
     {
         char dir[1024];
-        snprintf(dir, sizeof(dir), "%s/cost/%s", tb_log_dir(), argv[optind]);
+        /* One directory a process: two measurements at once must not
+         * read or remove each other's files. */
+        snprintf(dir, sizeof(dir), "%s/cost/%s/cli-%ld", tb_log_dir(),
+                 argv[optind], (long)getpid());
         if (tb_counter_new(kind, dir, &counter, &err) != TB_OK)
             goto out;
     }

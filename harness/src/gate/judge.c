@@ -32,6 +32,8 @@ double tb__baseline_tolerance(const tb_thresholds *t, const char *name)
 {
     if (strcmp(name, "cpu.overhead_points") == 0)
         return t->baseline.cpu_overhead_rel;
+    if (strcmp(name, "cost.instructions_per_span") == 0)
+        return t->baseline.cost_rel;
     if (strcmp(name, "memory.peak_rss_bytes") == 0)
         return t->baseline.peak_rss_rel;
     if (strstr(name, "memory_ratio") != NULL ||
@@ -46,6 +48,8 @@ static void fmt_value(char *buf, size_t size, double v, const char *unit)
         snprintf(buf, size, "%.1f MiB", v / (1024.0 * 1024.0));
     else if (strcmp(unit, "spans") == 0)
         snprintf(buf, size, "%.0f spans", v);
+    else if (strcmp(unit, "instructions") == 0)
+        snprintf(buf, size, "%.0f instructions", v);
     else if (strcmp(unit, "fraction") == 0)
         snprintf(buf, size, "%.1f%%", v * 100);
     else

@@ -14,7 +14,7 @@
 
 static const char *const gate_names[TB_GATE__COUNT] = {
     "memory", "drops", "cpu", "throughput", "duplicates", "flush",
-    "outage", "slow"};
+    "outage", "slow", "cost"};
 
 const char *tb_gate_name(tb_gate gate)
 {
@@ -30,7 +30,7 @@ tb_err tb_gate_parse(const char *name, tb_gate *out, tb_error *err)
         }
     return tb_error_set(err, TB_ERR_INVALID_ARG,
                         "no gate named '%s' (gates: memory, drops, cpu, "
-                        "throughput, duplicates, flush, outage, slow)",
+                        "throughput, duplicates, flush, outage, slow, cost)",
                         name);
 }
 
@@ -77,6 +77,8 @@ tb_err tb_regress_new(const struct tb_regress_opts *o, tb_regress **out,
     else
         snprintf(rg->run_id, sizeof(rg->run_id), "%ld-%d", (long)time(NULL),
                  (int)getpid());
+    snprintf(rg->baseline_path, sizeof(rg->baseline_path), "%s",
+             o->baseline_path ? o->baseline_path : "");
     snprintf(rg->results, sizeof(rg->results), "%s",
              o->results_path ? o->results_path : tb_record_default_path());
     while (o->extra_args != NULL && o->extra_args[n] != NULL)
@@ -153,7 +155,7 @@ tb_err tb_regress_gate(tb_regress *rg, tb_gate gate,
         tb_regress *, struct tb_gate_outcome *, tb_error *) = {
         tb__gate_memory, tb__gate_drops, tb__gate_cpu,
         tb__gate_throughput, tb__gate_duplicates, tb__gate_flush,
-        tb__gate_outage, tb__gate_slow};
+        tb__gate_outage, tb__gate_slow, tb__gate_cost};
     struct tb_gate_outcome o;
     tb_error rerr = {0};
     tb_err e;

@@ -16,6 +16,7 @@ struct tb_regress {
     char profile[8];
     char run_id[64];
     char results[1024];
+    char baseline_path[1024];      /* "" when none */
     tb_thresholds *t;
     tb_baseline *baseline;
     tb_satellites *sats;
@@ -73,6 +74,8 @@ tb_err tb__gate_flush(tb_regress *rg, struct tb_gate_outcome *o,
 tb_err tb__gate_outage(tb_regress *rg, struct tb_gate_outcome *o,
                        tb_error *err);
 tb_err tb__gate_slow(tb_regress *rg, struct tb_gate_outcome *o,
+                     tb_error *err);
+tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o,
                      tb_error *err);
 
 #endif

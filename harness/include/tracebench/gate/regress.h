@@ -23,6 +23,7 @@ typedef enum tb_gate {
     TB_GATE_FLUSH,        /* every span delivered at exit */
     TB_GATE_OUTAGE,       /* satellites down mid-run and back */
     TB_GATE_SLOW,         /* slow satellites: memory bounded */
+    TB_GATE_COST,         /* instructions per span, traced - untraced */
     TB_GATE__COUNT
 } tb_gate;
 
@@ -45,7 +46,7 @@ struct tb_figure {
     double baseline_median; /* the recorded figure */
     double baseline_limit;  /* what the figure was held to */
     tb_verdict baseline_verdict;
-    char message[512];      /* one line a person can act on */
+    char message[1024];     /* one line a person can act on */
 };
 
 struct tb_gate_outcome {

@@ -85,11 +85,19 @@ typedef struct tb_thresholds {
         double runtime_s;                   /* seconds */
         double max_memory_ratio;            /* RSS / traced typical RSS */
     } slow;
+    struct {                    /* instructions per span (valgrind/perf) */
+        double spans;                       /* spans a run, whole */
+        double work;                        /* work units a span, whole */
+        unsigned trials;                    /* per arm, interleaved, >= 2 */
+        double max_instructions_per_span;   /* traced - untraced, / spans */
+        double confidence;                  /* of the interval, (0, 1) */
+    } cost;
     struct {                    /* allowed worsening against a baseline */
         double cpu_overhead_rel;            /* fraction, 0.2 = +20% */
         double cpu_overhead_abs_points;     /* floor of the allowance */
         double memory_ratio_rel;            /* fraction */
         double peak_rss_rel;                /* fraction */
+        double cost_rel;                    /* instructions per span */
     } baseline;
     struct {                    /* tracebench compare A B */
         unsigned rounds;                    /* paired rounds per gate, >= 2 */

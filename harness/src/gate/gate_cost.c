@@ -1,0 +1,146 @@
+/* cost: instructions per span, traced minus untraced, counted by perf or
+ * valgrind; against a baseline, the functions that grew are named. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regress_internal.h"
+#include "tracebench/gate/attribution.h"
+#include "tracebench/gate/cost.h"
+
+#define TOP_FUNCTIONS 5
+
+static tb_err copy_file(const char *from, const char *to, tb_error *err)
+{
+    FILE *in = fopen(from, "rb"), *out = NULL;
+    char buf[65536];
+    size_t n;
+    tb_err e = TB_OK;
+
+    if (in == NULL)
+        return tb_error_set(err, TB_ERR_IO, "open %s: %s", from,
+                            strerror(errno));
+    if ((out = fopen(to, "wb")) == NULL) {
+        e = tb_error_set(err, TB_ERR_IO, "create %s: %s", to,
+                         strerror(errno));
+        goto done;
+    }
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+        if (fwrite(buf, 1, n, out) != n) {
+            e = tb_error_set(err, TB_ERR_IO, "write %s: %s", to,
+                             strerror(errno));
+            break;
+        }
+    if (fclose(out) != 0 && e == TB_OK)
+        e = tb_error_set(err, TB_ERR_IO, "write %s: %s", to, strerror(errno));
+done:
+    fclose(in);
+    return e;
+}
+
+/* Interpreted clients: the functions cachegrind sees are the runtime's. */
+static bool interpreted(const char *client)
+{
+    return strncmp(client, "python", 6) == 0 || strncmp(client, "js", 2) == 0;
+}
+
+tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o,
+                     tb_error *err)
+{
+    const __typeof__(rg->t->cost) *c = &rg->t->cost;
+    const char *kind_name = getenv("TB_COUNTER");
+    tb_counter_kind kind = TB_COUNTER_AUTO;
+    tb_counter *counter = NULL;
+    struct tb_cost cost;
+    char dir[1024], desc[900], profile[1200];
+    tb_err e;
+
+    if (kind_name != NULL && kind_name[0] != '\0' &&
+        (e = tb_counter_parse(kind_name, &kind, err)) != TB_OK)
+        return e;
+    snprintf(dir, sizeof(dir), "%s/cost/%s/%s", tb_log_dir(), rg->client,
+             rg->run_id);
+    if ((e = tb_counter_new(kind, dir, &counter, err)) != TB_OK)
+        return e;
+    if (tb_counter_backend(counter) == TB_COUNTER_NONE) {
+        /* Nothing can count here: not a failure of the tracer. */
+        struct tb_figure *f = tb__add_figure(
+            o, "cost.instructions_per_span", "instructions", NAN,
+            c->max_instructions_per_span, TB_BOUND_AT_MOST,
+            "cost.max_instructions_per_span");
+        tb__judge(rg, f, "instructions per span not measured: no hardware "
+                         "counters and no valgrind (install the Debian "
+                         "package valgrind)");
+        tb_counter_free(counter);
+        return TB_OK;
+    }
+    struct tb_cost_opts co = {
+        .controller = rg->ctl, .satellites = rg->sats, .counter = counter,
+        .spans = (uint64_t)c->spans, .work = (uint64_t)c->work,
+        .trials = c->trials, .confidence = c->confidence,
+        .extra_args = (const char *const *)rg->extra};
+    e = tb_cost_measure(&co, &cost, err);
+    tb_counter_free(counter);
+    if (e != TB_OK)
+        return e;
+
+    struct tb_figure *f = tb__add_figure(
+        o, "cost.instructions_per_span", "instructions",
+        cost.instructions_per_span, c->max_instructions_per_span,
+        TB_BOUND_AT_MOST, "cost.max_instructions_per_span");
+    f->lo = cost.lo;
+    f->hi = cost.hi;
+    f->n = cost.trials;
+    f->confidence = cost.confidence;
+    snprintf(desc, sizeof(desc),
+             "%.0f instructions per span (%s; %llu spans of work %llu, "
+             "spread %.2f%%)",
+             cost.instructions_per_span, cost.counter,
+             (unsigned long long)cost.spans, (unsigned long long)cost.work,
+             cost.spread_rel * 100);
+
+    /* Keep this run's traced profile: under logs/ for a person, and next
+     * to a baseline being saved, for the next run's attribution. */
+    profile[0] = '\0';
+    if (cost.traced_file[0] != '\0') {
+        const char *save = getenv("TB_BASELINE_SAVE");
+        tb_error cerr = {0};
+        snprintf(profile, sizeof(profile), "%s/traced.cachegrind", dir);
+        if (copy_file(cost.traced_file, profile, &cerr) != TB_OK)
+            tb_log(TB_LOG_WARN, "cost", "%s", cerr.msg);
+        if (save != NULL && save[0] != '\0') {
+            char keep[1200];
+            snprintf(keep, sizeof(keep), "%s.%s.cachegrind", save,
+                     rg->client);
+            if (copy_file(cost.traced_file, keep, &cerr) != TB_OK)
+                tb_log(TB_LOG_WARN, "cost", "%s", cerr.msg);
+        }
+    }
+    tb__judge(rg, f, desc);
+
+    /* Against a baseline that kept its profile: which functions grew. */
+    if (f->has_baseline && f->baseline_verdict != TB_VERDICT_PASS &&
+        rg->baseline_path[0] != '\0' && cost.traced_file[0] != '\0') {
+        char before[1200], top[700];
+        struct tb_growth g[TOP_FUNCTIONS];
+        size_t n = 0;
+        tb_error aerr = {0};
+        snprintf(before, sizeof(before), "%s.%s.cachegrind",
+                 rg->baseline_path, rg->client);
+        if (tb_attribution_diff(before, cost.traced_file, g, TOP_FUNCTIONS,
+                                &n, &aerr) != TB_OK) {
+            snprintf(top, sizeof(top), "no attribution: %.600s", aerr.msg);
+        } else {
+            tb_attribution_format(g, n, top, sizeof(top));
+        }
+        size_t len = strlen(f->message);
+        snprintf(f->message + len, sizeof(f->message) - len,
+                 "; grew most%s: %s", interpreted(rg->client)
+                                          ? " (interpreter functions)"
+                                          : "",
+                 top);
+    }
+    return TB_OK;
+}
