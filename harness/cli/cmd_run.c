@@ -26,6 +26,9 @@ static void usage(FILE *f)
         "  --json                   print the result as JSON\n"
         "  --client-cmd CMD         run CMD as the client instead of the "
         "registry's\n"
+        "  --client-args STR        appended to the client's argv (as "
+        "TB_CLIENT_ARGS in\n"
+        "                           regress), e.g. \"--burn_iters 200\"\n"
         "  --control-port N         control endpoint port (default 8023, 0 "
         "any)\n"
         "  --recalibrate            ignore a cached calibration\n"
@@ -46,6 +49,7 @@ int tb_cli_run(int argc, char **argv)
         {"no-timeout", no_argument, 0, 'n'},
         {"json", no_argument, 0, 'j'},
         {"client-cmd", required_argument, 0, 'C'},
+        {"client-args", required_argument, 0, 'a'},
         {"control-port", required_argument, 0, 'p'},
         {"recalibrate", no_argument, 0, 'R'},
         {"registry", required_argument, 0, 'g'},
@@ -54,8 +58,8 @@ int tb_cli_run(int argc, char **argv)
     struct tb_controller_opts co = {.control_port = -1};
     struct tb_benchmark_opts bo = {.trace = true, .spans_per_second = 100,
                                    .runtime_s = 10};
-    const char *mode = "typical", *cmd = NULL;
-    tb_client *custom = NULL;
+    const char *mode = "typical", *cmd = NULL, *args = NULL;
+    tb_client *custom = NULL, *extra = NULL;
     tb_controller *ctl = NULL;
     tb_satellites *sats = NULL;
     tb_result *r = NULL;
@@ -80,6 +84,7 @@ int tb_cli_run(int argc, char **argv)
         case 'n': bo.no_timeout = true; break;
         case 'j': json = 1; break;
         case 'C': cmd = optarg; break;
+        case 'a': args = optarg; break;
         case 'p':
             if (tb_parse_count("--control-port", optarg, &port, &err) ==
                     TB_OK && port > 65535)
@@ -104,6 +109,15 @@ int tb_cli_run(int argc, char **argv)
         if (tb_client_from_command(argv[optind], cmd, &custom, &err) != TB_OK)
             return tb_cli_fail("%s", err.msg);
         co.client = custom;
+    }
+    /* Split as a shell would, with the client command's own parser. */
+    if (args != NULL && args[0] != '\0') {
+        if (tb_client_from_command("client-args", args, &extra, &err) !=
+            TB_OK) {
+            tb_client_free(custom);
+            return tb_cli_fail("--client-args: %s", err.msg);
+        }
+        bo.extra_args = tb_client_argv(extra);
     }
     /* Before anything starts: Ctrl-C then stops the client and the
      * satellites instead of orphaning them. */
@@ -144,6 +158,7 @@ out:
     tb_controller_free(ctl);
     tb_satellites_free(sats);
     tb_client_free(custom);
+    tb_client_free(extra);
     if (tb_interrupted())
         return tb_interrupt_exit_status(tb_interrupted());
     return status;

@@ -22,6 +22,7 @@ enum kind {
     K_OPEN_UNIT,                /* number in (0, 1) */
     K_COUNT,                    /* whole number >= 0 */
     K_TRIALS,                   /* whole number in [2, MAX_TRIALS] */
+    K_RUNS,                     /* whole number in [1, 64] */
     K_RATES,                    /* struct tb_rate_list */
     K_MODE                      /* satellite mode name */
 };
@@ -37,6 +38,7 @@ static const char *const expectations[] = {
     [K_OPEN_UNIT] = "a number strictly between 0 and 1",
     [K_COUNT] = "a whole number at least 0",
     [K_TRIALS] = "a whole number from 2 to 1000",
+    [K_RUNS] = "a whole number from 1 to 64",
     [K_RATES] = "an array of 1 to 16 increasing rates greater than 0",
     [K_MODE] = "one of \"typical\", \"slow_succeed\", \"slow_fail\"",
 };
@@ -89,7 +91,7 @@ static const struct key keys[] = {
     KEY(slow, max_memory_ratio, K_POSITIVE),
     KEY(cost, spans, K_POSITIVE),
     KEY(cost, work, K_POSITIVE),
-    KEY(cost, trials, K_TRIALS),
+    KEY(cost, trials, K_RUNS),
     KEY(cost, max_instructions_per_span, K_POSITIVE),
     KEY(cost, confidence, K_OPEN_UNIT),
     KEY(baseline, cpu_overhead_rel, K_NONNEG),
@@ -180,6 +182,8 @@ static bool in_range(enum kind kind, double v)
         return v >= 0.0 && v <= MAX_EXACT_INT && v == floor(v);
     case K_TRIALS:
         return v >= 2.0 && v <= MAX_TRIALS && v == floor(v);
+    case K_RUNS:
+        return v >= 1.0 && v <= 64 && v == floor(v);
     case K_RATES:
     case K_MODE:
         break;
@@ -270,7 +274,7 @@ static tb_err parse_value(const char *file, const char *path,
         return bad_value(err, file, path, k->kind, item);
     if (k->kind == K_COUNT)
         *(uint64_t *)(void *)field = (uint64_t)item->valuedouble;
-    else if (k->kind == K_TRIALS)
+    else if (k->kind == K_TRIALS || k->kind == K_RUNS)
         *(unsigned *)(void *)field = (unsigned)item->valuedouble;
     else
         *(double *)(void *)field = item->valuedouble;

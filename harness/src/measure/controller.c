@@ -521,6 +521,11 @@ static tb_err counted(tb_controller *c, const struct tb_benchmark_opts *o,
         r->instructions = n.instructions;
         r->cycles = n.cycles;
         r->has_cycles = n.has_cycles;
+        tb_log(TB_LOG_INFO, "counter", "%s %s: %llu instructions (%s), "
+               "%.2f s", tb_client_name(c->client),
+               p->trace ? "traced" : "untraced",
+               (unsigned long long)n.instructions, r->counter,
+               r->clock_time_s);
     }
     return e != TB_OK ? e : ce;
 }

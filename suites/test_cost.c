@@ -1,0 +1,180 @@
+/* Instructions per span with real clients (label e2e): the count grows
+ * exactly linearly with the --burn_iters injector, and an injection of 2%
+ * of the tracer's own cost is told apart from a clean run. Needs valgrind
+ * (or hardware counters); skipped, saying why, without either. Counts do
+ * not depend on the machine's load, so these tests hold on a busy host. */
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define WORK 100
+
+struct rig {
+    uint64_t spans;             /* a run */
+    tb_controller *ctl;
+    tb_satellites *sats;
+    tb_counter *counter;
+    char dir[128];
+};
+
+/* A controller for a registered client (no calibration), satellites on
+ * free ports and a counter; skips when the client or a counter is
+ * missing. */
+static void rig_start(struct rig *r, const char *client, uint64_t spans)
+{
+    struct tb_controller_opts co = {.client_name = client,
+                                    .control_port = 0,
+                                    .calibration = &tb_test_cal};
+    uint16_t ports[TB_SATELLITE_DEFAULT_COUNT] = {0};
+    struct tb_satellites_opts so = {.ports = ports,
+                                    .n_ports = TB_SATELLITE_DEFAULT_COUNT};
+    tb_registry *reg = NULL;
+    const tb_client *cl;
+    tb_error err = {0};
+
+    memset(r, 0, sizeof(*r));
+    r->spans = spans;
+    cr_assert(eq(int, tb_registry_load(NULL, &reg, &err), TB_OK), "%s",
+              err.msg);
+    cl = tb_registry_find(reg, client, &err);
+    cr_assert(not(zero(ptr, (void *)cl)), "%s", err.msg);
+    if (tb_client_check(cl, &err) != TB_OK) {
+        tb_registry_free(reg);
+        cr_skip_test("%s", err.msg);
+    }
+    tb_registry_free(reg);
+    snprintf(r->dir, sizeof(r->dir), "/tmp/tb-cost-%d", (int)getpid());
+    cr_assert(eq(int, tb_counter_new(TB_COUNTER_AUTO, r->dir, &r->counter,
+                                     &err), TB_OK), "%s", err.msg);
+    if (tb_counter_backend(r->counter) == TB_COUNTER_NONE)
+        cr_skip_test("no instruction counter: no hardware counters and no "
+                     "valgrind (install the Debian package valgrind)");
+    cr_assert(eq(int, tb_satellites_start(&so, &r->sats, &err), TB_OK),
+              "%s", err.msg);
+    cr_assert(eq(int, tb_controller_new(&co, &r->ctl, &err), TB_OK), "%s",
+              err.msg);
+}
+
+static void rig_stop(struct rig *r)
+{
+    tb_controller_free(r->ctl);
+    tb_satellites_free(r->sats);
+    tb_counter_free(r->counter);
+    tb_test_rm_tree(r->dir);
+}
+
+/* Instructions of one run with `--burn_iters iters`. */
+static double count(struct rig *r, bool trace, uint64_t iters)
+{
+    char arg[32];
+    const char *extra[] = {"--burn_iters", arg, NULL};
+    struct tb_benchmark_opts bo = {.satellites = r->sats, .trace = trace,
+                                   .exact = true, .work = WORK,
+                                   .repeat = r->spans, .timeout_s = 300,
+                                   .extra_args = extra,
+                                   .counter = r->counter,
+                                   .counter_tag = trace ? "t" : "u"};
+    tb_result *res = NULL;
+    tb_error err = {0};
+
+    snprintf(arg, sizeof(arg), "%llu", (unsigned long long)iters);
+    cr_assert(eq(int, tb_controller_benchmark(r->ctl, &bo, &res, &err),
+                 TB_OK), "%s", err.msg);
+    cr_assert(res->has_count);
+    cr_assert(eq(u64, res->spans_sent, r->spans));
+    double n = (double)res->instructions;
+    tb_result_free(res);
+    return n;
+}
+
+Test(cost, c_grows_linearly_with_burn_iters, .timeout = 300)
+{
+    struct rig r;
+    const uint64_t n = 2000;
+
+    rig_start(&r, "c", 1000);
+    double c0 = count(&r, true, 0), c1 = count(&r, true, n),
+           c2 = count(&r, true, 2 * n);
+    double d1 = c1 - c0, d2 = c2 - c0;
+    cr_log_info("c: %.0f, %.0f, %.0f instructions at burn_iters 0, %llu, "
+                "%llu: %.3f instructions an iteration; cost(2N) - cost(0) "
+                "= %.4f x (cost(N) - cost(0))",
+                c0, c1, c2, (unsigned long long)n,
+                (unsigned long long)(2 * n), d1 / (double)(n * r.spans),
+                d2 / d1);
+    cr_assert(gt(dbl, d1, 0));
+    cr_assert(lt(dbl, fabs(d2 - 2 * d1), 0.02 * 2 * d1),
+              "cost(2N) - cost(0) = %.0f, 2 x (cost(N) - cost(0)) = %.0f",
+              d2, 2 * d1);
+    rig_stop(&r);
+}
+
+/* k clean and k injected traced runs, the injection 2% of the tracer's
+ * per-span cost (traced - untraced). An injection costs a + b x iters
+ * instructions a span (a: entering the loop; b: an iteration), both
+ * measured here from runs at I and 2I iterations, where the signal dwarfs
+ * the noise. Detected: the bootstrap interval of the difference of
+ * medians excludes 0, and its estimate is within a factor 2 of the
+ * injection (the tracer's timer-driven reports move a python-cpp run by a
+ * few hundred instructions a span). */
+static void detects_two_percent(const char *client, uint64_t spans,
+                                unsigned k, uint64_t big)
+{
+    struct rig r;
+    double clean[8], hot[8];
+    tb_interval iv;
+    tb_error err = {0};
+
+    rig_start(&r, client, spans);
+    double untraced = count(&r, false, 0), c0 = count(&r, true, 0);
+    double c1 = count(&r, true, big), c2 = count(&r, true, 2 * big);
+    double b = (c2 - c1) / (double)(big * spans);
+    double a = fmax(0, (c1 - c0) / (double)spans - b * (double)big);
+    double tracer = (c0 - untraced) / (double)spans;
+    double goal = 0.02 * tracer;
+    uint64_t iters = goal > a + b ? (uint64_t)llround((goal - a) / b) : 1;
+    double want = a + b * (double)iters;
+    /* Clean and injected runs alternate, so that drift in the machine's
+     * speed (which moves the tracer's timer-driven work) falls on both. */
+    for (unsigned i = 0; i < k; i++) {
+        clean[i] = count(&r, true, 0);
+        hot[i] = count(&r, true, iters);
+    }
+    for (unsigned i = 0; i < k; i++) {
+        hot[i] /= (double)spans;
+        clean[i] /= (double)spans;
+    }
+    struct tb_bootstrap_opts bo = {.seed = 1, .paired = true};
+    cr_assert(eq(int, tb_bootstrap_median_diff(hot, k, clean, k, &bo, &iv,
+                                               &err), TB_OK), "%s", err.msg);
+    cr_log_info("%s: tracer %.0f instructions/span; injection %.0f + %.2f "
+                "an iteration, %llu iterations = %.0f (%.2f%%); measured "
+                "+%.0f (95%% CI %.0f to %.0f)",
+                client, tracer, a, b, (unsigned long long)iters, want,
+                100 * want / tracer, iv.estimate, iv.lo, iv.hi);
+    cr_assert(gt(dbl, iv.lo, 0), "%s: a 2%% injection (%.0f instructions "
+              "a span) is not told apart: CI %.0f to %.0f", client, want,
+              iv.lo, iv.hi);
+    cr_assert(iv.estimate > 0.5 * want && iv.estimate < 2 * want,
+              "%s: measured +%.0f, injected %.0f", client, iv.estimate, want);
+    rig_stop(&r);
+}
+
+Test(cost, c_detects_two_percent, .timeout = 300)
+{
+    detects_two_percent("c", 1000, 2, 1000);
+}
+
+Test(cost, python_cpp_detects_two_percent, .timeout = 300)
+{
+    /* 4000 spans: a python-cpp run's count moves with its wall time (the
+ * tracer's 200 ms report timer), by about 1400 instructions a span over
+ * 1000 spans and 200 over 4000, at about the same run time. */
+    detects_two_percent("python-cpp", 4000, 3, 100);
+}
