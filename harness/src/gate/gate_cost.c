@@ -76,8 +76,13 @@ tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o,
         tb_counter_free(counter);
         return TB_OK;
     }
+    tb_controller *ctl;
+    if ((e = tb__regress_controller(rg, false, &ctl, err)) != TB_OK) {
+        tb_counter_free(counter);
+        return e;
+    }
     struct tb_cost_opts co = {
-        .controller = rg->ctl, .satellites = rg->sats, .counter = counter,
+        .controller = ctl, .satellites = rg->sats, .counter = counter,
         .spans = (uint64_t)c->spans, .work = (uint64_t)c->work,
         .trials = c->trials, .confidence = c->confidence,
         .extra_args = (const char *const *)rg->extra};

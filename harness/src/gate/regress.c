@@ -34,6 +34,24 @@ tb_err tb_gate_parse(const char *name, tb_gate *out, tb_error *err)
                         name);
 }
 
+tb_err tb__regress_controller(tb_regress *rg, bool calibrated,
+                              tb_controller **out, tb_error *err)
+{
+    static const struct tb_calibration none = {.target_cpu = 0.7};
+    tb_controller **slot = calibrated ? &rg->ctl : &rg->ctl_uncalibrated;
+    struct tb_controller_opts co = {.client = rg->client_def,
+                                    .control_port = 0,
+                                    .target_cpu = rg->t->common.target_cpu,
+                                    .calibration =
+                                        calibrated ? NULL : &none};
+    tb_err e;
+
+    if (*slot == NULL && (e = tb_controller_new(&co, slot, err)) != TB_OK)
+        return e;
+    *out = *slot;
+    return TB_OK;
+}
+
 const tb_thresholds *tb_regress_thresholds(const tb_regress *rg)
 {
     return rg->t;
@@ -44,6 +62,8 @@ void tb_regress_free(tb_regress *rg)
     if (rg == NULL)
         return;
     tb_controller_free(rg->ctl);
+    tb_controller_free(rg->ctl_uncalibrated);
+    tb_client_free(rg->client_def);
     tb_satellites_free(rg->sats);
     tb_baseline_free(rg->baseline);
     tb_thresholds_free(rg->t);
@@ -133,10 +153,13 @@ tb_err tb_regress_new(const struct tb_regress_opts *o, tb_regress **out,
                                      err)) != TB_OK ||
         (e = tb_satellites_start(&so, &rg->sats, err)) != TB_OK)
         goto fail;
-    struct tb_controller_opts co = {.client = client, .control_port = 0,
-                                    .target_cpu = rg->t->common.target_cpu};
-    if ((e = tb_controller_new(&co, &rg->ctl, err)) != TB_OK)
+    /* The controller is made when a gate first needs it: calibration is
+     * a CPU measurement that the cost gate, counting instructions, has no
+     * use for, and that fails on a machine too busy to hold a target. */
+    if ((rg->client_def = tb_client_copy(client)) == NULL) {
+        e = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
         goto fail;
+    }
     tb_registry_free(reg);
     tb_client_free(own);
     *out = rg;

@@ -18,9 +18,12 @@ tb_err tb__regress_bench_marked(tb_regress *rg, tb_gate gate, const char *step,
         .mark_unix_ns = mark_ns};
     tb_result *r = NULL;
     tb_error rerr = {0};
+    tb_controller *ctl;
     tb_err e;
 
-    e = tb_controller_benchmark(rg->ctl, &bo, &r, err);
+    if ((e = tb__regress_controller(rg, true, &ctl, err)) != TB_OK)
+        return e;
+    e = tb_controller_benchmark(ctl, &bo, &r, err);
     if (r != NULL &&
         tb_record_run(rg->results, rg->run_id, rg->client,
                       tb_gate_name(gate), rg->profile, step, r, &rerr) !=

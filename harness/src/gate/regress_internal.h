@@ -20,7 +20,9 @@ struct tb_regress {
     tb_thresholds *t;
     tb_baseline *baseline;
     tb_satellites *sats;
-    tb_controller *ctl;
+    tb_client *client_def;         /* owned copy of the registry entry */
+    tb_controller *ctl;            /* calibrated; NULL until first used */
+    tb_controller *ctl_uncalibrated; /* for exact runs (cost) */
     char **extra;                  /* NULL-terminated, owned */
 };
 
@@ -37,6 +39,11 @@ tb_err tb__regress_bench(tb_regress *rg, tb_gate gate, const char *step,
 /* The relative tolerance a baseline allows figure `name`, from the
  * thresholds' baseline section; NaN for a figure that has none. */
 double tb__baseline_tolerance(const tb_thresholds *t, const char *name);
+
+/* The client's controller, made on first use: calibrated (every gate
+ * that runs at a rate) or not (the cost gate's exact runs). Borrowed. */
+tb_err tb__regress_controller(tb_regress *rg, bool calibrated,
+                              tb_controller **out, tb_error *err);
 
 /* fail > inconclusive > pass. */
 tb_verdict tb__verdict_worst(tb_verdict a, tb_verdict b);
