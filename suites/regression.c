@@ -43,7 +43,8 @@ static tb_regress *start(void)
     const char *client = getenv("TB_CLIENT");
     struct tb_regress_opts o = {.client = client,
                                 .profile = getenv("TB_PROFILE"),
-                                .baseline_path = getenv("TB_BASELINE")};
+                                .baseline_path = getenv("TB_BASELINE"),
+                                .progress = true};
     tb_regress *rg = NULL;
     tb_error err = {0};
     tb_err e;

@@ -181,6 +181,14 @@ static uint64_t chain(struct loop *l, void *parent, uint64_t n)
     return made;
 }
 
+static uint64_t mono_ns(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
 static void sleep_ns(uint64_t ns)
 {
     struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ULL),
@@ -272,6 +280,7 @@ static int control_from_url(struct client_config *cfg, const char *url)
     NUM("NumTags", num_tags)
     NUM("NumLogs", num_logs)
     NUM("Mark", mark_ns)
+    NUM("SpanPeriod", span_period_ns)
 #undef NUM
     cfg->trace = cJSON_IsTrue(cJSON_GetObjectItem(o, "Trace"));
     cfg->no_flush = cJSON_IsTrue(cJSON_GetObjectItem(o, "NoFlush"));
@@ -310,7 +319,8 @@ static void usage(FILE *f)
             "[--no_flush 0|1]\n"
             "  [--num_tags N] [--num_logs N] [--burn_ns N] [--burn_iters N]\n"
             "  [--leak_bytes N]"
-            " [--drop_every N] [--mark UNIX_NS]\n"
+            " [--drop_every N] [--mark UNIX_NS] [--span_period_ns NS]\n"
+            "  [--ignore_sleep 0|1] [--spans_per_repeat N]\n"
             "Without --repeat the values come from GET $TB_CONTROL_URL.\n");
 }
 
@@ -331,6 +341,9 @@ int main(int argc, char **argv)
         {"leak_bytes", required_argument, 0, 'k'},
         {"drop_every", required_argument, 0, 'd'},
         {"mark", required_argument, 0, 'm'},
+        {"span_period_ns", required_argument, 0, 'p'},
+        {"ignore_sleep", required_argument, 0, 'I'},
+        {"spans_per_repeat", required_argument, 0, 'P'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     struct client_config cfg = {.sleep_interval_ns = 100000000ULL,
@@ -338,7 +351,7 @@ int main(int argc, char **argv)
     const char *tracer_name = "noop", *env;
     const struct tracer_ops *t;
     struct loop l;
-    uint64_t debt = 0, v;
+    uint64_t debt = 0, v, start_ns;
     int c, have_repeat = 0;
     char msg[512];
 
@@ -374,6 +387,9 @@ int main(int argc, char **argv)
         case 'k': cfg.leak_bytes = v; break;
         case 'd': cfg.drop_every = v; break;
         case 'm': cfg.mark_ns = v; break;
+        case 'p': cfg.span_period_ns = v; break;
+        case 'I': cfg.ignore_sleep = v != 0; break;
+        case 'P': cfg.spans_per_repeat = v; break;
         }
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -388,6 +404,10 @@ int main(int argc, char **argv)
     } else {
         printf("control from flags\n");
     }
+    /* --spans_per_repeat N: a client whose unit of work makes several
+     * spans, as some benchmark clients do; it reports what it made. */
+    if (cfg.spans_per_repeat > 1)
+        cfg.repeat *= cfg.spans_per_repeat;
     if (cfg.num_tags > MAX_KV || cfg.num_logs > MAX_KV) {
         fprintf(stderr, "at most %d tags and logs per span\n", MAX_KV);
         return 2;
@@ -422,9 +442,23 @@ int main(int argc, char **argv)
     l.cfg = &cfg;
     l.t = t;
     l.made = l.made_after_mark = 0;
+    start_ns = mono_ns();
     while (l.made < cfg.repeat) {
         uint64_t left = cfg.repeat - l.made;
         uint64_t n = chain(&l, NULL, left < 6 ? left : 6);
+        if (cfg.ignore_sleep)
+            continue; /* --ignore_sleep: as clients that never paced */
+        if (cfg.span_period_ns > 0) {
+            /* Deadline pacing: span i is due at start + i * period, and
+             * we sleep only when ahead, so a client that keeps up makes
+             * exactly the asked rate whatever the machine's speed, and
+             * one that falls behind is not slowed further. */
+            uint64_t due = start_ns + l.made * cfg.span_period_ns;
+            uint64_t now = mono_ns();
+            if (due > now)
+                sleep_ns(due - now);
+            continue;
+        }
         debt += cfg.sleep_ns * n;
         while (cfg.sleep_interval_ns > 0 && debt > cfg.sleep_interval_ns) {
             sleep_ns(cfg.sleep_interval_ns);

@@ -19,6 +19,9 @@ struct client_config {
     uint64_t leak_bytes;         /* regression injector: bytes kept per span */
     uint64_t drop_every;         /* regression injector: unfinished span */
     uint64_t mark_ns;            /* count spans started from then (Unix ns) */
+    uint64_t span_period_ns;     /* > 0: span i due at start + i * this */
+    bool ignore_sleep;           /* test aid: a client that never sleeps */
+    uint64_t spans_per_repeat;   /* test aid: spans made per repeat */
     char host[256];              /* satellite host */
     int port;                    /* first satellite port, -1 if none */
 };

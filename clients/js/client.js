@@ -30,7 +30,7 @@ function fail(msg, code) {
 function parseArgs(argv) {
   const ints = ['trace', 'sleep', 'sleep_interval', 'work', 'repeat',
     'no_flush', 'num_tags', 'num_logs', 'burn_ns', 'burn_iters', 'leak_bytes',
-    'drop_every', 'mark'];
+    'drop_every', 'mark', 'span_period_ns'];
   const a = { tracer: 'lightstep', check: false };
   for (let i = 0; i < argv.length; i++) {
     const m = /^--([a-z_]+)$/.exec(argv[i]);
@@ -94,7 +94,8 @@ async function settings(a) {
     const c = JSON.parse(await httpRequest(url, 'GET'));
     s = { trace: !!c.Trace, sleepNs: c.Sleep, sleepIntervalNs: c.SleepInterval,
       work: c.Work, repeat: c.Repeat, noFlush: !!c.NoFlush,
-      numTags: c.NumTags || 0, numLogs: c.NumLogs || 0, markNs: c.Mark || 0 };
+      numTags: c.NumTags || 0, numLogs: c.NumLogs || 0, markNs: c.Mark || 0,
+      spanPeriodNs: c.SpanPeriod || 0 };
     if (c.Satellites) {
       host = c.Satellites.Host;
       ports = c.Satellites.Ports;
@@ -103,7 +104,8 @@ async function settings(a) {
     s = { trace: !!a.trace, sleepNs: a.sleep || 0,
       sleepIntervalNs: a.sleep_interval === undefined ? 1e8 : a.sleep_interval,
       work: a.work || 0, repeat: a.repeat, noFlush: !!a.no_flush,
-      numTags: a.num_tags || 0, numLogs: a.num_logs || 0, markNs: a.mark || 0 };
+      numTags: a.num_tags || 0, numLogs: a.num_logs || 0, markNs: a.mark || 0,
+      spanPeriodNs: a.span_period_ns || 0 };
   }
   host = process.env.TB_SATELLITE_HOST || host || '127.0.0.1';
   if (process.env.TB_SATELLITE_PORTS) {
@@ -358,9 +360,26 @@ async function main() {
   const t = make(s);
   const loop = new Loop(t, s);
   let debt = 0;
+  const startMs = performance.now();
+  let yieldedMs = startMs;
   while (loop.made < s.repeat) {
     const n = Math.min(SPANS_PER_TRACE, s.repeat - loop.made);
     loop.trace(n, null);
+    if (s.spanPeriodNs > 0) {
+      // Deadline pacing: span i is due at start + i * period; sleep only
+      // when ahead. A client that has fallen behind still yields every
+      // 100 ms, so the tracer's timers and sockets run.
+      const now = performance.now();
+      const aheadMs = startMs + loop.made * s.spanPeriodNs / 1e6 - now;
+      if (aheadMs >= 1) {
+        await sleepMs(aheadMs);
+        yieldedMs = performance.now();
+      } else if (now - yieldedMs >= 100) {
+        await new Promise((resolve) => { setImmediate(resolve); });
+        yieldedMs = performance.now();
+      }
+      continue;
+    }
     debt += s.sleepNs * n;
     // Sleeping is also when the tracer's timers and sockets get to run.
     while (s.sleepIntervalNs > 0 && debt > s.sleepIntervalNs) {

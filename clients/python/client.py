@@ -42,6 +42,8 @@ def parse_args(argv):
     p.add_argument("--num_logs", type=int)
     p.add_argument("--mark", type=int, default=0,
                    help="count the spans started from this Unix ns on")
+    p.add_argument("--span_period_ns", type=int, default=0,
+                   help="pace by deadline: span i is due at start + i * NS")
     # Deliberate regressions, so the regression gates can be shown to fail.
     # They act in the traced path only, as a worse tracer would.
     p.add_argument("--burn_ns", type=int, default=0,
@@ -56,7 +58,7 @@ def parse_args(argv):
     args = p.parse_args(argv)
     for name in ("sleep", "sleep_interval", "work", "repeat", "num_tags",
                  "num_logs", "burn_ns", "burn_iters", "leak_bytes", "drop_every",
-                 "mark"):
+                 "mark", "span_period_ns"):
         v = getattr(args, name)
         if v is not None and v < 0:
             p.error("--%s must not be negative" % name)
@@ -82,7 +84,8 @@ def settings(args):
              "no_flush": bool(c["NoFlush"]),
              "num_tags": int(c.get("NumTags", 0)),
              "num_logs": int(c.get("NumLogs", 0)),
-             "mark_ns": int(c.get("Mark", 0))}
+             "mark_ns": int(c.get("Mark", 0)),
+             "span_period_ns": int(c.get("SpanPeriod", 0))}
         sat = c.get("Satellites") or {}
         host = sat.get("Host")
         ports = sat.get("Ports")
@@ -92,7 +95,7 @@ def settings(args):
              "work": args.work or 0, "repeat": args.repeat,
              "no_flush": bool(args.no_flush),
              "num_tags": args.num_tags or 0, "num_logs": args.num_logs or 0,
-             "mark_ns": args.mark}
+             "mark_ns": args.mark, "span_period_ns": args.span_period_ns}
         host = ports = None
     # The environment is always given and wins over the control message.
     host = os.environ.get("TB_SATELLITE_HOST") or host or "127.0.0.1"
@@ -263,9 +266,19 @@ def main(argv):
     loop = Loop(tracer, s, args)
     debt_ns = 0
     interval_ns = s["sleep_interval_ns"]
+    period_ns = s["span_period_ns"]
+    start_ns = time.monotonic_ns()
     while loop.made < s["repeat"]:
         n = min(SPANS_PER_TRACE, s["repeat"] - loop.made)
         loop.trace(n)
+        if period_ns > 0:
+            # Deadline pacing: span i is due at start + i * period; sleep
+            # only when ahead, so the rate made does not depend on how
+            # fast the machine was at calibration.
+            ahead_ns = start_ns + loop.made * period_ns - time.monotonic_ns()
+            if ahead_ns > 0:
+                time.sleep(ahead_ns / 1e9)
+            continue
         debt_ns += s["sleep_ns"] * n
         if interval_ns > 0 and debt_ns > interval_ns:
             debt_ns -= interval_ns

@@ -32,6 +32,12 @@ static void usage(FILE *f)
         "  --control-port N         control endpoint port (default 8023, 0 "
         "any)\n"
         "  --recalibrate            ignore a cached calibration\n"
+        "  --work N --repeat N      fixed work per span and spans, no "
+        "calibration\n"
+        "                           (CPU figures uncalibrated; for clients "
+        "that ignore Sleep)\n"
+        "  --sleep NS               with --work: sleep per span (default "
+        "0)\n"
         "  --registry FILE          another clients.json\n"
         "Environment: TB_LOG_DIR, TB_CALIBRATION_TTL (s), TB_LOG_LEVEL.\n");
 }
@@ -53,6 +59,9 @@ int tb_cli_run(int argc, char **argv)
         {"control-port", required_argument, 0, 'p'},
         {"recalibrate", no_argument, 0, 'R'},
         {"registry", required_argument, 0, 'g'},
+        {"work", required_argument, 0, 'w'},
+        {"repeat", required_argument, 0, 'e'},
+        {"sleep", required_argument, 0, 'l'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     struct tb_controller_opts co = {.control_port = -1};
@@ -64,7 +73,8 @@ int tb_cli_run(int argc, char **argv)
     tb_satellites *sats = NULL;
     tb_result *r = NULL;
     tb_error err = {0};
-    double port;
+    double port, num;
+    bool runtime_given = false;
     int c, json = 0, status = 1;
     tb_err e;
 
@@ -76,7 +86,18 @@ int tb_cli_run(int argc, char **argv)
         case 's': e = tb_parse_count("--sps", optarg, &bo.spans_per_second,
                                      &err); break;
         case 'r': e = tb_parse_duration("--runtime", optarg, &bo.runtime_s,
-                                        &err); break;
+                                        &err);
+            runtime_given = true;
+            break;
+        case 'w': if (tb_parse_count("--work", optarg, &num, &err) == TB_OK)
+                bo.fixed_work = (uint64_t)num;
+            break;
+        case 'e': if (tb_parse_count("--repeat", optarg, &num, &err) == TB_OK)
+                bo.fixed_repeat = (uint64_t)num;
+            break;
+        case 'l': if (tb_parse_count("--sleep", optarg, &num, &err) == TB_OK)
+                bo.fixed_sleep_ns = (uint64_t)num;
+            break;
         case 'c': e = tb_parse_fraction("--target-cpu", optarg,
                                         &co.target_cpu, &err); break;
         case 'S': mode = optarg; break;
@@ -103,6 +124,19 @@ int tb_cli_run(int argc, char **argv)
     if (optind != argc - 1) {
         usage(stderr);
         return tb_cli_fail("run needs exactly one CLIENT name");
+    }
+    if ((bo.fixed_work > 0) != (bo.fixed_repeat > 0))
+        return tb_cli_fail("--work and --repeat are given together (both "
+                           "whole numbers > 0)");
+    if (bo.fixed_sleep_ns > 0 && bo.fixed_work == 0)
+        return tb_cli_fail("--sleep needs --work and --repeat");
+    if (bo.fixed_work > 0) {
+        /* No calibration: the client does exactly this work. The
+         * runtime only bounds the wait (the client is killed at twice
+         * it); without --runtime it may take up to 300 s. */
+        co.uncalibrated = true;
+        if (!runtime_given)
+            bo.runtime_s = 150;
     }
     co.client_name = argv[optind];
     if (cmd != NULL) {

@@ -11,18 +11,30 @@ tb_err tb__regress_bench_marked(tb_regress *rg, tb_gate gate, const char *step,
                            bool trace, double sps, double runtime_s,
                            uint64_t mark_ns, tb_result **out, tb_error *err)
 {
-    struct tb_benchmark_opts bo = {
-        .satellites = rg->sats, .trace = trace, .spans_per_second = sps,
-        .runtime_s = runtime_s,
-        .extra_args = (const char *const *)rg->extra,
-        .mark_unix_ns = mark_ns};
+    struct tb_benchmark_opts bo = {.trace = trace, .spans_per_second = sps,
+                                   .runtime_s = runtime_s,
+                                   .mark_unix_ns = mark_ns};
+
+    return tb__regress_bench_with(rg, gate, step, &bo, out, err);
+}
+
+tb_err tb__regress_bench_with(tb_regress *rg, tb_gate gate, const char *step,
+                              const struct tb_benchmark_opts *opts,
+                              tb_result **out, tb_error *err)
+{
+    struct tb_benchmark_opts bo = *opts;
     tb_result *r = NULL;
     tb_error rerr = {0};
     tb_controller *ctl;
     tb_err e;
 
+    bo.satellites = rg->sats;
+    bo.extra_args = (const char *const *)rg->extra;
+    if (rg->ctl == NULL)
+        tb__progress_step(rg, "calibrating the client (unless cached)", 0);
     if ((e = tb__regress_controller(rg, true, &ctl, err)) != TB_OK)
         return e;
+    tb__progress_step(rg, step, bo.runtime_s);
     e = tb_controller_benchmark(ctl, &bo, &r, err);
     if (r != NULL &&
         tb_record_run(rg->results, rg->run_id, rg->client,

@@ -24,7 +24,19 @@ struct tb_regress {
     tb_controller *ctl;            /* calibrated; NULL until first used */
     tb_controller *ctl_uncalibrated; /* for exact runs (cost) */
     char **extra;                  /* NULL-terminated, owned */
+    struct tb__progress *progress; /* NULL: silent */
+    bool recalibrated;             /* the drift guard acts once a run */
+    double untraced_cpu_points;    /* the gate's untraced arm; NaN: none */
 };
+
+/* Progress on stderr (progress.c): each gate as it starts, and a ticker
+ * that prints the step and the time left at least every 10 s. */
+tb_err tb__progress_start(tb_regress *rg, tb_error *err);
+void tb__progress_stop(tb_regress *rg);
+void tb__progress_gate(tb_regress *rg, tb_gate gate, const char *why);
+void tb__progress_step(tb_regress *rg, const char *step, double runtime_s);
+/* A gate's planned seconds from its thresholds, for the estimates. */
+double tb__gate_plan_s(const tb_thresholds *t, tb_gate gate);
 
 /* One benchmark of a gate, recorded in results.jsonl before anyone looks
  * at it; mark_ns as in tb_benchmark_opts (0: none). *out: tb_result_free. */
@@ -32,6 +44,11 @@ tb_err tb__regress_bench_marked(tb_regress *rg, tb_gate gate,
                                 const char *step, bool trace, double sps,
                                 double runtime_s, uint64_t mark_ns,
                                 tb_result **out, tb_error *err);
+/* The same with every option of tb_benchmark_opts (deadline pacing);
+ * satellites and the client's extra arguments are the run's. */
+tb_err tb__regress_bench_with(tb_regress *rg, tb_gate gate, const char *step,
+                              const struct tb_benchmark_opts *opts,
+                              tb_result **out, tb_error *err);
 tb_err tb__regress_bench(tb_regress *rg, tb_gate gate, const char *step,
                          bool trace, double sps, double runtime_s,
                          tb_result **out, tb_error *err);

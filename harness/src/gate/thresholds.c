@@ -69,10 +69,13 @@ static const struct key keys[] = {
     KEY(cpu, trials, K_TRIALS),
     KEY(cpu, max_overhead_points, K_POSITIVE),
     KEY(cpu, confidence, K_OPEN_UNIT),
+    KEY(cpu, max_trials, K_TRIALS),
     KEY(throughput, rates_sps, K_RATES),
     KEY(throughput, runtime_s, K_POSITIVE),
     KEY(throughput, min_sps, K_POSITIVE),
     KEY(throughput, max_cpu, K_POSITIVE),
+    KEY(throughput, min_made_fraction, K_FRACTION),
+    KEY(throughput, max_trials, K_COUNT),
     KEY(duplicates, rate_sps, K_POSITIVE),
     KEY(duplicates, runtime_s, K_POSITIVE),
     KEY(duplicates, max_duplicates, K_COUNT),
@@ -103,6 +106,7 @@ static const struct key keys[] = {
     KEY(compare, max_rounds, K_TRIALS),
     KEY(common, target_cpu, K_FRACTION),
     KEY(common, satellite_mode, K_MODE),
+    KEY(common, max_drift_points, K_POSITIVE),
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -450,6 +454,10 @@ static tb_err check_consistent(char *const files[2], int p,
          t->throughput.min_sps,
          t->throughput.rates_sps.sps[t->throughput.rates_sps.n - 1],
          "at most the last rate of"},
+        {t->cpu.max_trials >= t->cpu.trials, "cpu.max_trials", "cpu.trials",
+         t->cpu.max_trials, t->cpu.trials, "at least"},
+        {t->throughput.max_trials >= 1, "throughput.max_trials",
+         "throughput.max_trials", t->throughput.max_trials, 1, "at least"},
     };
 
     for (size_t r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {

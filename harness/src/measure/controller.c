@@ -28,6 +28,8 @@ struct tb_controller {
     struct tb__control *control;
     struct tb_calibration cal;
     unsigned num_tags, num_logs;
+    bool uncalibrated;          /* every benchmark gives its fixed work */
+    char cal_path[1024];        /* the calibration cache */
 };
 
 /* What one client run is asked to do. */
@@ -35,6 +37,7 @@ struct params {
     bool trace, no_flush;
     uint64_t work, repeat, sleep_ns;
     uint64_t mark_ns;           /* Unix ns; 0: none */
+    uint64_t span_period_ns;    /* deadline pacing; 0: sleep debt */
 };
 
 /* The calibration cache's key: argv and environment, so a client pointed
@@ -70,6 +73,7 @@ static char *control_json(const tb_controller *c, const struct params *p,
     cJSON_AddNumberToObject(o, "NumTags", c->num_tags);
     cJSON_AddNumberToObject(o, "NumLogs", c->num_logs);
     cJSON_AddNumberToObject(o, "Mark", (double)p->mark_ns);
+    cJSON_AddNumberToObject(o, "SpanPeriod", (double)p->span_period_ns);
     sat = cJSON_AddObjectToObject(o, "Satellites");
     cJSON_AddStringToObject(sat, "Host", "127.0.0.1");
     arr = cJSON_AddArrayToObject(sat, "Ports");
@@ -194,6 +198,10 @@ static tb_err execute(tb_controller *c, const struct params *p,
         if (p->mark_ns != 0)
             bad |= strv_add(&argv, "--mark") |
                    strv_add(&argv, "%llu", (unsigned long long)p->mark_ns);
+        if (p->span_period_ns != 0)
+            bad |= strv_add(&argv, "--span_period_ns") |
+                   strv_add(&argv, "%llu",
+                            (unsigned long long)p->span_period_ns);
     }
     for (const char *const *a = tb_client_env(c->client); *a; a++)
         bad |= strv_add(&env, "%s", *a);
@@ -319,7 +327,7 @@ static tb_err cal_trial(tb_controller *c, struct params *p, double spw,
 static tb_err calibrate(tb_controller *c, tb_error *err)
 {
     struct params p = {.work = CAL_WORK, .repeat = CAL_REPEAT};
-    double target = c->cal.target_cpu, spw = 0.0;
+    double target = c->cal.target_cpu, spw = 0.0, first_cpu = 0.0;
     double est[CAL_MAX_TRIALS];    /* each trial's estimate of the sleep */
     const char *name = tb_client_name(c->client);
     tb_result *r = NULL;
@@ -338,6 +346,22 @@ static tb_err calibrate(tb_controller *c, tb_error *err)
                name, trial, r->cpu_usage * 100, r->clock_time_s, spw);
         if (trial >= CAL_MIN_TRIALS && fabs(r->cpu_usage - target) < 0.01)
             break;
+        if (trial == 1)
+            first_cpu = r->cpu_usage;
+        /* Trial 2 slept where trial 1 did not; a client whose CPU did
+         * not move has not paced itself and never will: stop now rather
+         * than after four more trials. */
+        if (trial == 2 && spw > 0 && first_cpu - target > 0.05 &&
+            first_cpu - r->cpu_usage < 0.2 * (first_cpu - target)) {
+            e = tb_error_set(err, TB_ERR_CALIBRATION,
+                             "client %s ignores Sleep: run it with --work "
+                             "and --repeat (it ran at %.1f%% CPU without "
+                             "sleep and %.1f%% with %.0f ns of sleep per "
+                             "span)",
+                             name, first_cpu * 100, r->cpu_usage * 100,
+                             (double)p.sleep_ns);
+            goto out;
+        }
         /* The reference's proportional step gives this trial's estimate
          * of the right sleep. The next trial uses the median of the
          * estimates so far, so one trial disturbed by a neighbour on the
@@ -455,7 +479,10 @@ tb_err tb_controller_new(const struct tb_controller_opts *o,
               : env_double("TB_CALIBRATION_TTL", 3600.0);
     tb_calibration_path(tb_client_name(c->client), argv_hash(c->client),
                         c->cal.target_cpu, path, sizeof(path));
-    if (o->calibration != NULL) {
+    snprintf(c->cal_path, sizeof(c->cal_path), "%s", path);
+    if (o->uncalibrated) {
+        c->uncalibrated = true;
+    } else if (o->calibration != NULL) {
         c->cal = *o->calibration;
     } else if (!o->recalibrate &&
                tb_calibration_load(path, ttl, &c->cal, NULL) == TB_OK) {
@@ -586,15 +613,33 @@ tb_err tb_controller_benchmark(tb_controller *c,
         tb_log(TB_LOG_WARN, "controller",
                "a runtime of %.2f s is under 1 s: start-up will dominate",
                o->runtime_s);
+    if ((o->fixed_work > 0) != (o->fixed_repeat > 0))
+        return tb_error_set(err, TB_ERR_INVALID_ARG,
+                            "work and repeat are given together or not at "
+                            "all (got work %llu, repeat %llu)",
+                            (unsigned long long)o->fixed_work,
+                            (unsigned long long)o->fixed_repeat);
+    if (c->uncalibrated && o->fixed_work == 0)
+        return tb_error_set(err, TB_ERR_INVALID_ARG,
+                            "client %s is not calibrated: give work and "
+                            "repeat", tb_client_name(c->client));
     p.work = (uint64_t)fmax(1.0, llround(wps / o->spans_per_second));
     p.repeat = (uint64_t)fmax(1.0, llround(wps * o->runtime_s /
                                            (double)p.work));
     p.sleep_ns = (uint64_t)llround((double)p.work * c->cal.sleep_per_work_ns);
+    if (o->fixed_work > 0) {
+        p.work = o->fixed_work;
+        p.repeat = o->fixed_repeat;
+        p.sleep_ns = o->fixed_sleep_ns;
+    }
+    if (o->pace_by_deadline)
+        p.span_period_ns = (uint64_t)llround(1e9 / o->spans_per_second);
 
     if ((r = tb_result_new()) == NULL)
         return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
     r->target_sps = o->spans_per_second;
     r->runtime_s = o->runtime_s;
+    r->uncalibrated = o->fixed_work > 0;
     tb_log(TB_LOG_INFO, "controller",
            "benchmark %s: %s, %.0f spans/s for %.1f s",
            tb_client_name(c->client), o->trace ? "traced" : "untraced",
@@ -614,6 +659,23 @@ tb_err tb_controller_benchmark(tb_controller *c,
            r->has_satellites ? "" : " (no satellites)");
     *out = r;
     return e;
+}
+
+tb_err tb_controller_recalibrate(tb_controller *c, tb_error *err)
+{
+    tb_error serr = {0};
+    tb_err e;
+
+    if (c->uncalibrated)
+        return tb_error_set(err, TB_ERR_INVALID_ARG,
+                            "client %s runs uncalibrated",
+                            tb_client_name(c->client));
+    if ((e = calibrate(c, err)) != TB_OK)
+        return e;
+    if (fabs(c->cal.last_cpu - c->cal.target_cpu) <= 0.03 &&
+        tb_calibration_save(c->cal_path, &c->cal, &serr) != TB_OK)
+        tb_log(TB_LOG_WARN, "calibration", "not cached: %s", serr.msg);
+    return TB_OK;
 }
 
 const struct tb_calibration *tb_controller_calibration(const tb_controller *c)

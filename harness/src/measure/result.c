@@ -30,7 +30,9 @@ void tb_result_print(const tb_result *r, FILE *out)
         fprintf(out, "interrupted by signal %d: the figures are partial\n",
                 r->interrupted);
     fprintf(out, "%.1f spans / sec\n", r->spans_per_second);
-    fprintf(out, "%.0f%% CPU usage\n", r->cpu_usage * 100.0);
+    fprintf(out, "%.0f%% CPU usage%s\n", r->cpu_usage * 100.0,
+            r->uncalibrated ? " (uncalibrated: fixed --work and --repeat)"
+                            : "");
     if (r->has_satellites) {
         double pct = r->spans_sent > 0 ? 100.0 * (double)r->dropped_spans /
                                              (double)r->spans_sent
@@ -63,6 +65,7 @@ char *tb_result_to_json(const tb_result *r)
     cJSON_AddNumberToObject(o, "work", (double)r->work);
     cJSON_AddNumberToObject(o, "repeat", (double)r->repeat);
     cJSON_AddNumberToObject(o, "sleep_ns", (double)r->sleep_ns);
+    cJSON_AddBoolToObject(o, "uncalibrated", r->uncalibrated);
     cJSON_AddNumberToObject(o, "spans_sent", (double)r->spans_sent);
     cJSON_AddNumberToObject(o, "program_time_s", r->program_time_s);
     cJSON_AddNumberToObject(o, "clock_time_s", r->clock_time_s);

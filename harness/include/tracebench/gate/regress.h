@@ -71,6 +71,9 @@ struct tb_regress_opts {
     const char *const *extra_args;  /* appended to the client's argv */
     const char *const *client_env;  /* "K=V" set in the client's
                                        environment; NULL-terminated */
+    /* Prints each gate as it starts and, at least every 10 s, the step
+     * under way and the time left, on stderr (make regress sets it). */
+    bool progress;
 };
 
 /* Loads thresholds and baseline, starts satellites on free ports and

@@ -54,12 +54,15 @@ typedef struct tb_thresholds {
         unsigned trials;                    /* per arm, interleaved, >= 2 */
         double max_overhead_points;         /* percentage points of a core */
         double confidence;                  /* of the interval, (0, 1) */
+        unsigned max_trials;                /* adaptive budget per arm */
     } cpu;
     struct {                    /* highest rate reached without drops */
         struct tb_rate_list rates_sps;      /* stepped in order */
         double runtime_s;                   /* seconds per rate */
         double min_sps;                     /* spans per second to reach */
         double max_cpu;                     /* fraction of a core */
+        double min_made_fraction;           /* of the asked rate, (0, 1] */
+        uint64_t max_trials;                /* pairs per step at most */
     } throughput;
     struct {                    /* spans the satellites got twice */
         double rate_sps;                    /* spans per second */
@@ -106,6 +109,7 @@ typedef struct tb_thresholds {
     struct {
         double target_cpu;                  /* calibration target, (0, 1] */
         char satellite_mode[16];            /* for every gate but slow */
+        double max_drift_points;            /* untraced arm off target */
     } common;
 } tb_thresholds;
 

@@ -28,6 +28,10 @@ struct tb_controller_opts {
     const struct tb_calibration *calibration; /* use this one (copied) */
     unsigned num_tags;            /* 0: 10 */
     unsigned num_logs;            /* 0: 15 */
+    /* No calibration at all: every benchmark must then give its work
+     * and repeat (tb_benchmark_opts.fixed_work), for clients that cannot
+     * pace themselves. */
+    bool uncalibrated;
 };
 
 /* Creates a controller and calibrates its client (or loads a cached
@@ -60,6 +64,16 @@ struct tb_benchmark_opts {
      * run's output files. */
     tb_counter *counter;
     const char *counter_tag;
+    /* Deadline pacing: the client is also given --span_period_ns
+     * (SpanPeriod), 1e9 / spans_per_second, and makes span i at start +
+     * i * period, sleeping only when ahead, so a client that keeps up
+     * makes exactly the asked rate. Only when set, like the mark. */
+    bool pace_by_deadline;
+    /* Fixed work (tracebench run --work N --repeat N [--sleep NS]): these
+     * values go to the client as they are, spans_per_second and
+     * runtime_s only set the timeout; the result is marked uncalibrated.
+     * Both work and repeat > 0, or neither. */
+    uint64_t fixed_work, fixed_repeat, fixed_sleep_ns;
 };
 
 /* Runs one benchmark. On TB_OK *out is the result. On
@@ -69,6 +83,10 @@ struct tb_benchmark_opts {
 tb_err tb_controller_benchmark(tb_controller *c,
                                const struct tb_benchmark_opts *opts,
                                tb_result **out, tb_error *err);
+
+/* Calibrates again (ignoring the cache, and caching a good result), for
+ * the drift guard: an untraced arm far from the target. */
+tb_err tb_controller_recalibrate(tb_controller *c, tb_error *err);
 
 /* Borrowed until tb_controller_free. */
 const struct tb_calibration *tb_controller_calibration(const tb_controller *c);

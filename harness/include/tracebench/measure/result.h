@@ -17,6 +17,10 @@ typedef struct tb_result {
     uint64_t work;              /* work units per span */
     uint64_t repeat;            /* spans asked for */
     uint64_t sleep_ns;          /* sleep per span, ns */
+    /* Work and Repeat were given (tracebench run --work --repeat), not
+     * derived from a calibration: the CPU figures are at no calibrated
+     * target and compare only with runs of the same work. */
+    bool uncalibrated;
 
     /* Always available. */
     uint64_t spans_sent;        /* Repeat, or what the client POSTed */
