@@ -65,10 +65,15 @@ static void say_left(struct tb__progress *p, const char *client, double now)
     double in_gate = now - p->gate_start_s;
     double left = fmax(0.0, p->plan_s - in_gate);
 
+    if (p->gate < 0) {
+        fprintf(stderr, "regress %s: %s, %.0f s so far\n", client,
+                p->step[0] ? p->step : "starting", in_gate);
+        return;
+    }
     fprintf(stderr,
             "regress %s: %s: %s (run %u), %.0f s in the gate, about %.0f s "
             "left in it, %.0f s for the gates after it\n",
-            client, p->gate >= 0 ? tb_gate_name((tb_gate)p->gate) : "setup",
+            client, tb_gate_name((tb_gate)p->gate),
             p->step[0] ? p->step : "starting", p->runs, in_gate, left,
             p->after_s);
 }
