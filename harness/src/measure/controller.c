@@ -327,7 +327,7 @@ static tb_err cal_trial(tb_controller *c, struct params *p, double spw,
 static tb_err calibrate(tb_controller *c, tb_error *err)
 {
     struct params p = {.work = CAL_WORK, .repeat = CAL_REPEAT};
-    double target = c->cal.target_cpu, spw = 0.0, first_cpu = 0.0;
+    double target = c->cal.target_cpu, spw = 0.0, first_cpu = -1.0;
     double est[CAL_MAX_TRIALS];    /* each trial's estimate of the sleep */
     const char *name = tb_client_name(c->client);
     tb_result *r = NULL;
@@ -346,13 +346,15 @@ static tb_err calibrate(tb_controller *c, tb_error *err)
                name, trial, r->cpu_usage * 100, r->clock_time_s, spw);
         if (trial >= CAL_MIN_TRIALS && fabs(r->cpu_usage - target) < 0.01)
             break;
-        if (trial == 1)
+        /* The first trial that slept, against the last one that did
+         * not (trial 2 against trial 1, unless trial 1 already ran under
+         * the target): a client whose CPU did not move has not paced
+         * itself and never will, so stop now rather than after six
+         * trials of a calibration that cannot converge. */
+        if (spw == 0) {
             first_cpu = r->cpu_usage;
-        /* Trial 2 slept where trial 1 did not; a client whose CPU did
-         * not move has not paced itself and never will: stop now rather
-         * than after four more trials. */
-        if (trial == 2 && spw > 0 && first_cpu - target > 0.05 &&
-            first_cpu - r->cpu_usage < 0.2 * (first_cpu - target)) {
+        } else if (first_cpu - target > 0.05 &&
+                   first_cpu - r->cpu_usage < 0.2 * (first_cpu - target)) {
             e = tb_error_set(err, TB_ERR_CALIBRATION,
                              "client %s ignores Sleep: run it with --work "
                              "and --repeat (it ran at %.1f%% CPU without "
