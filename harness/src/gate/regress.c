@@ -183,6 +183,7 @@ fail:
 static tb_err drift_guard(tb_regress *rg, tb_gate gate, bool *redo,
                           tb_error *err)
 {
+    (void)err; /* a failed recalibration is logged, not returned */
     double target = rg->t->common.target_cpu * 100.0;
     double off = rg->untraced_cpu_points - target;
     tb_err e;
@@ -212,8 +213,15 @@ static tb_err drift_guard(tb_regress *rg, tb_gate gate, bool *redo,
                 rg->client, tb_gate_name(gate), rg->untraced_cpu_points,
                 off, target);
     tb__progress_step(rg, "recalibration (drift guard)", 0);
-    if ((e = tb_controller_recalibrate(rg->ctl, err)) != TB_OK)
-        return e;
+    tb_error cerr = {0};
+    if ((e = tb_controller_recalibrate(rg->ctl, &cerr)) != TB_OK) {
+        /* A machine too busy to calibrate: the first figures stand,
+         * with the reason in the log. */
+        tb_log(TB_LOG_WARN, "regress",
+               "%s: recalibration failed (%s): keeping the %s gate's "
+               "figures", rg->client, cerr.msg, tb_gate_name(gate));
+        return TB_OK;
+    }
     *redo = true;
     return TB_OK;
 }
