@@ -342,7 +342,7 @@ int main(int argc, char **argv)
         {"drop_every", required_argument, 0, 'd'},
         {"mark", required_argument, 0, 'm'},
         {"span_period_ns", required_argument, 0, 'p'},
-        {"ignore_sleep", required_argument, 0, 'I'},
+        {"ignore_sleep", required_argument, 0, 'Z'},
         {"spans_per_repeat", required_argument, 0, 'P'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
@@ -388,7 +388,7 @@ int main(int argc, char **argv)
         case 'd': cfg.drop_every = v; break;
         case 'm': cfg.mark_ns = v; break;
         case 'p': cfg.span_period_ns = v; break;
-        case 'I': cfg.ignore_sleep = v != 0; break;
+        case 'Z': cfg.ignore_sleep = v != 0; break;
         case 'P': cfg.spans_per_repeat = v; break;
         }
     }
