@@ -81,6 +81,8 @@ static void run_gate(tb_gate gate)
     if (e != TB_OK)
         cr_assert_fail("%s gate could not run: %s: %s", tb_gate_name(gate),
                  tb_err_name(e), err.msg);
+    /* Each figure as a ctest measurement, for CDash (ci/dashboard.cmake). */
+    tb_results_print_ctest(stdout, getenv("TB_CLIENT"), &o);
     for (size_t i = 0; i < o.n_figures; i++) {
         const struct tb_figure *f = &o.figures[i];
         if (f->verdict == TB_VERDICT_INCONCLUSIVE)

@@ -41,6 +41,10 @@ static void make_results(const char *results)
     struct tb_gate_outcome o = {.gate = TB_GATE_CPU, .n_figures = 1};
     struct tb_figure *f = &o.figures[0];
     tb_result r = {.spans_sent = 10, .trace = true, .target_sps = 500};
+    struct tb_results_run r1 = {.path = results, .run_id = "r1",
+                                .client = "c-ish", .profile = "quick"};
+    struct tb_results_run r0 = {.path = results, .run_id = "r0",
+                                .client = "old", .profile = "quick"};
     FILE *fp;
 
     strcpy(f->name, "cpu.overhead_points");
@@ -48,9 +52,9 @@ static void make_results(const char *results)
     f->median = 3.2, f->lo = 2.9, f->hi = 3.6, f->n = 5;
     f->confidence = 0.95, f->limit = 10, f->verdict = TB_VERDICT_PASS;
     strcpy(f->message, "c-ish: cpu overhead 3.2 points");
-    cr_assert_eq(tb_record_run(results, "r1", "c-ish", "cpu", "quick",
-                               "traced trial 1", &r, NULL), TB_OK);
-    cr_assert_eq(tb_record_gate(results, "r1", "c-ish", "quick", &o, NULL),
+    cr_assert_eq(tb_results_add_run(&r1, "cpu", "traced trial 1", &r,
+                                    NULL), TB_OK);
+    cr_assert_eq(tb_results_add_gate(&r1, &o, NULL),
                  TB_OK);
     o.gate = TB_GATE_DROPS;
     strcpy(f->name, "drops.dropped_spans");
@@ -58,10 +62,10 @@ static void make_results(const char *results)
     f->median = f->lo = f->hi = 7, f->n = 1, f->confidence = 0;
     f->limit = 0, f->verdict = TB_VERDICT_FAIL;
     strcpy(f->message, "c-ish: 7 spans dropped at 300 spans/s");
-    cr_assert_eq(tb_record_gate(results, "r1", "c-ish", "quick", &o, NULL),
+    cr_assert_eq(tb_results_add_gate(&r1, &o, NULL),
                  TB_OK);
     f->verdict = TB_VERDICT_INCONCLUSIVE;
-    cr_assert_eq(tb_record_gate(results, "r0", "old", "quick", &o, NULL),
+    cr_assert_eq(tb_results_add_gate(&r0, &o, NULL),
                  TB_OK);
     fp = fopen(results, "a");
     fputs("{not json\n", fp);
@@ -109,6 +113,32 @@ Test(summary, run_lines_become_table_markdown_benchmarks_and_baseline)
     cr_assert_float_eq(cJSON_GetObjectItem(first, "value")->valuedouble, 3.2,
                        1e-9);
     cJSON_Delete(arr);
+
+    /* Both figures are at-most figures: smaller is better, none bigger. */
+    char other[160];
+    path(other, sizeof(other), "benchmarks-smaller.json");
+    arr = cJSON_Parse(slurp(other));
+    cr_assert_eq(cJSON_GetArraySize(arr), 2);
+    cJSON_Delete(arr);
+    unlink(other);
+    path(other, sizeof(other), "benchmarks-bigger.json");
+    arr = cJSON_Parse(slurp(other));
+    cr_assert_eq(cJSON_GetArraySize(arr), 0);
+    cJSON_Delete(arr);
+    unlink(other);
+    path(other, sizeof(other), "bmf.json");
+    cJSON *bmf = cJSON_Parse(slurp(other));
+    cJSON *m = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(bmf, "c-ish cpu.overhead_points"), "points");
+    cr_assert_not_null(m, "bmf: %s", slurp(other));
+    cr_assert_float_eq(cJSON_GetObjectItem(m, "value")->valuedouble, 3.2,
+                       1e-9);
+    cr_assert_float_eq(cJSON_GetObjectItem(m, "lower_value")->valuedouble,
+                       2.9, 1e-9);
+    cr_assert_float_eq(cJSON_GetObjectItem(m, "upper_value")->valuedouble,
+                       3.6, 1e-9);
+    cJSON_Delete(bmf);
+    unlink(other);
 
     cr_assert_eq(tb_baseline_load(base, &b, &err), TB_OK, "%s", err.msg);
     const tb_baseline_figure *f = tb_baseline_get(b, "cpu.overhead_points");

@@ -12,28 +12,6 @@
 
 #define N_SATELLITES TB_SATELLITE_DEFAULT_COUNT
 
-static const char *const gate_names[TB_GATE__COUNT] = {
-    "memory", "drops", "cpu", "throughput", "duplicates", "flush",
-    "outage", "slow", "cost"};
-
-const char *tb_gate_name(tb_gate gate)
-{
-    return (unsigned)gate < TB_GATE__COUNT ? gate_names[gate] : "unknown";
-}
-
-tb_err tb_gate_parse(const char *name, tb_gate *out, tb_error *err)
-{
-    for (int i = 0; i < TB_GATE__COUNT; i++)
-        if (strcmp(name, gate_names[i]) == 0) {
-            *out = (tb_gate)i;
-            return TB_OK;
-        }
-    return tb_error_set(err, TB_ERR_INVALID_ARG,
-                        "no gate named '%s' (gates: memory, drops, cpu, "
-                        "throughput, duplicates, flush, outage, slow, cost)",
-                        name);
-}
-
 tb_err tb__regress_controller(tb_regress *rg, bool calibrated,
                               tb_controller **out, tb_error *err)
 {
@@ -101,7 +79,7 @@ tb_err tb_regress_new(const struct tb_regress_opts *o, tb_regress **out,
     snprintf(rg->baseline_path, sizeof(rg->baseline_path), "%s",
              o->baseline_path ? o->baseline_path : "");
     snprintf(rg->results, sizeof(rg->results), "%s",
-             o->results_path ? o->results_path : tb_record_default_path());
+             o->results_path ? o->results_path : tb_results_default_path());
     while (o->extra_args != NULL && o->extra_args[n] != NULL)
         n++;
     if ((rg->extra = calloc(n + 1, sizeof(char *))) == NULL) {
@@ -118,8 +96,11 @@ tb_err tb_regress_new(const struct tb_regress_opts *o, tb_regress **out,
     if ((e = tb_thresholds_load(o->thresholds_dir ? o->thresholds_dir : dir,
                                 o->thresholds_client ? o->thresholds_client
                                                      : o->client,
-                                rg->profile, &rg->t, err)) !=
-        TB_OK)
+                                rg->profile, &rg->t, err)) != TB_OK ||
+        (e = tb_results_thresholds_digest(
+             o->thresholds_dir ? o->thresholds_dir : dir,
+             rg->thresholds_digest, sizeof(rg->thresholds_digest), err)) !=
+            TB_OK)
         goto fail;
     if (o->baseline_path != NULL &&
         (e = tb_baseline_load(o->baseline_path, &rg->baseline, err)) !=
@@ -226,6 +207,15 @@ static tb_err drift_guard(tb_regress *rg, tb_gate gate, bool *redo,
     return TB_OK;
 }
 
+struct tb_results_run tb__regress_results_run(const tb_regress *rg)
+{
+    struct tb_results_run run = {.path = rg->results, .run_id = rg->run_id,
+                                 .client = rg->client,
+                                 .profile = rg->profile,
+                                 .thresholds = rg->thresholds_digest};
+    return run;
+}
+
 tb_err tb_regress_gate(tb_regress *rg, tb_gate gate,
                        struct tb_gate_outcome *out, tb_error *err)
 {
@@ -260,8 +250,8 @@ redo:
         snprintf(msg, sizeof(msg), "%s: %s gate could not run: %s",
                  rg->client, tb_gate_name(gate),
                  err != NULL ? err->msg : tb_err_name(e));
-        tb_record_gate_error(rg->results, rg->run_id, rg->client,
-                             rg->profile, tb_gate_name(gate), msg, &rerr);
+        struct tb_results_run run = tb__regress_results_run(rg);
+        tb_results_add_gate_error(&run, tb_gate_name(gate), msg, &rerr);
         return e;
     }
     o.verdict = TB_VERDICT_PASS;
@@ -272,8 +262,8 @@ redo:
                "regress", "%s: %s", tb_verdict_name(o.figures[i].verdict),
                o.figures[i].message);
     }
-    if (tb_record_gate(rg->results, rg->run_id, rg->client, rg->profile, &o,
-                       &rerr) != TB_OK)
+    struct tb_results_run run = tb__regress_results_run(rg);
+    if (tb_results_add_gate(&run, &o, &rerr) != TB_OK)
         tb_log(TB_LOG_WARN, "regress", "not recorded: %s", rerr.msg);
     *out = o;
     return TB_OK;

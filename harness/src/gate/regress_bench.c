@@ -24,6 +24,7 @@ tb_err tb__regress_bench_with(tb_regress *rg, tb_gate gate, const char *step,
 {
     struct tb_benchmark_opts bo = *opts;
     tb_result *r = NULL;
+    struct tb_results_run run = tb__regress_results_run(rg);
     tb_error rerr = {0};
     tb_controller *ctl;
     tb_err e;
@@ -37,8 +38,7 @@ tb_err tb__regress_bench_with(tb_regress *rg, tb_gate gate, const char *step,
     tb__progress_step(rg, step, bo.runtime_s);
     e = tb_controller_benchmark(ctl, &bo, &r, err);
     if (r != NULL &&
-        tb_record_run(rg->results, rg->run_id, rg->client,
-                      tb_gate_name(gate), rg->profile, step, r, &rerr) !=
+        tb_results_add_run(&run, tb_gate_name(gate), step, r, &rerr) !=
             TB_OK)
         tb_log(TB_LOG_WARN, "regress", "not recorded: %s", rerr.msg);
     if (e != TB_OK) {

@@ -17,6 +17,7 @@ struct tb_regress {
     char run_id[64];
     char results[1024];
     char baseline_path[1024];      /* "" when none */
+    char thresholds_digest[512];   /* tb_results_thresholds_digest */
     tb_thresholds *t;
     tb_baseline *baseline;
     tb_satellites *sats;
@@ -37,6 +38,8 @@ void tb__progress_gate(tb_regress *rg, tb_gate gate, const char *why);
 void tb__progress_step(tb_regress *rg, const char *step, double runtime_s);
 /* A gate's planned seconds from its thresholds, for the estimates. */
 double tb__gate_plan_s(const tb_thresholds *t, tb_gate gate);
+/* The fields every results line of this run shares. */
+struct tb_results_run tb__regress_results_run(const tb_regress *rg);
 
 /* One benchmark of a gate, recorded in results.jsonl before anyone looks
  * at it; mark_ns as in tb_benchmark_opts (0: none). *out: tb_result_free. */

@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "internal.h"
 #include "tracebench/measure/result.h"
 
 tb_result *tb_result_new(void)
@@ -49,11 +50,10 @@ void tb_result_print(const tb_result *r, FILE *out)
     fprintf(out, "took %.1fs\n", r->clock_time_s);
 }
 
-char *tb_result_to_json(const tb_result *r)
+cJSON *tb__result_json(const tb_result *r)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON *cpu, *mem;
-    char *text = NULL;
 
     if (o == NULL)
         return NULL;
@@ -128,7 +128,14 @@ char *tb_result_to_json(const tb_result *r)
         else
             cJSON_AddNullToObject(o, "cycles");
     }
-    text = cJSON_PrintUnformatted(o);
+    return o;
+}
+
+char *tb_result_to_json(const tb_result *r)
+{
+    cJSON *o = tb__result_json(r);
+    char *text = o != NULL ? cJSON_PrintUnformatted(o) : NULL;
+
     cJSON_Delete(o);
     return text;
 }

@@ -11,8 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "internal.h"
 #include "strbuf.h"
 #include "tracebench/output/graph.h"
@@ -20,6 +18,7 @@
 #include "tracebench/util/paths.h"
 #include "tracebench/output/plot.h"
 #include "tracebench/output/report.h"
+#include "tracebench/output/results.h"
 
 /* One gate result, as the regression suite wrote it. Strings are owned. */
 struct gate {
@@ -141,20 +140,6 @@ static void warn(struct model *m, const struct tb_report_opts *o,
 
 /* --- reading ----------------------------------------------------------- */
 
-static const char *str_field(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static double num_field(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
 /* The client's index, added when new; SIZE_MAX when out of memory. */
 static size_t client_index(struct model *m, const char *name)
 {
@@ -184,32 +169,31 @@ static bool same(const char *a, const char *b)
 
 /* Adds a gate record; a later result of the same client, gate, profile
  * and figure replaces the earlier one, in its place. */
-static tb_err add_gate(struct model *m, const cJSON *o)
+static tb_err add_gate(struct model *m, const tb_results_line *o)
 {
-    const cJSON *bl = cJSON_GetObjectItemCaseSensitive(o, "baseline");
     struct gate g = {0};
     size_t i;
 
-    g.client = dup_or_null(str_field(o, "client"));
-    g.gate = dup_or_null(str_field(o, "gate"));
-    g.profile = dup_or_null(str_field(o, "profile"));
-    g.figure = dup_or_null(str_field(o, "figure"));
-    g.time = dup_or_null(str_field(o, "time"));
-    g.limit_key = dup_or_null(str_field(o, "limit_key"));
-    g.limit_source = dup_or_null(str_field(o, "limit_source"));
-    g.verdict = dup_or_null(str_field(o, "verdict"));
-    g.message = dup_or_null(str_field(o, "message"));
-    g.median = num_field(o, "median");
-    g.lo = num_field(o, "lo");
-    g.hi = num_field(o, "hi");
-    g.n = num_field(o, "n");
-    g.limit = num_field(o, "limit");
+    g.client = dup_or_null(tb_results_str(o, "client"));
+    g.gate = dup_or_null(tb_results_str(o, "gate"));
+    g.profile = dup_or_null(tb_results_str(o, "profile"));
+    g.figure = dup_or_null(tb_results_str(o, "figure"));
+    g.time = dup_or_null(tb_results_str(o, "time"));
+    g.limit_key = dup_or_null(tb_results_str(o, "limit_key"));
+    g.limit_source = dup_or_null(tb_results_str(o, "limit_source"));
+    g.verdict = dup_or_null(tb_results_str(o, "verdict"));
+    g.message = dup_or_null(tb_results_str(o, "message"));
+    g.median = tb_results_num(o, "median");
+    g.lo = tb_results_num(o, "lo");
+    g.hi = tb_results_num(o, "hi");
+    g.n = tb_results_num(o, "n");
+    g.limit = tb_results_num(o, "limit");
     g.b_median = g.b_tolerance_rel = NAN;
-    if (cJSON_IsObject(bl)) {
+    if (tb_results_has(o, "baseline")) {
         g.has_baseline = true;
-        g.b_median = num_field(bl, "median");
-        g.b_tolerance_rel = num_field(bl, "tolerance_rel");
-        g.b_verdict = dup_or_null(str_field(bl, "verdict"));
+        g.b_median = tb_results_num(o, "baseline.median");
+        g.b_tolerance_rel = tb_results_num(o, "baseline.tolerance_rel");
+        g.b_verdict = dup_or_null(tb_results_str(o, "baseline.verdict"));
     }
     if (g.client == NULL || g.gate == NULL || g.verdict == NULL ||
         client_index(m, g.client) == SIZE_MAX) {
@@ -240,32 +224,37 @@ static tb_err add_gate(struct model *m, const cJSON *o)
     return TB_OK;
 }
 
-static tb_err read_line(struct model *m, const struct tb_report_opts *o,
-                        const char *file, size_t lineno, const char *line,
-                        tb_error *err)
+struct reading {
+    struct model *m;
+    const struct tb_report_opts *o;
+    const char *path;
+};
+
+static void skipped(const char *file, size_t lineno, const char *what,
+                    void *arg)
 {
-    cJSON *obj;
-    const char *kind, *client;
+    struct reading *r = arg;
+
+    warn(r->m, r->o, file, lineno, "%s; skipped", what);
+}
+
+static tb_err read_line(const tb_results_line *l, void *arg, tb_error *err)
+{
+    struct reading *r = arg;
+    struct model *m = r->m;
+    const char *file = r->path;
+    size_t lineno = tb_results_line_number(l);
+    const char *kind = tb_results_str(l, "kind");
+    const char *client = tb_results_str(l, "client");
     tb_err e = TB_OK;
 
-    while (*line == ' ' || *line == '\t' || *line == '\r')
-        line++;
-    if (*line == '\0')
-        return TB_OK;
-    obj = cJSON_Parse(line);
-    if (!cJSON_IsObject(obj)) {
-        warn(m, o, file, lineno, "not a JSON object; skipped");
-        cJSON_Delete(obj);
-        return TB_OK;
-    }
-    kind = str_field(obj, "kind");
-    client = str_field(obj, "client");
     if (kind == NULL) {
-        warn(m, o, file, lineno, "no \"kind\"; skipped");
+        warn(m, r->o, file, lineno, "no \"kind\"; skipped");
     } else if (strcmp(kind, "run") == 0) {
         size_t ci;
         if (client == NULL) {
-            warn(m, o, file, lineno, "run without a \"client\"; skipped");
+            warn(m, r->o, file, lineno,
+                 "run without a \"client\"; skipped");
         } else if ((ci = client_index(m, client)) == SIZE_MAX) {
             e = TB_ERR_NOMEM;
         } else {
@@ -273,16 +262,15 @@ static tb_err read_line(struct model *m, const struct tb_report_opts *o,
             m->sum.runs++;
         }
     } else if (strcmp(kind, "gate") == 0) {
-        if (client == NULL || str_field(obj, "gate") == NULL ||
-            str_field(obj, "verdict") == NULL)
-            warn(m, o, file, lineno,
+        if (client == NULL || tb_results_str(l, "gate") == NULL ||
+            tb_results_str(l, "verdict") == NULL)
+            warn(m, r->o, file, lineno,
                  "gate without a \"client\", \"gate\" or \"verdict\" "
                  "string; skipped");
         else
-            e = add_gate(m, obj);
+            e = add_gate(m, l);
     }
     /* Other kinds are for other readers. */
-    cJSON_Delete(obj);
     if (e != TB_OK)
         return tb_error_set(err, e, "%s:%zu: out of memory", file, lineno);
     return TB_OK;
@@ -291,24 +279,9 @@ static tb_err read_line(struct model *m, const struct tb_report_opts *o,
 static tb_err read_results(struct model *m, const struct tb_report_opts *o,
                            const char *path, tb_error *err)
 {
-    char *text = NULL, *line, *next;
-    size_t lineno = 0;
-    tb_err e;
+    struct reading r = {m, o, path};
 
-    if ((e = tb__read_file(path, &text, NULL, err)) != TB_OK)
-        return e;
-    for (line = text; line != NULL && e == TB_OK; line = next) {
-        next = strchr(line, '\n');
-        if (next != NULL)
-            *next++ = '\0';
-        else if (*line == '\0')
-            break;              /* the file ended with a newline */
-        lineno++;
-        e = read_line(m, o, path, lineno, line, err);
-    }
-    m->sum.lines = lineno;
-    free(text);
-    return e;
+    return tb_results_read(path, read_line, skipped, &r, &m->sum.lines, err);
 }
 
 /* --- writing ----------------------------------------------------------- */

@@ -68,6 +68,15 @@ void tb__reap_strays(const pid_t *before, size_t n_before, const char *name,
  * tb_interrupt_install. Readable once a signal has arrived. */
 int tb__interrupt_fd(void);
 
+/* --- result.c --------------------------------------------------------- */
+
+struct cJSON;
+
+/* Every field of r as a JSON object (NULL when out of memory), owned by
+ * the caller: results.c writes run lines from it, tb_result_to_json
+ * prints it. */
+struct cJSON *tb__result_json(const tb_result *r);
+
 /* --- runner.c: one measured client run --------------------------------- */
 
 struct tb__run_opts {

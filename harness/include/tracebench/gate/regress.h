@@ -13,48 +13,7 @@
 #include "tracebench/util/err.h"
 #include "tracebench/gate/thresholds.h"
 #include "tracebench/gate/verdict.h"
-
-typedef enum tb_gate {
-    TB_GATE_MEMORY = 0,   /* RSS at the end of a long run vs a short one */
-    TB_GATE_DROPS,        /* no span dropped at each rate */
-    TB_GATE_CPU,          /* traced minus untraced CPU, interleaved trials */
-    TB_GATE_THROUGHPUT,   /* rate reached with no drops under a CPU cap */
-    TB_GATE_DUPLICATES,   /* no span received twice */
-    TB_GATE_FLUSH,        /* every span delivered at exit */
-    TB_GATE_OUTAGE,       /* satellites down mid-run and back */
-    TB_GATE_SLOW,         /* slow satellites: memory bounded */
-    TB_GATE_COST,         /* instructions per span, traced - untraced */
-    TB_GATE__COUNT
-} tb_gate;
-
-#define TB_GATE_MAX_FIGURES 3
-
-/* One figure of a gate and its verdict. */
-struct tb_figure {
-    char name[48];          /* "<gate>.<figure>", e.g. "cpu.overhead_points" */
-    char unit[16];          /* "points", "ratio", "spans", "spans/s", ... */
-    double median;          /* the figure */
-    double lo, hi;          /* its interval; lo == hi for a single run */
-    double confidence;      /* of the interval; 0 for a single run */
-    size_t n;               /* trials */
-    double limit;           /* NaN when only a baseline judges it */
-    tb_bound bound;
-    char limit_key[64];     /* "cpu.max_overhead_points" */
-    char limit_source[256]; /* "thresholds/default.json" */
-    tb_verdict verdict;     /* against the limit (and the baseline) */
-    bool has_baseline;
-    double baseline_median; /* the recorded figure */
-    double baseline_limit;  /* what the figure was held to */
-    tb_verdict baseline_verdict;
-    char message[1024];     /* one line a person can act on */
-};
-
-struct tb_gate_outcome {
-    tb_gate gate;
-    size_t n_figures;
-    struct tb_figure figures[TB_GATE_MAX_FIGURES];
-    tb_verdict verdict;     /* the worst of the figures' */
-};
+#include "tracebench/gate/gate.h"
 
 typedef struct tb_regress tb_regress;
 
@@ -90,9 +49,5 @@ tb_err tb_regress_gate(tb_regress *rg, tb_gate gate,
                        struct tb_gate_outcome *out, tb_error *err);
 
 const tb_thresholds *tb_regress_thresholds(const tb_regress *rg);
-
-/* "memory", "drops", ... Static strings. */
-const char *tb_gate_name(tb_gate gate);
-tb_err tb_gate_parse(const char *name, tb_gate *out, tb_error *err);
 
 #endif

@@ -1,6 +1,11 @@
 /* The end of a regression run: a table of every gate figure of the run,
  * logs/summary.md, logs/benchmarks.json (the format github-action-benchmark
- * charts: name, unit, value, range) and, on request, a baseline file. */
+ * charts: name, unit, value, range, extra) split again into
+ * benchmarks-smaller.json and benchmarks-bigger.json (its
+ * customSmallerIsBetter and customBiggerIsBetter tools: a figure with an
+ * at-least limit, like throughput, is better bigger), logs/bmf.json (Bencher
+ * Metric Format: {"<client> <figure>": {"<unit slug>": {"value",
+ * "lower_value", "upper_value"}}}) and, on request, a baseline file. */
 #ifndef TRACEBENCH_SUMMARY_H
 #define TRACEBENCH_SUMMARY_H
 
@@ -13,6 +18,11 @@ struct tb_summary_opts {
     const char *run_id;         /* lines of this run; NULL: every line */
     const char *md_path;        /* NULL: <log dir>/summary.md */
     const char *bench_path;     /* NULL: <log dir>/benchmarks.json */
+    const char *smaller_path;   /* NULL: benchmarks-smaller.json, bigger_path
+                                   benchmarks-bigger.json and bmf_path
+                                   bmf.json, in bench_path's folder */
+    const char *bigger_path;
+    const char *bmf_path;
     const char *baseline_out;   /* NULL: no baseline written */
     const char *client;         /* for the baseline */
     const char *profile;        /* for the baseline */
