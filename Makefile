@@ -9,7 +9,7 @@ BASELINE ?=
 BASELINE_OUT ?= logs/baseline-$(CLIENT).json
 RUN_ID   := $(shell date +%Y%m%dT%H%M%S)-$$$$
 
-.PHONY: all deps build check asan tsan fuzz bench regress baseline compare graphs report clean
+.PHONY: all deps build check asan tsan fuzz bench regress baseline compare graphs report merge clean
 
 all: build
 
@@ -112,6 +112,15 @@ graphs: build
 # logs/report.html from logs/results.jsonl and the graphs.
 report: build
 	$(BUILD)/tracebench report
+
+# One run from the logs/ folders of a CI matrix's jobs:
+# make merge SHARDS="shards/c shards/js" [OUT=logs]. Exits 1 when a merged
+# figure failed, as regress does.
+SHARDS ?=
+OUT    ?= logs
+merge: build
+	@test -n "$(SHARDS)" || { echo "usage: make merge SHARDS='dir1 dir2 ...' [OUT=logs]" >&2; exit 2; }
+	$(BUILD)/tracebench merge --out $(OUT) $(SHARDS)
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan build-fuzz

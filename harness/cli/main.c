@@ -18,6 +18,7 @@ static const struct {
     {"cost", tb_cli_cost, "instructions per span, traced minus untraced"},
     {"report", tb_cli_report, "write an HTML report of logs/results.jsonl"},
     {"compare", tb_cli_compare, "two tracer versions, gate by gate, B vs A"},
+    {"merge", tb_cli_merge, "merge a CI matrix's results into one run"},
 };
 
 int tb_cli_fail(const char *fmt, ...)
