@@ -114,13 +114,17 @@ report: build
 	$(BUILD)/tracebench report
 
 # One run from the logs/ folders of a CI matrix's jobs:
-# make merge SHARDS="shards/c shards/js" [OUT=logs]. Exits 1 when a merged
-# figure failed, as regress does.
+# make merge SHARDS="shards/c shards/js" [OUT=logs] [SUMMARY_TO=file].
+# Exits 1 when a merged figure failed, as regress does; SUMMARY_TO gets
+# summary.md appended (a CI job summary) whatever the verdict.
 SHARDS ?=
 OUT    ?= logs
+SUMMARY_TO ?=
 merge: build
 	@test -n "$(SHARDS)" || { echo "usage: make merge SHARDS='dir1 dir2 ...' [OUT=logs]" >&2; exit 2; }
-	$(BUILD)/tracebench merge --out $(OUT) $(SHARDS)
+	@status=0; $(BUILD)/tracebench merge --out $(OUT) $(SHARDS) || status=$$?; \
+	if [ -n "$(SUMMARY_TO)" ] && [ -f $(OUT)/summary.md ]; then \
+	    cat $(OUT)/summary.md >> "$(SUMMARY_TO)"; fi; exit $$status
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan build-fuzz
