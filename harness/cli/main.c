@@ -19,6 +19,7 @@ static const struct {
     {"report", tb_cli_report, "write an HTML report of logs/results.jsonl"},
     {"compare", tb_cli_compare, "two tracer versions, gate by gate, B vs A"},
     {"merge", tb_cli_merge, "merge a CI matrix's results into one run"},
+    {"history", tb_cli_history, "figures across runs, with step changes"},
 };
 
 int tb_cli_fail(const char *fmt, ...)
