@@ -179,10 +179,11 @@ int tb_cli_run(int argc, char **argv)
     status = e == TB_OK ? 0 : 1;
     if (e == TB_ERR_INTERRUPTED && r != NULL) {
         /* What was measured until the signal, marked "interrupted". */
+        struct tb_results_run run = {.run_id = getenv("TB_RUN_ID"),
+                                     .client = r->client, .profile = ""};
         tb_error rerr = {0};
-        if (tb_record_run(tb_record_default_path(), getenv("TB_RUN_ID"),
-                          r->client, "run", "", "interrupted", r,
-                          &rerr) != TB_OK)
+        if (tb_results_add_run(&run, "run", "interrupted", r, &rerr) !=
+            TB_OK)
             tb_cli_fail("not recorded: %s", rerr.msg);
     }
 out:

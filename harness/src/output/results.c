@@ -464,3 +464,38 @@ tb_err tb_record_compare(const char *path, const tb_compare_result *r,
     cJSON_AddStringToObject(o, "message", f->message);
     return append(path_of(&run), o, err);
 }
+
+/* --- The positional writers of record.h ------------------------------------ */
+
+const char *tb_record_default_path(void)
+{
+    return tb_results_default_path();
+}
+
+tb_err tb_record_run(const char *path, const char *run_id, const char *client,
+                     const char *gate, const char *profile, const char *step,
+                     const tb_result *r, tb_error *err)
+{
+    struct tb_results_run run = {path, run_id, client, profile, NULL};
+
+    return tb_results_add_run(&run, gate, step, r, err);
+}
+
+tb_err tb_record_gate(const char *path, const char *run_id,
+                      const char *client, const char *profile,
+                      const struct tb_gate_outcome *o, tb_error *err)
+{
+    struct tb_results_run run = {path, run_id, client, profile, NULL};
+
+    return tb_results_add_gate(&run, o, err);
+}
+
+tb_err tb_record_gate_error(const char *path, const char *run_id,
+                            const char *client, const char *profile,
+                            const char *gate, const char *message,
+                            tb_error *err)
+{
+    struct tb_results_run run = {path, run_id, client, profile, NULL};
+
+    return tb_results_add_gate_error(&run, gate, message, err);
+}

@@ -1,10 +1,31 @@
-/* Kept so that code written before results.h compiles: results.jsonl is
- * written and read by the results module, tracebench/output/results.h. */
+/* The positional form of results.h's writers, kept so code written before
+ * the results module compiles unchanged. results.jsonl is written and read
+ * by the results module only (tracebench/output/results.h); these call
+ * it. New code: tb_results_add_*. */
 #ifndef TRACEBENCH_RECORD_H
 #define TRACEBENCH_RECORD_H
 
 #include "tracebench/gate/compare.h"
 #include "tracebench/output/results.h"
+
+/* tb_results_default_path(). */
+const char *tb_record_default_path(void);
+
+/* tb_results_add_run with a run of {path, run_id, client, profile}. */
+tb_err tb_record_run(const char *path, const char *run_id, const char *client,
+                     const char *gate, const char *profile, const char *step,
+                     const tb_result *r, tb_error *err);
+
+/* tb_results_add_gate, without a thresholds digest. */
+tb_err tb_record_gate(const char *path, const char *run_id,
+                      const char *client, const char *profile,
+                      const struct tb_gate_outcome *o, tb_error *err);
+
+/* tb_results_add_gate_error, without a thresholds digest. */
+tb_err tb_record_gate_error(const char *path, const char *run_id,
+                            const char *client, const char *profile,
+                            const char *gate, const char *message,
+                            tb_error *err);
 
 /* Appends a compare line for one figure of B against A ("kind":
  * "compare", client "A vs B"). */
