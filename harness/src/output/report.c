@@ -1,6 +1,5 @@
-/* The HTML report: parse the results (one JSON object a line), keep the
- * latest result of each gate, and write one page with the figures, the
- * verdicts and the graphs. */
+/* The HTML report: one page with the figures, the verdicts and the graphs,
+ * rendered from the model report_read.c makes of the results. */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -11,68 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "strbuf.h"
+#include "report_internal.h"
 #include "tracebench/output/graph.h"
 #include "tracebench/util/log.h"
 #include "tracebench/util/paths.h"
 #include "tracebench/output/plot.h"
 #include "tracebench/output/report.h"
-#include "tracebench/output/results.h"
-
-/* One gate result, as the regression suite wrote it. Strings are owned. */
-struct gate {
-    char *client, *gate, *profile, *figure, *time;
-    char *limit_key, *limit_source, *verdict, *message;
-    double median, lo, hi, n, limit;  /* NAN when absent */
-    bool has_baseline;
-    double b_median, b_tolerance_rel; /* NAN when absent */
-    char *b_verdict;
-};
-
-struct client {
-    char *name;
-    size_t runs;                /* "run" records of this client */
-};
-
-struct model {
-    struct gate *gates;
-    size_t n_gates, cap_gates;
-    struct client *clients;
-    size_t n_clients, cap_clients;
-    struct tb__buf warnings;    /* one escaped <li> per skipped line */
-    struct tb_report_summary sum;
-};
-
-static char *dup_or_null(const char *s)
-{
-    return s != NULL ? tb__strdup(s) : NULL;
-}
-
-static void gate_free(struct gate *g)
-{
-    free(g->client);
-    free(g->gate);
-    free(g->profile);
-    free(g->figure);
-    free(g->time);
-    free(g->limit_key);
-    free(g->limit_source);
-    free(g->verdict);
-    free(g->message);
-    free(g->b_verdict);
-}
-
-static void model_free(struct model *m)
-{
-    for (size_t i = 0; i < m->n_gates; i++)
-        gate_free(&m->gates[i]);
-    free(m->gates);
-    for (size_t i = 0; i < m->n_clients; i++)
-        free(m->clients[i].name);
-    free(m->clients);
-    tb__buf_free(&m->warnings);
-}
 
 /* --- HTML text --------------------------------------------------------- */
 
@@ -112,178 +55,6 @@ static const char *verdict_class(const char *v)
     return "unknown";
 }
 
-static void warn(struct model *m, const struct tb_report_opts *o,
-                 const char *file, size_t line, const char *fmt, ...)
-    TB_FORMAT(5, 6);
-static void warn(struct model *m, const struct tb_report_opts *o,
-                 const char *file, size_t line, const char *fmt, ...)
-{
-    char what[512], msg[1024];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    if (line > 0)
-        snprintf(msg, sizeof(msg), "%s:%zu: %s", file, line, what);
-    else                        /* about a whole file, named in what */
-        snprintf(msg, sizeof(msg), "%s", what);
-    if (o != NULL && o->warn != NULL)
-        o->warn(msg, o->warn_arg);
-    else
-        tb_log(TB_LOG_WARN, "report", "%s", msg);
-    tb__buf_puts(&m->warnings, "<li>");
-    esc(&m->warnings, msg);
-    tb__buf_puts(&m->warnings, "</li>\n");
-    m->sum.warnings++;
-}
-
-/* --- reading ----------------------------------------------------------- */
-
-/* The client's index, added when new; SIZE_MAX when out of memory. */
-static size_t client_index(struct model *m, const char *name)
-{
-    for (size_t i = 0; i < m->n_clients; i++)
-        if (strcmp(m->clients[i].name, name) == 0)
-            return i;
-    if (m->n_clients == m->cap_clients) {
-        size_t cap = m->cap_clients ? m->cap_clients * 2 : 8;
-        struct client *c = realloc(m->clients, cap * sizeof(*c));
-        if (c == NULL)
-            return SIZE_MAX;
-        m->clients = c;
-        m->cap_clients = cap;
-    }
-    m->clients[m->n_clients].name = tb__strdup(name);
-    m->clients[m->n_clients].runs = 0;
-    if (m->clients[m->n_clients].name == NULL)
-        return SIZE_MAX;
-    return m->n_clients++;
-}
-
-static bool same(const char *a, const char *b)
-{
-    return (a == NULL && b == NULL) ||
-           (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-/* Adds a gate record; a later result of the same client, gate, profile
- * and figure replaces the earlier one, in its place. */
-static tb_err add_gate(struct model *m, const tb_results_line *o)
-{
-    struct gate g = {0};
-    size_t i;
-
-    g.client = dup_or_null(tb_results_str(o, "client"));
-    g.gate = dup_or_null(tb_results_str(o, "gate"));
-    g.profile = dup_or_null(tb_results_str(o, "profile"));
-    g.figure = dup_or_null(tb_results_str(o, "figure"));
-    g.time = dup_or_null(tb_results_str(o, "time"));
-    g.limit_key = dup_or_null(tb_results_str(o, "limit_key"));
-    g.limit_source = dup_or_null(tb_results_str(o, "limit_source"));
-    g.verdict = dup_or_null(tb_results_str(o, "verdict"));
-    g.message = dup_or_null(tb_results_str(o, "message"));
-    g.median = tb_results_num(o, "median");
-    g.lo = tb_results_num(o, "lo");
-    g.hi = tb_results_num(o, "hi");
-    g.n = tb_results_num(o, "n");
-    g.limit = tb_results_num(o, "limit");
-    g.b_median = g.b_tolerance_rel = NAN;
-    if (tb_results_has(o, "baseline")) {
-        g.has_baseline = true;
-        g.b_median = tb_results_num(o, "baseline.median");
-        g.b_tolerance_rel = tb_results_num(o, "baseline.tolerance_rel");
-        g.b_verdict = dup_or_null(tb_results_str(o, "baseline.verdict"));
-    }
-    if (g.client == NULL || g.gate == NULL || g.verdict == NULL ||
-        client_index(m, g.client) == SIZE_MAX) {
-        gate_free(&g);
-        return TB_ERR_NOMEM;
-    }
-    for (i = 0; i < m->n_gates; i++) {
-        struct gate *h = &m->gates[i];
-        if (same(h->client, g.client) && same(h->gate, g.gate) &&
-            same(h->profile, g.profile) && same(h->figure, g.figure)) {
-            gate_free(h);
-            *h = g;
-            m->sum.superseded++;
-            return TB_OK;
-        }
-    }
-    if (m->n_gates == m->cap_gates) {
-        size_t cap = m->cap_gates ? m->cap_gates * 2 : 16;
-        struct gate *ng = realloc(m->gates, cap * sizeof(*ng));
-        if (ng == NULL) {
-            gate_free(&g);
-            return TB_ERR_NOMEM;
-        }
-        m->gates = ng;
-        m->cap_gates = cap;
-    }
-    m->gates[m->n_gates++] = g;
-    return TB_OK;
-}
-
-struct reading {
-    struct model *m;
-    const struct tb_report_opts *o;
-    const char *path;
-};
-
-static void skipped(const char *file, size_t lineno, const char *what,
-                    void *arg)
-{
-    struct reading *r = arg;
-
-    warn(r->m, r->o, file, lineno, "%s; skipped", what);
-}
-
-static tb_err read_line(const tb_results_line *l, void *arg, tb_error *err)
-{
-    struct reading *r = arg;
-    struct model *m = r->m;
-    const char *file = r->path;
-    size_t lineno = tb_results_line_number(l);
-    const char *kind = tb_results_str(l, "kind");
-    const char *client = tb_results_str(l, "client");
-    tb_err e = TB_OK;
-
-    if (kind == NULL) {
-        warn(m, r->o, file, lineno, "no \"kind\"; skipped");
-    } else if (strcmp(kind, "run") == 0) {
-        size_t ci;
-        if (client == NULL) {
-            warn(m, r->o, file, lineno,
-                 "run without a \"client\"; skipped");
-        } else if ((ci = client_index(m, client)) == SIZE_MAX) {
-            e = TB_ERR_NOMEM;
-        } else {
-            m->clients[ci].runs++;
-            m->sum.runs++;
-        }
-    } else if (strcmp(kind, "gate") == 0) {
-        if (client == NULL || tb_results_str(l, "gate") == NULL ||
-            tb_results_str(l, "verdict") == NULL)
-            warn(m, r->o, file, lineno,
-                 "gate without a \"client\", \"gate\" or \"verdict\" "
-                 "string; skipped");
-        else
-            e = add_gate(m, l);
-    }
-    /* Other kinds are for other readers. */
-    if (e != TB_OK)
-        return tb_error_set(err, e, "%s:%zu: out of memory", file, lineno);
-    return TB_OK;
-}
-
-static tb_err read_results(struct model *m, const struct tb_report_opts *o,
-                           const char *path, tb_error *err)
-{
-    struct reading r = {m, o, path};
-
-    return tb_results_read(path, read_line, skipped, &r, &m->sum.lines, err);
-}
-
 /* --- writing ----------------------------------------------------------- */
 
 static const char style[] =
@@ -311,7 +82,7 @@ static void verdict_cell(struct tb__buf *b, const char *v)
 }
 
 /* Anchors are "client-<index>", never the name, which is free text. */
-static void client_summary(struct tb__buf *b, const struct model *m)
+static void client_summary(struct tb__buf *b, const struct tb__report_model *m)
 {
     tb__buf_puts(b, "<table>\n<tr><th>client</th><th>pass</th><th>fail</th>"
                     "<th>inconclusive</th><th>runs</th><th>verdict</th>"
@@ -320,7 +91,7 @@ static void client_summary(struct tb__buf *b, const struct model *m)
         size_t pass = 0, fail = 0, inc = 0, other = 0;
         const char *v;
         for (size_t i = 0; i < m->n_gates; i++) {
-            const struct gate *g = &m->gates[i];
+            const struct tb__report_gate *g = &m->gates[i];
             if (strcmp(g->client, m->clients[c].name) != 0)
                 continue;
             if (strcmp(g->verdict, "pass") == 0)
@@ -350,13 +121,13 @@ static void client_summary(struct tb__buf *b, const struct model *m)
     tb__buf_puts(b, "</table>\n");
 }
 
-static void gate_table(struct tb__buf *b, const struct model *m,
+static void gate_table(struct tb__buf *b, const struct tb__report_model *m,
                        const char *client)
 {
     bool any = false;
 
     for (size_t i = 0; i < m->n_gates; i++) {
-        const struct gate *g = &m->gates[i];
+        const struct tb__report_gate *g = &m->gates[i];
         if (strcmp(g->client, client) != 0)
             continue;
         if (!any)
@@ -474,7 +245,7 @@ static void relative_to(const char *dir, const char *target, char *buf,
 }
 
 /* Shows dir's PNG for client and kind if there is a valid one. */
-static void figure(struct tb__buf *b, struct model *m,
+static void figure(struct tb__buf *b, struct tb__report_model *m,
                    const struct tb_report_opts *o, const char *dir,
                    const char *out_dir, const char *client,
                    tb_graph_kind kind)
@@ -489,7 +260,7 @@ static void figure(struct tb__buf *b, struct model *m,
     if (access(png, R_OK) != 0)
         return;
     if (tb_plot_png_size(png, &w, &h, &perr) != TB_OK) {
-        warn(m, o, NULL, 0, "%s; not shown", perr.msg);
+        tb__report_warn(m, o, NULL, 0, "%s; not shown", perr.msg);
         return;
     }
     base = strrchr(png, '/') ? strrchr(png, '/') + 1 : png;
@@ -506,7 +277,7 @@ static void figure(struct tb__buf *b, struct model *m,
         size_t len = 0;
         tb_error rerr = {0};
         if (tb__read_file(png, &data, &len, &rerr) != TB_OK) {
-            warn(m, o, NULL, 0, "%s; not shown", rerr.msg);
+            tb__report_warn(m, o, NULL, 0, "%s; not shown", rerr.msg);
             tb__buf_puts(b, "\"></figure>\n");
             return;
         }
@@ -532,7 +303,7 @@ static void figure(struct tb__buf *b, struct model *m,
     m->sum.graphs++;
 }
 
-static void page(struct tb__buf *b, struct model *m,
+static void page(struct tb__buf *b, struct tb__report_model *m,
                  const struct tb_report_opts *o, const char *results,
                  const char *graphs, const char *out_dir)
 {
@@ -591,7 +362,18 @@ static void page(struct tb__buf *b, struct model *m,
         tb__buf_printf(b, "<h2 id=\"warnings\">Warnings</h2>\n<p>%zu "
                           "lines or files were skipped:</p>\n<ul>\n",
                        m->sum.warnings);
-        tb__buf_append(b, m->warnings.data, m->warnings.len);
+        /* One escaped <li> per warning line. */
+        for (const char *w = m->warnings.data; w != NULL && *w != '\0';) {
+            const char *nl = strchr(w, '\n');
+            size_t len = nl ? (size_t)(nl - w) : strlen(w);
+            char line[1100];
+
+            snprintf(line, sizeof(line), "%.*s", (int)len, w);
+            tb__buf_puts(b, "<li>");
+            esc(b, line);
+            tb__buf_puts(b, "</li>\n");
+            w += len + (nl != NULL);
+        }
         tb__buf_puts(b, "</ul>\n");
         if (m->warnings.failed)
             b->failed = true;
@@ -603,7 +385,7 @@ tb_err tb_report_write(const struct tb_report_opts *o,
                        struct tb_report_summary *summary, tb_error *err)
 {
     char results[4096], out[4096], graphs[4096], out_dir[4096];
-    struct model m = {0};
+    struct tb__report_model m = {0};
     struct tb__buf html = {0};
     char *slash;
     tb_err e;
@@ -629,7 +411,7 @@ tb_err tb_report_write(const struct tb_report_opts *o,
     else
         *slash = '\0';
 
-    if ((e = read_results(&m, o, results, err)) != TB_OK)
+    if ((e = tb__report_read(&m, o, results, err)) != TB_OK)
         goto out;
     m.sum.clients = m.n_clients;
     m.sum.gates = m.n_gates;
@@ -649,6 +431,6 @@ tb_err tb_report_write(const struct tb_report_opts *o,
         *summary = m.sum;
 out:
     tb__buf_free(&html);
-    model_free(&m);
+    tb__report_model_free(&m);
     return e;
 }
