@@ -19,8 +19,14 @@ static void on_signal(int sig)
 {
     int saved = errno;
 
-    if (!caught)
-        caught = sig;
+    if (caught) {
+        /* A second signal while the first is being handled: whatever is
+         * in the way, the user means it. Die of it, as without a handler. */
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    caught = sig;
     if (pipe_fds[1] >= 0) {
         ssize_t n = write(pipe_fds[1], "!", 1);
         (void)n; /* a full pipe already wakes the loop */

@@ -2,7 +2,9 @@
  * The handler only records the signal and wakes the run loop; the run loop
  * then kills and reaps the client's whole group, the caller records what
  * was measured (the result says interrupted) and stops its satellites, and
- * the command exits with tb_interrupt_exit_status(). */
+ * the command exits with tb_interrupt_exit_status(). A second signal
+ * kills the process at once (the default action), in case something else
+ * is in the way. */
 #ifndef TRACEBENCH_INTERRUPT_H
 #define TRACEBENCH_INTERRUPT_H
 
