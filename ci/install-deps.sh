@@ -14,6 +14,11 @@ libdd-opentracing-dev libopentracing-dev libopentracing-c-wrapper-dev
 nodejs
 gnuplot-nox
 "
+# `sh ci/install-deps.sh fuzz`: also what make fuzz needs (clang with
+# libFuzzer and the sanitizer runtimes). Not needed by make check.
+if [ "${1:-}" = "fuzz" ]; then
+    PACKAGES="$PACKAGES clang libclang-rt-14-dev"
+fi
 
 missing=""
 for p in $PACKAGES; do
