@@ -54,27 +54,26 @@ static void *watchdog(void *arg)
     while (!g->watchdog_stop) {
         struct timespec dl;
         uint64_t now = mono_ns();
-        unsigned slow = 0, late = 0;
 
         for (struct tb__conn_watch *w = g->conns.next; w != &g->conns;
              w = w->next) {
             int v = w->cut ? 0 : verdict(g, w, now);
             if (v == 0)
                 continue;
+            /* Counted before the cut: whoever sees the connection close
+             * then finds it in /stats. (Lock order: conns_lock, lock.) */
+            pthread_mutex_lock(&g->lock);
+            if (v == 1)
+                g->cut_slow++;
+            else
+                g->cut_deadline++;
+            pthread_mutex_unlock(&g->lock);
             /* The connection's thread then reads EOF and closes it; the
              * fd is still open: the list is unlinked before it closes. */
             w->cut = true;
             shutdown(w->fd, SHUT_RDWR);
-            slow += v == 1;
-            late += v == 2;
-        }
-        if (slow + late > 0) {
-            pthread_mutex_lock(&g->lock);
-            g->cut_slow += slow;
-            g->cut_deadline += late;
-            pthread_mutex_unlock(&g->lock);
-            tb_log(TB_LOG_DEBUG, "satellite", "cut %u slow and %u overdue "
-                   "uploads", slow, late);
+            tb_log(TB_LOG_DEBUG, "satellite", "cut a%s upload",
+                   v == 1 ? " slow" : "n overdue");
         }
         clock_gettime(CLOCK_MONOTONIC, &dl);
         dl.tv_nsec += WATCH_PERIOD_MS * 1000000L;
