@@ -18,6 +18,8 @@ struct client_config {
                                     per span, in the calling thread */
     uint64_t leak_bytes;         /* regression injector: bytes kept per span */
     uint64_t drop_every;         /* regression injector: unfinished span */
+    uint64_t stall_every;        /* regression injector: every Nth finish */
+    uint64_t stall_us;           /* ...blocks the caller this long */
     uint64_t mark_ns;            /* count spans started from then (Unix ns) */
     uint64_t span_period_ns;     /* > 0: span i due at start + i * this */
     bool ignore_sleep;           /* test aid: a client that never sleeps */

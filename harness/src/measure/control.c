@@ -22,6 +22,8 @@ struct tb__control {
     bool has_result;
     uint64_t spans;
     int64_t after_mark;        /* -1: not posted */
+    bool has_latency;
+    double latency[4];         /* p50, p99, p99.9, max (ns) */
 };
 
 struct upload {
@@ -71,6 +73,23 @@ static enum MHD_Result take_result(struct tb__control *c,
     c->has_result = true;
     c->spans = (uint64_t)n->valuedouble;
     c->after_mark = m != NULL ? (int64_t)m->valuedouble : -1;
+    /* Optional: the client's latency of its tracer calls per span. A
+     * malformed object is ignored (and logged): it is a figure, not the
+     * count the run depends on. */
+    const cJSON *lat = cJSON_GetObjectItemCaseSensitive(root, "LatencyNs");
+    static const char *const keys[4] = {"p50", "p99", "p999", "max"};
+    c->has_latency = cJSON_IsObject(lat);
+    for (int i = 0; c->has_latency && i < 4; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(lat, keys[i]);
+        if (!cJSON_IsNumber(v) || v->valuedouble < 0)
+            c->has_latency = false;
+        else
+            c->latency[i] = v->valuedouble;
+    }
+    if (lat != NULL && !c->has_latency)
+        tb_log(TB_LOG_WARN, "control", "ignoring a malformed LatencyNs "
+               "(expected {\"p50\", \"p99\", \"p999\", \"max\"} "
+               "numbers >= 0): %.200s", u->buf);
     pthread_mutex_unlock(&c->lock);
     cJSON_Delete(root);
     return reply(conn, 200, "application/json", "{}\n");
@@ -204,6 +223,7 @@ tb_err tb__control_set(struct tb__control *c, const char *json, tb_error *err)
     c->has_result = false;
     c->spans = 0;
     c->after_mark = -1;
+    c->has_latency = false;
     pthread_mutex_unlock(&c->lock);
     return TB_OK;
 }
@@ -217,6 +237,17 @@ bool tb__control_result(struct tb__control *c, uint64_t *spans,
     has = c->has_result;
     *spans = c->spans;
     *after_mark = c->after_mark;
+    pthread_mutex_unlock(&c->lock);
+    return has;
+}
+
+bool tb__control_latency(struct tb__control *c, double out[4])
+{
+    bool has;
+
+    pthread_mutex_lock(&c->lock);
+    has = c->has_result && c->has_latency;
+    memcpy(out, c->latency, sizeof(c->latency));
     pthread_mutex_unlock(&c->lock);
     return has;
 }

@@ -254,6 +254,14 @@ static tb_err execute(tb_controller *c, const struct params *p,
                    tb_client_name(c->client), (unsigned long long)posted,
                    (unsigned long long)p->repeat);
         r->spans_sent = posted;
+        double lat[4];
+        if (tb__control_latency(c->control, lat)) {
+            r->has_latency = true;
+            r->latency_p50_ns = lat[0];
+            r->latency_p99_ns = lat[1];
+            r->latency_p999_ns = lat[2];
+            r->latency_max_ns = lat[3];
+        }
         if (p->mark_ns != 0)
             r->spans_sent_after_mark = posted_after;
     }

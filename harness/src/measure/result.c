@@ -120,6 +120,15 @@ cJSON *tb__result_json(const tb_result *r)
         cJSON_AddNullToObject(o, "dropped_spans");
         cJSON_AddNullToObject(o, "duplicate_spans");
     }
+    if (r->has_latency) {
+        cJSON *l = cJSON_AddObjectToObject(o, "latency_ns");
+        cJSON_AddNumberToObject(l, "p50", r->latency_p50_ns);
+        cJSON_AddNumberToObject(l, "p99", r->latency_p99_ns);
+        cJSON_AddNumberToObject(l, "p999", r->latency_p999_ns);
+        cJSON_AddNumberToObject(l, "max", r->latency_max_ns);
+    } else {
+        cJSON_AddNullToObject(o, "latency_ns");
+    }
     if (r->has_count) {
         cJSON_AddStringToObject(o, "counter", r->counter);
         cJSON_AddNumberToObject(o, "instructions", (double)r->instructions);

@@ -106,6 +106,9 @@ tb_err tb__control_set(struct tb__control *c, const char *json, tb_error *err);
  * count, *after_mark its SpansSentAfterMark (-1 when it sent none). */
 bool tb__control_result(struct tb__control *c, uint64_t *spans,
                         int64_t *after_mark);
+/* True when the posted result held "LatencyNs": out[] is its p50, p99,
+ * p999 and max, in ns. */
+bool tb__control_latency(struct tb__control *c, double out[4]);
 void tb__control_stop(struct tb__control *c);
 
 /* --- net.c ------------------------------------------------------------- */

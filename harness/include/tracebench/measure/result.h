@@ -63,6 +63,11 @@ typedef struct tb_result {
      * lie between the first and the last span's start (start-up and the
      * final flush left out). 0 when no sample lies wholly there. */
     double steady_cpu;
+    /* When the client POSTed "LatencyNs" (clients/PROTOCOL.md): the time
+     * its tracer calls (start, tags, logs, finish) took per span, in ns,
+     * from the client's histogram. */
+    bool has_latency;
+    double latency_p50_ns, latency_p99_ns, latency_p999_ns, latency_max_ns;
     /* Only with a counter (tracebench/measure/counter.h). */
     bool has_count;
     char counter[16];           /* "perf" or "valgrind" */
