@@ -136,3 +136,4 @@ Test(regression, flush) { run_gate(TB_GATE_FLUSH); }
 Test(regression, outage) { run_gate(TB_GATE_OUTAGE); }
 Test(regression, slow) { run_gate(TB_GATE_SLOW); }
 Test(regression, cost) { run_gate(TB_GATE_COST); }
+Test(regression, latency) { run_gate(TB_GATE_LATENCY); }

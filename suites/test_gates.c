@@ -3,6 +3,7 @@
  * (--burn_ns, --leak_bytes, --drop_every act on traced spans only). With an
  * injector the matching gate must fail; the healthy client passes the same
  * gates in the regress-quick-c test. Quick profile. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,5 +162,40 @@ Test(gates, baseline_catches_what_the_limit_lets_through)
     cr_assert_eq(f->baseline_verdict, TB_VERDICT_FAIL, "%s", f->message);
     cr_assert_eq(f->verdict, TB_VERDICT_FAIL);
     unlink(base);
+    recorded("fail");
+}
+
+Test(gates, latency_gate_fails_when_every_50th_finish_blocks_2ms)
+{
+    /* 2% of the spans block their caller 2 ms in finish, as a tracer
+     * flushing synchronously would: the p99 of the tracer calls goes from
+     * about 20 us to over 2 ms, past the 1 ms limit. CPU barely moves. */
+    static const char *const args[] = {"--stall_every", "50", "--stall_us",
+                                       "2000", NULL};
+    struct tb_gate_outcome o;
+
+    run(TB_GATE_LATENCY, args, &o);
+    cr_assert_eq(o.figures[0].verdict, TB_VERDICT_FAIL, "%s",
+                 o.figures[0].message);
+    cr_assert(strstr(o.figures[0].message, "latency.max_p99_us"), "%s",
+              o.figures[0].message);
+    recorded("fail");
+}
+
+Test(gates, cost_gate_fails_when_each_span_burns_200k_instructions)
+{
+    /* 40,000 iterations of 5 instructions per traced span: about 250,000
+     * instructions a span against the 100,000 limit. Counted, so it holds
+     * on a busy machine. */
+    static const char *const args[] = {"--burn_iters", "40000", NULL};
+    struct tb_gate_outcome o;
+
+    run(TB_GATE_COST, args, &o);
+    if (isnan(o.figures[0].median))
+        cr_skip_test("%s", o.figures[0].message); /* no counter here */
+    cr_assert_eq(o.figures[0].verdict, TB_VERDICT_FAIL, "%s",
+                 o.figures[0].message);
+    cr_assert(strstr(o.figures[0].message, "cost.max_instructions_per_span"),
+              "%s", o.figures[0].message);
     recorded("fail");
 }

@@ -246,7 +246,7 @@ tb_err tb_compare_run(const struct tb_compare_opts *o,
     static const tb_gate every[TB_GATE__COUNT] = {
         TB_GATE_MEMORY, TB_GATE_DROPS, TB_GATE_CPU, TB_GATE_THROUGHPUT,
         TB_GATE_DUPLICATES, TB_GATE_FLUSH, TB_GATE_OUTAGE, TB_GATE_SLOW,
-        TB_GATE_COST};
+        TB_GATE_COST, TB_GATE_LATENCY};
     const tb_gate *gates = o->gates ? o->gates : every;
     size_t n_gates = o->gates ? o->n_gates : TB_GATE__COUNT;
     const char *run = o->run_id ? o->run_id : getenv("TB_RUN_ID");

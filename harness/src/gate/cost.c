@@ -57,6 +57,8 @@ tb_err tb_cost_measure(const struct tb_cost_opts *o, struct tb_cost *out,
                 .extra_args = o->extra_args, .counter = o->counter,
                 .counter_tag = tag};
             e = tb_controller_benchmark(o->controller, &bo, &r, err);
+            if (r != NULL && o->on_run != NULL)
+                o->on_run(o->ctx, tag, r);
             if (e == TB_OK && !r->has_count)
                 e = tb_error_set(err, TB_ERR_IO, "%s: no count", tag);
             if (e == TB_OK && r->spans_sent != out->spans)

@@ -6,7 +6,7 @@
 
 static const char *const gate_names[TB_GATE__COUNT] = {
     "memory", "drops", "cpu", "throughput", "duplicates", "flush",
-    "outage", "slow", "cost"};
+    "outage", "slow", "cost", "latency"};
 
 const char *tb_gate_name(tb_gate gate)
 {
@@ -22,7 +22,7 @@ tb_err tb_gate_parse(const char *name, tb_gate *out, tb_error *err)
         }
     return tb_error_set(err, TB_ERR_INVALID_ARG,
                         "no gate named '%s' (gates: memory, drops, cpu, "
-                        "throughput, duplicates, flush, outage, slow, cost)",
+                        "throughput, duplicates, flush, outage, slow, cost, latency)",
                         name);
 }
 

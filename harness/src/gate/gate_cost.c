@@ -46,6 +46,17 @@ static bool interpreted(const char *client)
     return strncmp(client, "python", 6) == 0 || strncmp(client, "js", 2) == 0;
 }
 
+/* Each run goes to results.jsonl, as every gate's runs do. */
+static void record(void *ctx, const char *step, const tb_result *r)
+{
+    tb_regress *rg = ctx;
+    tb_error rerr = {0};
+
+    if (tb_record_run(rg->results, rg->run_id, rg->client, "cost",
+                      rg->profile, step, r, &rerr) != TB_OK)
+        tb_log(TB_LOG_WARN, "regress", "not recorded: %s", rerr.msg);
+}
+
 tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o,
                      tb_error *err)
 {
@@ -85,7 +96,8 @@ tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o,
         .controller = ctl, .satellites = rg->sats, .counter = counter,
         .spans = (uint64_t)c->spans, .work = (uint64_t)c->work,
         .trials = c->trials, .confidence = c->confidence,
-        .extra_args = (const char *const *)rg->extra};
+        .extra_args = (const char *const *)rg->extra, .on_run = record,
+        .ctx = rg};
     e = tb_cost_measure(&co, &cost, err);
     tb_counter_free(counter);
     if (e != TB_OK)

@@ -223,7 +223,7 @@ tb_err tb_regress_gate(tb_regress *rg, tb_gate gate,
         tb_regress *, struct tb_gate_outcome *, tb_error *) = {
         tb__gate_memory, tb__gate_drops, tb__gate_cpu,
         tb__gate_throughput, tb__gate_duplicates, tb__gate_flush,
-        tb__gate_outage, tb__gate_slow, tb__gate_cost};
+        tb__gate_outage, tb__gate_slow, tb__gate_cost, tb__gate_latency};
     struct tb_gate_outcome o;
     tb_error rerr = {0};
     bool redo;

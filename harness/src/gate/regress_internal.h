@@ -104,5 +104,7 @@ tb_err tb__gate_slow(tb_regress *rg, struct tb_gate_outcome *o,
                      tb_error *err);
 tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o,
                      tb_error *err);
+tb_err tb__gate_latency(tb_regress *rg, struct tb_gate_outcome *o,
+                        tb_error *err);
 
 #endif

@@ -29,6 +29,10 @@ struct tb_cost_opts {
     double confidence;           /* 0: 0.95 */
     const char *const *extra_args; /* appended to the client's argv */
     double timeout_s;            /* per run; 0: 600 */
+    /* Called with each run's result (and "traced-1" etc.), e.g. to record
+     * it; NULL: none. */
+    void (*on_run)(void *ctx, const char *step, const tb_result *r);
+    void *ctx;
 };
 
 struct tb_cost {

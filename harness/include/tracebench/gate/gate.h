@@ -21,6 +21,7 @@ typedef enum tb_gate {
     TB_GATE_OUTAGE,       /* satellites down mid-run and back */
     TB_GATE_SLOW,         /* slow satellites: memory bounded */
     TB_GATE_COST,         /* instructions per span, traced - untraced */
+    TB_GATE_LATENCY,      /* p99 of the tracer calls' time per span */
     TB_GATE__COUNT
 } tb_gate;
 

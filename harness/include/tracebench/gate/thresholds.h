@@ -95,6 +95,11 @@ typedef struct tb_thresholds {
         double max_instructions_per_span;   /* traced - untraced, / spans */
         double confidence;                  /* of the interval, (0, 1) */
     } cost;
+    struct {                    /* tracer calls' latency per span */
+        double rate_sps;                    /* spans per second */
+        double runtime_s;                   /* seconds per run */
+        double max_p99_us;                  /* p99 of the traced run, us */
+    } latency;
     struct {                    /* allowed worsening against a baseline */
         double cpu_overhead_rel;            /* fraction, 0.2 = +20% */
         double cpu_overhead_abs_points;     /* floor of the allowance */
