@@ -30,6 +30,7 @@ function fail(msg, code) {
 function parseArgs(argv) {
   const ints = ['trace', 'sleep', 'sleep_interval', 'work', 'repeat',
     'no_flush', 'num_tags', 'num_logs', 'burn_ns', 'burn_iters', 'leak_bytes',
+    'stall_every', 'stall_us',
     'drop_every', 'mark', 'span_period_ns'];
   const a = { tracer: 'lightstep', check: false };
   for (let i = 0; i < argv.length; i++) {
@@ -119,6 +120,8 @@ async function settings(a) {
   // tracer would.
   s.burnNs = s.trace ? (a.burn_ns || 0) : 0;
   s.burnIters = s.trace ? (a.burn_iters || 0) : 0;
+  s.stallEvery = s.trace ? (a.stall_every || 0) : 0;
+  s.stallUs = a.stall_us || 0;
   s.leakBytes = s.trace ? (a.leak_bytes || 0) : 0;
   s.dropEvery = s.trace ? (a.drop_every || 0) : 0;
   return s;
@@ -289,12 +292,63 @@ function burnIters(n) {
 
 const leaked = [];
 
+// Time of the tracer calls of a span (start, tags, logs, finish), ns, in
+// a log-linear histogram: exact under 32 ns, then 32 buckets per power of
+// two (3% wide); no per-span list.
+class Latency {
+  constructor() {
+    this.sub = 32;
+    this.hist = new Float64Array(60 * 32);
+    this.n = 0;
+    this.max = 0;
+  }
+
+  add(ns) {
+    let b;
+    if (ns < this.sub) b = ns;
+    else {
+      const e = Math.floor(Math.log2(ns));
+      b = Math.min((e - 4) * this.sub + (Math.floor(ns / 2 ** (e - 5)) % this.sub),
+        this.hist.length - 1);
+    }
+    this.hist[b]++;
+    this.n++;
+    if (ns > this.max) this.max = ns;
+  }
+
+  quantile(q) {
+    const rank = Math.max(1, Math.ceil(q * this.n));
+    let seen = 0;
+    for (let b = 0; b < this.hist.length; b++) {
+      seen += this.hist[b];
+      if (seen >= rank) {
+        if (b < this.sub) return b;
+        const e = Math.floor(b / this.sub) + 4;
+        const lo = (this.sub + (b % this.sub)) * 2 ** (e - 5);
+        return Math.min(lo + 2 ** (e - 5) / 2, this.max);
+      }
+    }
+    return this.max;
+  }
+
+  toJSON() {
+    return { p50: this.quantile(0.5), p99: this.quantile(0.99),
+      p999: this.quantile(0.999), max: this.max };
+  }
+}
+
+const nowNs = () => Number(process.hrtime.bigint());
+const stallCell = new Int32Array(new SharedArrayBuffer(4));
+
 class Loop {
   constructor(t, s) {
     this.t = t;
     this.s = s;
     this.made = 0;
     this.madeAfterMark = 0;
+    this.finished = 0;
+    this.latency = new Latency();
+    this.openNs = [];
     this.markMs = s.markNs / 1e6;
     this.tags = [];
     this.logs = [];
@@ -309,9 +363,11 @@ class Loop {
     if (this.markMs && performance.timeOrigin + performance.now() >= this.markMs) {
       this.madeAfterMark++;
     }
+    const t0 = nowNs();
     const span = t.start(name, parent);
     for (const [k, v] of this.tags) t.tag(span, k, v);
     for (const [k, v] of this.logs) t.log(span, k, v);
+    this.openNs.push(nowNs() - t0);
     work(s.work);
     if (s.burnNs) burn(s.burnNs);
     if (s.burnIters) burnIters(s.burnIters);
@@ -321,9 +377,20 @@ class Loop {
 
   end(span) {
     this.made++;
+    const spent = this.openNs.pop() || 0;
     // --drop_every N: the Nth span is made but never finished.
-    if (this.s.dropEvery && this.made % this.s.dropEvery === 0) return;
+    if (this.s.dropEvery && this.made % this.s.dropEvery === 0) {
+      this.latency.add(spent);
+      return;
+    }
+    const t0 = nowNs();
+    // --stall_every N --stall_us U: every Nth finish blocks the caller.
+    this.finished++;
+    if (this.s.stallEvery && this.s.stallUs && this.finished % this.s.stallEvery === 0) {
+      Atomics.wait(stallCell, 0, 0, this.s.stallUs / 1000);
+    }
     this.t.finish(span);
+    this.latency.add(spent + nowNs() - t0);
   }
 
   // n (1..6) spans under parent, as the reference did: client, server,
@@ -393,15 +460,17 @@ async function main() {
     try {
       await httpRequest(process.env.TB_RESULT_URL, 'POST',
         JSON.stringify(s.markNs
-          ? { SpansSent: loop.made, SpansSentAfterMark: loop.madeAfterMark }
-          : { SpansSent: loop.made }));
+          ? { SpansSent: loop.made, SpansSentAfterMark: loop.madeAfterMark,
+            LatencyNs: loop.latency.toJSON() }
+          : { SpansSent: loop.made, LatencyNs: loop.latency.toJSON() }));
     } catch (e) {
       process.stderr.write(`client.js: POST result: ${e.message}\n`);
       status = 1;
     }
   }
   process.stdout.write(`made ${loop.made} spans with the ${a.tracer} tracer` +
-    ` (traced: ${s.trace}, sink ${sink > 0})\n`);
+    ` (traced: ${s.trace}, sink ${sink > 0}); tracer calls per span:` +
+    ` ${JSON.stringify(loop.latency.toJSON())} ns\n`);
   return status;
 }
 

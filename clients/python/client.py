@@ -51,6 +51,10 @@ def parse_args(argv):
     p.add_argument("--burn_iters", type=int, default=0,
                    help="run this many loop iterations per traced span "
                         "(an exact instruction count, no clock)")
+    p.add_argument("--stall_every", type=int, default=0,
+                   help="every Nth traced finish blocks the caller")
+    p.add_argument("--stall_us", type=int, default=0,
+                   help="for this many microseconds")
     p.add_argument("--leak_bytes", type=int, default=0,
                    help="keep this many bytes per traced span forever")
     p.add_argument("--drop_every", type=int, default=0,
@@ -58,7 +62,7 @@ def parse_args(argv):
     args = p.parse_args(argv)
     for name in ("sleep", "sleep_interval", "work", "repeat", "num_tags",
                  "num_logs", "burn_ns", "burn_iters", "leak_bytes", "drop_every",
-                 "mark", "span_period_ns"):
+                 "mark", "span_period_ns", "stall_every", "stall_us"):
         v = getattr(args, name)
         if v is not None and v < 0:
             p.error("--%s must not be negative" % name)
@@ -160,6 +164,47 @@ def burn(ns):
         pass
 
 
+class Latency:
+    """Time of the tracer calls of a span (start, tags, logs, finish), ns,
+    in a log-linear histogram: exact under 32 ns, then 32 buckets per
+    power of two (3% wide); no per-span list."""
+    SUB = 32
+
+    def __init__(self):
+        self.hist = [0] * (60 * self.SUB)
+        self.n = 0
+        self.max = 0
+
+    def add(self, ns):
+        if ns < self.SUB:
+            b = ns
+        else:
+            e = ns.bit_length() - 1
+            b = min((e - 4) * self.SUB + ((ns >> (e - 5)) & (self.SUB - 1)),
+                    len(self.hist) - 1)
+        self.hist[b] += 1
+        self.n += 1
+        if ns > self.max:
+            self.max = ns
+
+    def quantile(self, q):
+        rank = max(1, -(-int(q * self.n * 1000000) // 1000000))
+        seen = 0
+        for b, c in enumerate(self.hist):
+            seen += c
+            if seen >= rank:
+                if b < self.SUB:
+                    return b
+                e = b // self.SUB + 4
+                lo = (self.SUB + b % self.SUB) << (e - 5)
+                return min(lo + (1 << (e - 5)) // 2, self.max)
+        return self.max
+
+    def as_json(self):
+        return {"p50": self.quantile(0.5), "p99": self.quantile(0.99),
+                "p999": self.quantile(0.999), "max": self.max}
+
+
 class Loop:
     """The client loop. Spans are made through the tracer adapter's calls:
     start(name, parent), tag(span, key, value), log(span, key, value),
@@ -176,6 +221,11 @@ class Loop:
         self.burn_sink = 0
         self.leak_bytes = args.leak_bytes if traced else 0
         self.drop_every = args.drop_every if traced else 0
+        self.stall_every = args.stall_every if traced else 0
+        self.stall_s = args.stall_us / 1e6
+        self.finished = 0
+        self.latency = Latency()
+        self.open_ns = []        # time in start, tags and logs, per open span
         self.tags = [("tag.key%d" % i, "tag.value%d" % i)
                      for i in range(s["num_tags"])]
         self.logs = [("log.key%d" % i, "log.value%d" % i)
@@ -190,6 +240,7 @@ class Loop:
         # counted here also starts at or after the mark.
         if self.mark_ns and time.time_ns() >= self.mark_ns:
             self.made_after_mark += 1
+        self.t0 = time.perf_counter_ns()
         return self.tracer.start(name, parent)
 
     def span_body(self, span):
@@ -198,6 +249,7 @@ class Loop:
             t.tag(span, k, v)
         for k, v in self.logs:
             t.log(span, k, v)
+        self.open_ns.append(time.perf_counter_ns() - self.t0)
         work(self.work_units)
         if self.burn_ns:
             burn(self.burn_ns)
@@ -215,10 +267,17 @@ class Loop:
 
     def end(self, span):
         self.made += 1
+        spent = self.open_ns.pop() if self.open_ns else 0
         if self.drop_every and self.made % self.drop_every == 0:
             self.tracer.drop(span)
+            self.latency.add(spent)
         else:
+            t0 = time.perf_counter_ns()
+            self.finished += 1
+            if self.stall_every and self.finished % self.stall_every == 0:
+                time.sleep(self.stall_s)  # blocks the caller, as a sync flush
             self.tracer.finish(span)
+            self.latency.add(spent + time.perf_counter_ns() - t0)
 
     def trace(self, n, parent=None):
         """Makes n (1..6) spans under parent, as the reference did: client,
@@ -245,7 +304,7 @@ def post_result(loop):
     url = os.environ.get("TB_RESULT_URL")
     if not url:
         return
-    result = {"SpansSent": loop.made}
+    result = {"SpansSent": loop.made, "LatencyNs": loop.latency.as_json()}
     if loop.mark_ns:
         result["SpansSentAfterMark"] = loop.made_after_mark
     body = json.dumps(result).encode()
@@ -293,6 +352,10 @@ def main(argv):
                          % (os.environ.get("TB_RESULT_URL"), e))
         status = 1
     tracer.report(sys.stdout)
+    lat = loop.latency.as_json()
+    sys.stdout.write("tracer calls per span: p50 %d ns, p99 %d ns, "
+                     "p99.9 %d ns, max %d ns\n"
+                     % (lat["p50"], lat["p99"], lat["p999"], lat["max"]))
     if tracer.close() != 0:
         status = 1
     return status
