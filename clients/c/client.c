@@ -265,14 +265,6 @@ static uint64_t chain(struct loop *l, void *parent, uint64_t n)
     return made;
 }
 
-static uint64_t mono_ns(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
-}
-
 static void sleep_ns(uint64_t ns)
 {
     struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ULL),
@@ -403,12 +395,9 @@ static void usage(FILE *f)
             "[--no_flush 0|1]\n"
             "  [--num_tags N] [--num_logs N] [--burn_ns N] [--burn_iters N]\n"
             "  [--leak_bytes N]"
-            " [--drop_every N] [--stall_every N --stall_us U]
-"
-            "  [--mark UNIX_NS] [--span_period_ns NS]
-"
-            "  [--ignore_sleep 0|1] [--spans_per_repeat N]
-"
+            " [--drop_every N] [--stall_every N --stall_us U]\n"
+            "  [--mark UNIX_NS] [--span_period_ns NS]\n"
+            "  [--ignore_sleep 0|1] [--spans_per_repeat N]\n"
             "Without --repeat the values come from GET $TB_CONTROL_URL.\n");
 }
 
