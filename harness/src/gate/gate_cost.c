@@ -150,11 +150,17 @@ tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o,
                                 &n, &aerr) != TB_OK) {
             snprintf(top, sizeof(top), "no attribution: %.600s", aerr.msg);
         } else {
+            /* Both profiles are of runs of cost.spans spans: per span. */
+            for (size_t i = 0; i < n; i++) {
+                g[i].before /= (double)cost.spans;
+                g[i].after /= (double)cost.spans;
+            }
             tb_attribution_format(g, n, top, sizeof(top));
         }
         size_t len = strlen(f->message);
         snprintf(f->message + len, sizeof(f->message) - len,
-                 "; grew most%s: %s", interpreted(rg->client)
+                 "; grew most (instructions a span)%s: %s",
+                 interpreted(rg->client)
                                           ? " (interpreter functions)"
                                           : "",
                  top);
