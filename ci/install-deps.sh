@@ -13,6 +13,7 @@ python3 python3-dev python3-py-zipkin
 libdd-opentracing-dev libopentracing-dev libopentracing-c-wrapper-dev
 nodejs
 gnuplot-nox
+valgrind
 "
 # `sh ci/install-deps.sh fuzz`: also what make fuzz needs (clang with
 # libFuzzer and the sanitizer runtimes). Not needed by make check.
