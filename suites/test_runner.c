@@ -313,3 +313,38 @@ Test(runner, one_200mb_line_is_cut_with_a_marker)
     flood("oneline", "/bin/sh -c 'head -c 200000000 /dev/zero | tr "
                      "\"\\\\0\" x' x", "[... line cut: ");
 }
+
+/* The control endpoint answers on [::1] too, on the same port, where the
+ * kernel has IPv6 (a client told "localhost" may resolve it to ::1). */
+Test(runner, control_endpoint_answers_on_ipv6_loopback)
+{
+    tb_controller *ctl;
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6,
+                             .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    char req[] = "GET /control HTTP/1.0\r\n\r\n", buf[256] = "";
+    int fd = socket(AF_INET6, SOCK_STREAM, 0), probe;
+    ssize_t n = 0;
+
+    probe = socket(AF_INET6, SOCK_STREAM, 0);
+    if (probe < 0 || bind(probe, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        if (probe >= 0)
+            close(probe);
+        close(fd);
+        cr_skip_test("no IPv6 loopback on this machine");
+    }
+    close(probe);
+    TB_TEST_CONTROLLER(ctl, "t", "/bin/true");
+    a.sin6_port = htons(tb_controller_port(ctl));
+    cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0,
+                 "nothing listens on [::1]:%u", tb_controller_port(ctl));
+    cr_assert_eq(send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL),
+                 (ssize_t)sizeof(req) - 1);
+    for (ssize_t r; (size_t)n < sizeof(buf) - 1 &&
+                    (r = recv(fd, buf + n, sizeof(buf) - 1 - (size_t)n, 0)) > 0;)
+        n += r;
+    buf[n] = '\0';
+    cr_assert(strncmp(buf, "HTTP/1.", 7) == 0 && strstr(buf, " 200 "),
+              "answered: %s", buf);
+    close(fd);
+    tb_controller_free(ctl);
+}
