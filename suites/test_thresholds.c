@@ -141,6 +141,10 @@ Test(thresholds, repository_defaults_load_full_profile)
     cr_assert(eq(dbl, t->throughput.rates_sps.sps[3], 4000));
     cr_assert(eq(dbl, t->throughput.min_sps, 3000));
     cr_assert(eq(dbl, t->throughput.max_cpu, 0.8));
+    cr_assert(eq(dbl, t->throughput.min_made_fraction, 0.97));
+    cr_assert(eq(u64, t->throughput.max_trials, 3));
+    cr_assert(eq(uint, t->cpu.max_trials, 9));
+    cr_assert(eq(dbl, t->common.max_drift_points, 3));
     cr_assert(eq(u64, t->duplicates.max_duplicates, 0));
     cr_assert(eq(dbl, t->flush.rate_sps, 50));
     cr_assert(eq(dbl, t->outage.down_at_s, 5));
@@ -350,6 +354,15 @@ static struct bad_file bad_files[] = {
      {"quick.outage.up_at_s", "less than quick.outage.runtime_s", "got 40"}},
     {"{\"full\": {\"throughput\": {\"min_sps\": 5000}}}",
      {"full.throughput.min_sps", "at most the last rate of", "got 5000"}},
+    {"{\"quick\": {\"cpu\": {\"max_trials\": 2}}}",
+     {"quick.cpu.max_trials", "at least quick.cpu.trials (3, from",
+      "got 2"}},
+    {"{\"full\": {\"throughput\": {\"max_trials\": 0}}}",
+     {"full.throughput.max_trials", "at least", "got 0"}},
+    {"{\"full\": {\"throughput\": {\"min_made_fraction\": 1.2}}}",
+     {"full.throughput.min_made_fraction", "at most 1", "got 1.2"}},
+    {"{\"full\": {\"common\": {\"max_drift_points\": 0}}}",
+     {"full.common.max_drift_points", "greater than 0", "got 0"}},
 };
 
 ParameterizedTestParameters(thresholds, bad_client_file)
