@@ -65,6 +65,13 @@ static void say_left(struct tb__progress *p, const char *client, double now)
     double in_gate = now - p->gate_start_s;
     double left = fmax(0.0, p->plan_s - in_gate);
 
+    if (p->plan_s <= 0) {       /* a gate with no estimate here (cost) */
+        fprintf(stderr, "regress %s: %s: %s, %.0f s in the gate, %.0f s "
+                "for the gates after it\n", client,
+                p->gate >= 0 ? tb_gate_name((tb_gate)p->gate) : "setup",
+                p->step[0] ? p->step : "running", in_gate, p->after_s);
+        return;
+    }
     if (p->gate < 0) {
         fprintf(stderr, "regress %s: %s, %.0f s so far\n", client,
                 p->step[0] ? p->step : "starting", in_gate);
@@ -141,8 +148,11 @@ void tb__progress_gate(tb_regress *rg, tb_gate gate, const char *why)
 
     if (p == NULL)
         return;
-    for (int g = (int)gate + 1; g < TB_GATE__COUNT; g++)
-        after += tb__gate_plan_s(rg->t, (tb_gate)g);
+    /* Criterion runs a suite's tests in the order of their names, and
+     * suites/regression.c names each test after its gate. */
+    for (int g = 0; g < TB_GATE__COUNT; g++)
+        if (strcmp(tb_gate_name((tb_gate)g), tb_gate_name(gate)) > 0)
+            after += tb__gate_plan_s(rg->t, (tb_gate)g);
     pthread_mutex_lock(&p->lock);
     p->gate = (int)gate;
     p->gate_start_s = tb__now_s();
