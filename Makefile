@@ -9,7 +9,7 @@ BASELINE ?=
 BASELINE_OUT ?= logs/baseline-$(CLIENT).json
 RUN_ID   := $(shell date +%Y%m%dT%H%M%S)-$$$$
 
-.PHONY: all deps build check asan tsan fuzz bench regress baseline compare graphs report merge clean
+.PHONY: all deps build check asan tsan fuzz bench regress baseline compare graphs report merge clean audit
 
 all: build
 
@@ -30,7 +30,7 @@ build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 check: build
-	cd $(BUILD) && ctest --output-on-failure -LE 'regress$$|bench'
+	cd $(BUILD) && ctest --output-on-failure -LE 'regress$$|bench|audit'
 
 asan:
 	$(MAKE) BUILD=build-asan CMAKE_FLAGS="-DTB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug" check
@@ -87,6 +87,15 @@ regress: build
 	    TB_CLIENT=$$c $(BUILD)/suites/regression --jobs 1 \
 	        --xml=logs/junit-regress-$$c.xml || status=1; \
 	done; exit $$status
+
+# The audit of the gates: make audit CLIENT=c [RUNS=5] [PROFILE=quick|full]
+# [GATES=cpu,drops]. PROFILE defaults to quick here. Measures: run it
+# alone on the machine (or under flock /tmp/tb-measure.lock).
+RUNS ?= 5
+AUDIT_PROFILE = $(if $(filter command line environment,$(origin PROFILE)),$(PROFILE),quick)
+audit: build
+	@test -n "$(CLIENT)" || { echo "usage: make audit CLIENT=name [RUNS=5] [PROFILE=quick|full] [GATES=a,b]" >&2; exit 2; }
+	$(BUILD)/tracebench audit $(CLIENT) --runs $(RUNS) --profile $(AUDIT_PROFILE) $(if $(GATES),--gates $(GATES))
 
 # Records a run's figures as a baseline (BASELINE_OUT, default
 # logs/baseline-CLIENT.json) for `make regress BASELINE=...`.

@@ -154,7 +154,9 @@ static uint64_t mono_ns(void)
 struct loop {
     const struct client_config *cfg;
     const struct tracer_ops *t;
+    uint64_t start_ns;          /* CLOCK_MONOTONIC, when the loop began */
     uint64_t made;
+    uint64_t ended;             /* finish() calls, for --drop_every */
     uint64_t made_after_mark;   /* started at or after cfg->mark_ns */
     uint64_t finished;          /* finish calls, for --stall_every */
     /* Open spans' time in start, tags and logs so far, finished last in
@@ -162,6 +164,16 @@ struct loop {
     uint64_t open_ns[64];
     unsigned depth;
 };
+
+/* --span_burn_ns: spins in the calling thread, as a tracer doing costly
+ * work inside start/finish would: the loop itself gets slower. */
+static void burn_here(uint64_t ns)
+{
+    uint64_t t0 = mono_ns();
+
+    while (mono_ns() - t0 < ns)
+        ;
+}
 
 /* Read before the tracer takes its own start time, so a span counted
  * here has a start time at or after the mark too. */
@@ -198,7 +210,10 @@ static void *span(struct loop *l, const char *op, void *parent)
         atomic_fetch_add(&burn_owed_ns, cfg->burn_ns);
     if (cfg->trace && cfg->burn_iters)
         burn_iters(cfg->burn_iters);
-    if (cfg->trace && cfg->leak_bytes >= sizeof(void *)) {
+    if (cfg->trace && cfg->span_burn_ns)
+        burn_here(cfg->span_burn_ns);
+    if (cfg->trace && cfg->leak_bytes >= sizeof(void *) &&
+        mono_ns() - l->start_ns >= cfg->leak_after_ms * 1000000ULL) {
         void **leak = malloc(cfg->leak_bytes);
         if (leak != NULL) {
             memset(leak, 1, cfg->leak_bytes); /* touched, so it is RSS */
@@ -212,14 +227,16 @@ static void *span(struct loop *l, const char *op, void *parent)
 
 static void finish(struct loop *l, void *s)
 {
-    /* --drop_every N: the Nth span is made but never finished, so the
-     * tracer never reports it. */
+    /* --drop_every N: every Nth span to end is never finished, so the
+     * tracer never reports it. Counted at the end, as the Python and Node
+     * clients do: spans are made 6 at a time, so a count of spans made
+     * would hit a multiple of N only when N divides a trace boundary. */
     const struct client_config *cfg = l->cfg;
     uint64_t spent = l->depth > 0 && l->depth <= 64 ? l->open_ns[l->depth - 1]
                                                      : 0;
     if (l->depth > 0)
         l->depth--;
-    if (cfg->trace && cfg->drop_every && l->made % cfg->drop_every == 0) {
+    if (cfg->trace && cfg->drop_every && ++l->ended % cfg->drop_every == 0) {
         lat_add(spent);
         return;
     }
@@ -329,7 +346,7 @@ static int http(const char *url, const char *post, struct body *b)
         fprintf(stderr, "%s: %s\n", url, curl_easy_strerror(rc));
         return -1;
     }
-    return status == 200 ? 0 : -1;
+    return status >= 200 && status < 300 ? 0 : -1;
 }
 
 static int control_from_url(struct client_config *cfg, const char *url)
@@ -398,6 +415,8 @@ static void usage(FILE *f)
             " [--drop_every N] [--stall_every N --stall_us U]\n"
             "  [--mark UNIX_NS] [--span_period_ns NS]\n"
             "  [--ignore_sleep 0|1] [--spans_per_repeat N]\n"
+            "  [--span_burn_ns N] [--leak_after_ms N] [--block_every N]\n"
+            "  [--skip_flush 0|1]\n"
             "Without --repeat the values come from GET $TB_CONTROL_URL.\n");
 }
 
@@ -423,6 +442,10 @@ int main(int argc, char **argv)
         {"span_period_ns", required_argument, 0, 'p'},
         {"ignore_sleep", required_argument, 0, 'Z'},
         {"spans_per_repeat", required_argument, 0, 'P'},
+        {"span_burn_ns", required_argument, 0, 'B'},
+        {"leak_after_ms", required_argument, 0, 'L'},
+        {"block_every", required_argument, 0, 'K'},
+        {"skip_flush", required_argument, 0, 'S'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     struct client_config cfg = {.sleep_interval_ns = 100000000ULL,
@@ -471,6 +494,10 @@ int main(int argc, char **argv)
         case 'p': cfg.span_period_ns = v; break;
         case 'Z': cfg.ignore_sleep = v != 0; break;
         case 'P': cfg.spans_per_repeat = v; break;
+        case 'B': cfg.span_burn_ns = v; break;
+        case 'L': cfg.leak_after_ms = v; break;
+        case 'K': cfg.block_every = v; break;
+        case 'S': cfg.skip_flush = v != 0; break;
         }
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -525,9 +552,25 @@ int main(int argc, char **argv)
     l.t = t;
     l.made = l.made_after_mark = 0;
     start_ns = mono_ns();
+    l.start_ns = start_ns;
+    l.ended = 0;
+    char block_url[300];
+    snprintf(block_url, sizeof(block_url), "http://%s:%d/api/v2/spans",
+             cfg.host, cfg.port);
+    uint64_t blocked_at = 0;
     while (l.made < cfg.repeat) {
         uint64_t left = cfg.repeat - l.made;
         uint64_t n = chain(&l, NULL, left < 6 ? left : 6);
+        /* --block_every N: an export in the caller's thread, waiting for
+         * the satellite's answer, as a synchronous exporter does (an
+         * empty Zipkin report: no span is added or lost). */
+        if (cfg.trace && cfg.block_every &&
+            l.made - blocked_at >= cfg.block_every) {
+            blocked_at = l.made;
+            if (http(block_url, "[]", NULL) != 0)
+                fprintf(stderr, "--block_every: POST %s failed\n",
+                        block_url);
+        }
         if (cfg.ignore_sleep)
             continue; /* --ignore_sleep: as clients that never paced */
         if (cfg.span_period_ns > 0) {
@@ -551,7 +594,11 @@ int main(int argc, char **argv)
      * run burns exactly burn_ns per traced span. */
     for (int i = 0; i < 10000 && atomic_load(&burn_owed_ns) > 0; i++)
         sleep_ns(1000000);
-    if (!cfg.no_flush) {
+    if (cfg.skip_flush) {
+        /* --skip_flush: leave as a program that forgets its tracer does:
+         * neither flush nor close, so what is buffered is lost. */
+        printf("exiting without flush or close (--skip_flush)\n");
+    } else if (!cfg.no_flush) {
         struct timespec f0, f1;
         clock_gettime(CLOCK_MONOTONIC, &f0);
         t->flush();
@@ -559,7 +606,8 @@ int main(int argc, char **argv)
         printf("flush took %.3f s\n", (double)(f1.tv_sec - f0.tv_sec) +
                                           (f1.tv_nsec - f0.tv_nsec) / 1e9);
     }
-    t->close();
+    if (!cfg.skip_flush)
+        t->close();
 
     if ((env = getenv("TB_RESULT_URL")) != NULL) {
         char body[384], mark[64] = "";

@@ -20,6 +20,10 @@ struct client_config {
     uint64_t drop_every;         /* regression injector: unfinished span */
     uint64_t stall_every;        /* regression injector: every Nth finish */
     uint64_t stall_us;           /* ...blocks the caller this long */
+    uint64_t span_burn_ns;       /* injector: busy ns per span, this thread */
+    uint64_t leak_after_ms;      /* injector: leak only from then on */
+    uint64_t block_every;        /* injector: synchronous POST every N */
+    bool skip_flush;             /* injector: exit without flush or close */
     uint64_t mark_ns;            /* count spans started from then (Unix ns) */
     uint64_t span_period_ns;     /* > 0: span i due at start + i * this */
     bool ignore_sleep;           /* test aid: a client that never sleeps */

@@ -31,7 +31,8 @@ function parseArgs(argv) {
   const ints = ['trace', 'sleep', 'sleep_interval', 'work', 'repeat',
     'no_flush', 'num_tags', 'num_logs', 'burn_ns', 'burn_iters', 'leak_bytes',
     'stall_every', 'stall_us',
-    'drop_every', 'mark', 'span_period_ns'];
+    'drop_every', 'mark', 'span_period_ns', 'span_burn_ns', 'leak_after_ms',
+    'block_every', 'skip_flush'];
   const a = { tracer: 'lightstep', check: false };
   for (let i = 0; i < argv.length; i++) {
     const m = /^--([a-z_]+)$/.exec(argv[i]);
@@ -124,6 +125,13 @@ async function settings(a) {
   s.stallUs = a.stall_us || 0;
   s.leakBytes = s.trace ? (a.leak_bytes || 0) : 0;
   s.dropEvery = s.trace ? (a.drop_every || 0) : 0;
+  // --span_burn_ns: busy ns per span in the calling thread (as --burn_ns);
+  // --leak_after_ms: --leak_bytes only from then on; --block_every N: a
+  // synchronous export every N spans; --skip_flush: exit without flush.
+  s.spanBurnNs = s.trace ? (a.span_burn_ns || 0) : 0;
+  s.leakFromMs = Date.now() + (a.leak_after_ms || 0);
+  s.blockEvery = s.trace ? (a.block_every || 0) : 0;
+  s.skipFlush = !!a.skip_flush;
   return s;
 }
 
@@ -371,7 +379,10 @@ class Loop {
     work(s.work);
     if (s.burnNs) burn(s.burnNs);
     if (s.burnIters) burnIters(s.burnIters);
-    if (s.leakBytes) leaked.push(Buffer.alloc(s.leakBytes, 1));
+    if (s.spanBurnNs) burn(s.spanBurnNs);
+    if (s.leakBytes && Date.now() >= s.leakFromMs) {
+      leaked.push(Buffer.alloc(s.leakBytes, 1));
+    }
     return span;
   }
 
@@ -429,9 +440,21 @@ async function main() {
   let debt = 0;
   const startMs = performance.now();
   let yieldedMs = startMs;
+  let blockedAt = 0;
+  const blockUrl = `http://${s.host}:${s.port}/api/v2/spans`;
   while (loop.made < s.repeat) {
     const n = Math.min(SPANS_PER_TRACE, s.repeat - loop.made);
     loop.trace(n, null);
+    // --block_every N: an export the loop waits for, as a synchronous
+    // exporter's (an empty Zipkin report: no span added or lost).
+    if (s.blockEvery && loop.made - blockedAt >= s.blockEvery) {
+      blockedAt = loop.made;
+      try {
+        await httpRequest(blockUrl, 'POST', '[]');
+      } catch (e) {
+        process.stderr.write(`client.js: --block_every: ${e.message}\n`);
+      }
+    }
     if (s.spanPeriodNs > 0) {
       // Deadline pacing: span i is due at start + i * period; sleep only
       // when ahead. A client that has fallen behind still yields every
@@ -454,7 +477,11 @@ async function main() {
       await sleepMs(s.sleepIntervalNs / 1e6);
     }
   }
-  if (!s.noFlush) await t.flush();
+  if (s.skipFlush) {
+    process.stdout.write('exiting without flush (--skip_flush)\n');
+  } else if (!s.noFlush) {
+    await t.flush();
+  }
   let status = 0;
   if (process.env.TB_RESULT_URL) {
     try {

@@ -59,10 +59,22 @@ def parse_args(argv):
                    help="keep this many bytes per traced span forever")
     p.add_argument("--drop_every", type=int, default=0,
                    help="never finish every Nth traced span")
+    p.add_argument("--span_burn_ns", type=int, default=0,
+                   help="busy-wait this many ns per traced span in the "
+                        "calling thread (as --burn_ns here)")
+    p.add_argument("--leak_after_ms", type=int, default=0,
+                   help="--leak_bytes only from this many ms after the "
+                        "loop began")
+    p.add_argument("--block_every", type=int, default=0,
+                   help="every N traced spans, POST an empty report to "
+                        "the first satellite and wait for its answer")
+    p.add_argument("--skip_flush", type=int, choices=[0, 1], default=0,
+                   help="exit without flushing or closing the tracer")
     args = p.parse_args(argv)
     for name in ("sleep", "sleep_interval", "work", "repeat", "num_tags",
                  "num_logs", "burn_ns", "burn_iters", "leak_bytes", "drop_every",
-                 "mark", "span_period_ns", "stall_every", "stall_us"):
+                 "mark", "span_period_ns", "stall_every", "stall_us",
+                 "span_burn_ns", "leak_after_ms", "block_every"):
         v = getattr(args, name)
         if v is not None and v < 0:
             p.error("--%s must not be negative" % name)
@@ -221,6 +233,8 @@ class Loop:
         self.burn_sink = 0
         self.leak_bytes = args.leak_bytes if traced else 0
         self.drop_every = args.drop_every if traced else 0
+        self.span_burn_ns = args.span_burn_ns if traced else 0
+        self.leak_from_ns = time.monotonic_ns() + args.leak_after_ms * 1000000
         self.stall_every = args.stall_every if traced else 0
         self.stall_s = args.stall_us / 1e6
         self.finished = 0
@@ -262,7 +276,9 @@ class Loop:
             for _ in self.burn_range:
                 x ^= 1
             self.burn_sink = x
-        if self.leak_bytes:
+        if self.span_burn_ns:
+            burn(self.span_burn_ns)
+        if self.leak_bytes and time.monotonic_ns() >= self.leak_from_ns:
             self.leaked.append(bytearray(self.leak_bytes))
 
     def end(self, span):
@@ -314,6 +330,20 @@ def post_result(loop):
         r.read()
 
 
+def block(s):
+    """--block_every: an export in the caller's thread that waits for the
+    satellite's answer, as a synchronous exporter does. The report is an
+    empty Zipkin list: no span is added or lost."""
+    url = "http://%s:%d/api/v2/spans" % (s["host"], s["ports"][0])
+    req = urllib.request.Request(url, data=b"[]", method="POST",
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            r.read()
+    except OSError as e:
+        sys.stderr.write("client.py: --block_every: POST %s: %s\n" % (url, e))
+
+
 def main(argv):
     args = parse_args(argv)
     # A missing tracer is told first, whatever else is wrong.
@@ -327,9 +357,14 @@ def main(argv):
     interval_ns = s["sleep_interval_ns"]
     period_ns = s["span_period_ns"]
     start_ns = time.monotonic_ns()
+    block_every = args.block_every if s["trace"] else 0
+    blocked_at = 0
     while loop.made < s["repeat"]:
         n = min(SPANS_PER_TRACE, s["repeat"] - loop.made)
         loop.trace(n)
+        if block_every and loop.made - blocked_at >= block_every:
+            blocked_at = loop.made
+            block(s)
         if period_ns > 0:
             # Deadline pacing: span i is due at start + i * period; sleep
             # only when ahead, so the rate made does not depend on how
@@ -342,7 +377,11 @@ def main(argv):
         if interval_ns > 0 and debt_ns > interval_ns:
             debt_ns -= interval_ns
             time.sleep(interval_ns / 1e9)
-    if not s["no_flush"]:
+    if args.skip_flush:
+        # Leave as a program that forgets its tracer does: what is
+        # buffered is lost.
+        print("exiting without flush or close (--skip_flush)")
+    elif not s["no_flush"]:
         tracer.flush()
     status = 0
     try:
@@ -356,7 +395,7 @@ def main(argv):
     sys.stdout.write("tracer calls per span: p50 %d ns, p99 %d ns, "
                      "p99.9 %d ns, max %d ns\n"
                      % (lat["p50"], lat["p99"], lat["p999"], lat["max"]))
-    if tracer.close() != 0:
+    if not args.skip_flush and tracer.close() != 0:
         status = 1
     return status
 

@@ -11,6 +11,7 @@ int tb_cli_compare(int argc, char **argv);
 int tb_cli_cost(int argc, char **argv);
 int tb_cli_merge(int argc, char **argv);
 int tb_cli_history(int argc, char **argv);
+int tb_cli_audit(int argc, char **argv);
 
 /* Prints "tracebench: <msg>" to stderr and returns 1. */
 int tb_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

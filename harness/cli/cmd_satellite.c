@@ -24,11 +24,16 @@ static void usage(FILE *f)
         "  --mode M           typical (default), slow_succeed, slow_fail\n"
         "  --ports P          8360-8367 (default), a range or a,b,c; "
         "0 = any free port\n"
-        "  --fault F          none (default), 429, 503, 500, hang, refuse\n"
+        "  --fault F          none (default), 429, 503, 500, hang, refuse,\n"
+        "                     count_503 (count, then answer 503),\n"
+        "                     count_reset (count, then close unanswered)\n"
         "  --span-delay-us N  per-span delay instead of the mode's\n"
         "  --bandwidth N      bytes/s per satellite (default 50000000); "
         "0 = no cap\n"
         "  --max-body N       largest body in bytes (default 67108864)\n"
+        "  --response-delay-ms N  hold every report's answer N ms\n"
+        "  --connection C     keep-alive (default) or close (answer, then "
+        "close)\n"
         "  --help             this text\n");
 }
 
@@ -111,6 +116,8 @@ int tb_cli_satellite(int argc, char **argv)
         {"span-delay-us", required_argument, 0, 'd'},
         {"bandwidth", required_argument, 0, 'b'},
         {"max-body", required_argument, 0, 'B'},
+        {"response-delay-ms", required_argument, 0, 'R'},
+        {"connection", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -175,6 +182,21 @@ int tb_cli_satellite(int argc, char **argv)
             }
             o.max_body_bytes = (size_t)v;
             break;
+        case 'R':
+            errno = 0;
+            o.response_delay_ms = strtod(optarg, &end);
+            if (errno != 0 || end == optarg || *end != '\0' ||
+                o.response_delay_ms < 0) {
+                fprintf(stderr, "tracebench: bad --response-delay-ms '%s' "
+                        "(want milliseconds >= 0)\n", optarg);
+                return 2;
+            }
+            break;
+        case 'C':
+            if (tb_satellite_connection_parse(optarg, &o.connection_close,
+                                              &err) != TB_OK)
+                goto bad;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -198,8 +220,9 @@ int tb_cli_satellite(int argc, char **argv)
     printf("satellites on 127.0.0.1 ports");
     for (size_t i = 0; i < n; i++)
         printf("%s%u", i ? "," : " ", got[i]);
-    printf(" (mode %s, fault %s); Ctrl-C stops\n",
-           tb_satellite_mode_name(o.mode), tb_satellite_fault_name(o.fault));
+    printf(" (mode %s, fault %s, connection %s); Ctrl-C stops\n",
+           tb_satellite_mode_name(o.mode), tb_satellite_fault_name(o.fault),
+           o.connection_close ? "close" : "keep-alive");
     fflush(stdout);
     while (!tb_interrupted()) {
         for (int i = 0; i < 10 && !tb_interrupted(); i++) {

@@ -23,6 +23,7 @@
 #include "tracebench/gate/regress.h"
 #include "tracebench/gate/cost.h"
 #include "tracebench/output/results.h"
+#include "tracebench/gate/audit.h"
 #include "tracebench/output/record.h"
 #include "tracebench/output/summary.h"
 #include "tracebench/gate/compare.h"

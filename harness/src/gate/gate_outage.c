@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "regress_internal.h"
 
@@ -45,6 +49,28 @@ static bool wait_until(struct outage *ou, double at_s)
     return cancel;
 }
 
+/* True when a TCP connection to any satellite port of the group is
+ * accepted: asked from outside, as a tracer would see it. */
+static bool any_port_answers(const tb_satellites *sats)
+{
+    const uint16_t *ports;
+    size_t n = tb_satellites_ports(sats, &ports);
+
+    for (size_t i = 0; i < n; i++) {
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_port = htons(ports[i]),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        bool ok = fd >= 0 &&
+                  connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+        if (fd >= 0)
+            close(fd);
+        if (ok)
+            return true;
+    }
+    return false;
+}
+
 static void *outage_thread(void *arg)
 {
     struct outage *ou = arg;
@@ -52,7 +78,8 @@ static void *outage_thread(void *arg)
     if (wait_until(ou, ou->down_at_s))
         return NULL;
     tb_satellites_shutdown(ou->sats);
-    ou->went_down = true;
+    /* Proof that the outage happened: nothing of the group listens. */
+    ou->went_down = !any_port_answers(ou->sats);
     tb_log(TB_LOG_INFO, "regress", "outage: satellites down");
     if (wait_until(ou, ou->up_at_s))
         return NULL;
@@ -114,6 +141,12 @@ tb_err tb__gate_outage(tb_regress *rg, struct tb_gate_outcome *o,
     }
     if (e != TB_OK)
         goto done;
+    if (!ou.went_down) {
+        e = tb_error_set(err, TB_ERR_DEAD_SATELLITES,
+                         "the satellites did not go down at %.0f s: the "
+                         "outage was never tested", t->down_at_s);
+        goto done;
+    }
     if (!ou.came_up) {
         e = tb_error_set(err, TB_ERR_DEAD_SATELLITES,
                          "the satellites did not come back at %.0f s: %s",

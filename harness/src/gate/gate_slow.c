@@ -22,10 +22,17 @@ tb_err tb__gate_slow(tb_regress *rg, struct tb_gate_outcome *o,
     if ((e = tb__regress_bench(rg, TB_GATE_SLOW, "traced, typical satellites", true,
                    s->rate_sps, s->runtime_s, &typ, err)) != TB_OK)
         goto out;
+    /* The mode's per-span delay (1 us) alone hurts no tracer; the
+     * response delay (hundreds of ms, slow.response_delay_ms) is what a
+     * far or overloaded collector does, and it stalls a tracer that
+     * exports in the caller's thread. */
     tb_satellites_set_mode(rg->sats, mode);
-    snprintf(step, sizeof(step), "traced, %s satellites", s->mode);
+    tb_satellites_set_response_delay(rg->sats, s->response_delay_ms);
+    snprintf(step, sizeof(step), "traced, %s satellites, %.0f ms answers",
+             s->mode, s->response_delay_ms);
     e = tb__regress_bench(rg, TB_GATE_SLOW, step, true, s->rate_sps, s->runtime_s, &slow,
               err);
+    tb_satellites_set_response_delay(rg->sats, 0);
     tb_satellites_set_mode(rg->sats, normal);
     if (e != TB_OK)
         goto out;
@@ -39,6 +46,21 @@ tb_err tb__gate_slow(tb_regress *rg, struct tb_gate_outcome *o,
              s->mode, ratio, (double)slow->peak_rss_bytes / 1048576.0,
              (double)typ->peak_rss_bytes / 1048576.0,
              (long long)slow->dropped_spans);
+    tb__judge(rg, f, desc);
+
+    /* A tracer that blocks the application on export makes fewer spans
+     * per second when the satellites answer slowly. */
+    double made_typ = typ->made_sps > 0 ? typ->made_sps
+                                        : typ->spans_per_second;
+    double made_slow = slow->made_sps > 0 ? slow->made_sps
+                                          : slow->spans_per_second;
+    double rr = made_typ > 0 ? made_slow / made_typ : NAN;
+    f = tb__add_figure(o, "slow.rate_ratio", "ratio", rr, s->min_rate_ratio,
+                       TB_BOUND_AT_LEAST, "slow.min_rate_ratio");
+    snprintf(desc, sizeof(desc),
+             "spans/s made with %.0f ms answers / typical = %.2f (%.0f / "
+             "%.0f spans/s)",
+             s->response_delay_ms, rr, made_slow, made_typ);
     tb__judge(rg, f, desc);
 out:
     tb_result_free(typ);

@@ -131,7 +131,14 @@ tb_err tb_regress_new(const struct tb_regress_opts *o, tb_regress **out,
 
     uint16_t ports[N_SATELLITES] = {0};
     struct tb_satellites_opts so = {.ports = ports, .n_ports = N_SATELLITES};
-    if ((e = tb_satellite_mode_parse(rg->t->common.satellite_mode, &so.mode,
+    const char *conn = o->satellite_connection;
+    if (conn == NULL || conn[0] == '\0')
+        conn = getenv("TB_SATELLITE_CONNECTION");
+    if (conn == NULL || conn[0] == '\0')
+        conn = rg->t->common.satellite_connection;
+    if ((e = tb_satellite_connection_parse(conn, &so.connection_close,
+                                           err)) != TB_OK ||
+        (e = tb_satellite_mode_parse(rg->t->common.satellite_mode, &so.mode,
                                      err)) != TB_OK ||
         (e = tb_satellites_start(&so, &rg->sats, err)) != TB_OK)
         goto fail;

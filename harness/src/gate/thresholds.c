@@ -24,7 +24,8 @@ enum kind {
     K_TRIALS,                   /* whole number in [2, MAX_TRIALS] */
     K_RUNS,                     /* whole number in [1, 64] */
     K_RATES,                    /* struct tb_rate_list */
-    K_MODE                      /* satellite mode name */
+    K_MODE,                     /* satellite mode name */
+    K_CONNECTION                /* satellite connection handling */
 };
 
 #define MAX_TRIALS 1000
@@ -41,9 +42,11 @@ static const char *const expectations[] = {
     [K_RUNS] = "a whole number from 1 to 64",
     [K_RATES] = "an array of 1 to 16 increasing rates greater than 0",
     [K_MODE] = "one of \"typical\", \"slow_succeed\", \"slow_fail\"",
+    [K_CONNECTION] = "one of \"keep-alive\", \"close\"",
 };
 
 static const char *const modes[] = {"typical", "slow_succeed", "slow_fail"};
+static const char *const connections[] = {"keep-alive", "close"};
 
 struct key {
     const char *gate;
@@ -92,6 +95,8 @@ static const struct key keys[] = {
     KEY(slow, rate_sps, K_POSITIVE),
     KEY(slow, runtime_s, K_POSITIVE),
     KEY(slow, max_memory_ratio, K_POSITIVE),
+    KEY(slow, response_delay_ms, K_NONNEG),
+    KEY(slow, min_rate_ratio, K_UNIT),
     KEY(cost, spans, K_POSITIVE),
     KEY(cost, work, K_POSITIVE),
     KEY(cost, trials, K_RUNS),
@@ -110,6 +115,8 @@ static const struct key keys[] = {
     KEY(common, target_cpu, K_FRACTION),
     KEY(common, satellite_mode, K_MODE),
     KEY(common, max_drift_points, K_POSITIVE),
+    KEY(common, satellite_connection, K_CONNECTION),
+    KEY(audit, injection_factor, K_POSITIVE),
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -193,6 +200,7 @@ static bool in_range(enum kind kind, double v)
         return v >= 1.0 && v <= 64 && v == floor(v);
     case K_RATES:
     case K_MODE:
+    case K_CONNECTION:
         break;
     }
     return false;
@@ -271,6 +279,14 @@ static tb_err parse_value(const char *file, const char *path,
                 if (strcmp(item->valuestring, modes[i]) == 0) {
                     /* Each mode fits: the longest is 12 bytes of 16. */
                     strcpy(field, modes[i]);
+                    return TB_OK;
+                }
+        return bad_value(err, file, path, k->kind, item);
+    case K_CONNECTION:
+        if (cJSON_IsString(item))
+            for (size_t i = 0; i < 2; i++)
+                if (strcmp(item->valuestring, connections[i]) == 0) {
+                    strcpy(field, connections[i]); /* fits in 16 */
                     return TB_OK;
                 }
         return bad_value(err, file, path, k->kind, item);

@@ -170,6 +170,12 @@ tb_err tb_satellites_start(const struct tb_satellites_opts *opts,
                 delay_ps(o->span_delay_us != 0
                              ? o->span_delay_us
                              : tb_satellite_mode_delay_us(o->mode)));
+    atomic_init(&g->response_delay_ns,
+                o->response_delay_ms > 0
+                    ? (uint_fast64_t)(o->response_delay_ms * 1e6)
+                    : 0);
+    atomic_init(&g->connection_close, o->connection_close);
+    atomic_init(&g->counted_faults, 0);
     g->bandwidth_bps = o->bandwidth_bytes_per_s != 0
                            ? o->bandwidth_bytes_per_s
                            : TB_SATELLITE_DEFAULT_BANDWIDTH;
@@ -418,6 +424,21 @@ void tb_satellites_set_span_delay(tb_satellites *sats, double delay_us)
     pthread_mutex_unlock(&sats->admin);
 }
 
+void tb_satellites_set_response_delay(tb_satellites *sats, double delay_ms)
+{
+    atomic_store(&sats->response_delay_ns,
+                 delay_ms > 0 ? (uint_fast64_t)(delay_ms * 1e6) : 0);
+    tb_log(TB_LOG_INFO, "satellite", "response delay %.0f ms",
+           delay_ms > 0 ? delay_ms : 0);
+}
+
+void tb_satellites_set_connection_close(tb_satellites *sats, bool close)
+{
+    atomic_store(&sats->connection_close, close);
+    tb_log(TB_LOG_INFO, "satellite", "connections %s",
+           close ? "closed after each answer" : "kept alive");
+}
+
 tb_err tb_satellites_set_fault(tb_satellites *sats, tb_satellite_fault fault,
                                tb_error *err)
 {
@@ -481,6 +502,11 @@ char *tb_satellites_stats_json(const tb_satellites *sats)
                             tb_satellite_fault_name(atomic_load(&g->fault)));
     cJSON_AddNumberToObject(root, "span_delay_us",
                             (double)atomic_load(&g->span_delay_ps) / 1e6);
+    cJSON_AddNumberToObject(root, "response_delay_ms",
+                            (double)atomic_load(&g->response_delay_ns) / 1e6);
+    cJSON_AddStringToObject(root, "connection",
+                            atomic_load(&g->connection_close) ? "close"
+                                                              : "keep-alive");
     cJSON_AddNumberToObject(root, "bandwidth_bytes_per_s",
                             g->bandwidth_bps == TB_SATELLITE_NO_BANDWIDTH_CAP
                                 ? 0

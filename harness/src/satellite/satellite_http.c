@@ -151,6 +151,15 @@ static enum MHD_Result respond(struct MHD_Connection *mc, unsigned status,
         snprintf(ra, sizeof(ra), "%u", retry_after_s);
         MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
     }
+    /* --connection close: MHD closes the connection once this answer is
+     * sent, as the reference's satellite did after every report. */
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (ci != NULL && ci->socket_context != NULL) {
+        const struct conn *c = ci->socket_context;
+        if (atomic_load(&c->sat->group->connection_close))
+            MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    }
     ret = MHD_queue_response(mc, status, r);
     MHD_destroy_response(r);
     return ret;
@@ -349,7 +358,8 @@ static bool keep(void *arg, const uint8_t *data, size_t n)
 }
 
 /* Keeps body bytes (inflating a gzip body as it arrives), up to the
- * limits. A faulted request's body is dropped: it will not be decoded. */
+ * limits. A faulted request's body is dropped: it will not be decoded
+ * (but count_503's and count_reset's, which are). */
 static void take(struct conn *c, const char *data, size_t n)
 {
     struct tb_satellites *g = c->sat->group;
@@ -359,7 +369,9 @@ static void take(struct conn *c, const char *data, size_t n)
                           memory_order_relaxed);
     bump(g);
     if (c->route >= TB_PROTO__COUNT || c->too_large || c->over_memory ||
-        c->fault != TB_FAULT_NONE || c->gzip_rc != TB_OK)
+        (c->fault != TB_FAULT_NONE && c->fault != TB_FAULT_COUNT_503 &&
+         c->fault != TB_FAULT_COUNT_RESET) ||
+        c->gzip_rc != TB_OK)
         return;
     if (!c->gzip) {
         keep(c, (const uint8_t *)data, n);
@@ -490,7 +502,7 @@ static bool delay(struct conn *c, size_t n_spans)
     uint64_t ps = atomic_load(&g->span_delay_ps);
     struct timespec dl = c->start;
 
-    ts_add_ns(&dl, ps * n_spans / 1000);
+    ts_add_ns(&dl, ps * n_spans / 1000 + atomic_load(&g->response_delay_ns));
     if (g->bandwidth_bps != TB_SATELLITE_NO_BANDWIDTH_CAP) {
         uint64_t bytes = c->received + 64; /* 64: a response's size */
         struct timespec link;
@@ -593,6 +605,17 @@ static enum MHD_Result finish(struct conn *c, struct MHD_Connection *mc)
     if (!delay(c, c->keys.n))
         return MHD_NO;
     count_spans(c);
+    /* The counting faults hit every other report of the group, so that
+     * a tracer's retry is answered and its client can finish. */
+    bool hit = (c->fault == TB_FAULT_COUNT_RESET ||
+                c->fault == TB_FAULT_COUNT_503) &&
+               atomic_fetch_add(&g->counted_faults, 1) % 2 == 0;
+    if (hit && c->fault == TB_FAULT_COUNT_RESET)
+        return MHD_NO; /* MHD closes the connection, no answer */
+    if (hit)
+        return respond(mc, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+                       "fault: counted, but answered unavailable\n",
+                       g->retry_after_s);
     ret = respond(mc, c->route == TB_PROTO_ZIPKIN ? MHD_HTTP_ACCEPTED :
                   MHD_HTTP_OK, success_type[c->route],
                   success_body[c->route], 0);

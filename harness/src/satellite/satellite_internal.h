@@ -82,6 +82,9 @@ struct tb_satellites {
     atomic_int fault;           /* tb_satellite_fault */
     atomic_uint_fast64_t span_delay_ps; /* per span, picoseconds */
     bool delay_overridden;      /* admin; opts or set_span_delay */
+    atomic_uint_fast64_t response_delay_ns; /* per report; 0: none */
+    atomic_bool connection_close; /* answer, then close */
+    atomic_uint counted_faults;   /* reports met by count_503/count_reset */
 
     uint64_t bandwidth_bps;     /* bytes/s; TB_SATELLITE_NO_BANDWIDTH_CAP */
     size_t max_body_bytes;

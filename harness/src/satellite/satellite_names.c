@@ -23,6 +23,8 @@ static const char *const fault_names[TB_FAULT__COUNT] = {
     [TB_FAULT_500] = "500",
     [TB_FAULT_HANG] = "hang",
     [TB_FAULT_REFUSE] = "refuse",
+    [TB_FAULT_COUNT_503] = "count_503",
+    [TB_FAULT_COUNT_RESET] = "count_reset",
 };
 
 static const char *const protocol_names[TB_PROTO__COUNT] = {
@@ -86,7 +88,21 @@ tb_err tb_satellite_fault_parse(const char *name, tb_satellite_fault *out,
     if (i < 0)
         return tb_error_set(err, TB_ERR_INVALID_ARG, "unknown satellite "
                             "fault '%s' (valid: none, 429, 503, 500, hang, "
-                            "refuse)", name ? name : "");
+                            "refuse, count_503, count_reset)", name ? name : "");
     *out = (tb_satellite_fault)i;
+    return TB_OK;
+}
+
+tb_err tb_satellite_connection_parse(const char *name, bool *close,
+                                     tb_error *err)
+{
+    if (name != NULL && strcmp(name, "keep-alive") == 0)
+        *close = false;
+    else if (name != NULL && strcmp(name, "close") == 0)
+        *close = true;
+    else
+        return tb_error_set(err, TB_ERR_INVALID_ARG, "unknown satellite "
+                            "connection '%s' (valid: keep-alive, close)",
+                            name ? name : "");
     return TB_OK;
 }

@@ -33,6 +33,9 @@ struct tb_regress_opts {
     /* Prints each gate as it starts and, at least every 10 s, the step
      * under way and the time left, on stderr (make regress sets it). */
     bool progress;
+    const char *satellite_connection; /* "keep-alive" or "close"; NULL:
+                                         $TB_SATELLITE_CONNECTION, else
+                                         common.satellite_connection */
 };
 
 /* Loads thresholds and baseline, starts satellites on free ports and

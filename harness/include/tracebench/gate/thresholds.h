@@ -87,6 +87,8 @@ typedef struct tb_thresholds {
         double rate_sps;                    /* spans per second */
         double runtime_s;                   /* seconds */
         double max_memory_ratio;            /* RSS / traced typical RSS */
+        double response_delay_ms;           /* per report, ms; 0: none */
+        double min_rate_ratio;              /* spans/s made, slow / typical */
     } slow;
     struct {                    /* instructions per span (valgrind/perf) */
         double spans;                       /* spans a run, whole */
@@ -115,7 +117,11 @@ typedef struct tb_thresholds {
         double target_cpu;                  /* calibration target, (0, 1] */
         char satellite_mode[16];            /* for every gate but slow */
         double max_drift_points;            /* untraced arm off target */
+        char satellite_connection[16];      /* "keep-alive" or "close" */
     } common;
+    struct {                    /* tracebench audit: injection sizes */
+        double injection_factor;            /* x each gate's limit, > 1 */
+    } audit;
 } tb_thresholds;
 
 /* Loads profile "full" or "quick" from <dir>/default.json, then merges

@@ -32,7 +32,7 @@ typedef enum tb_satellite_mode {
 } tb_satellite_mode;
 
 /* Faults a tracer meets in production, on top of the mode. A faulted
- * request's spans are not counted. */
+ * request's spans are not counted (but for count_503). */
 typedef enum tb_satellite_fault {
     TB_FAULT_NONE = 0,
     TB_FAULT_429,          /* 429 Too Many Requests with Retry-After */
@@ -40,6 +40,13 @@ typedef enum tb_satellite_fault {
     TB_FAULT_500,          /* 500 Internal Server Error */
     TB_FAULT_HANG,         /* read the request, never answer */
     TB_FAULT_REFUSE,       /* listeners closed: connections are refused */
+    TB_FAULT_COUNT_503,    /* count the report's spans, then answer 503
+                              (every other report): a tracer that retries
+                              sends them again, and the resent spans are
+                              counted as duplicates */
+    TB_FAULT_COUNT_RESET,  /* count the report's spans, then close the
+                              connection unanswered (every other report):
+                              for tracers that retry on a network error */
     TB_FAULT__COUNT
 } tb_satellite_fault;
 
@@ -89,6 +96,11 @@ struct tb_satellites_opts {
     double request_deadline_s;      /* 0: 60 s */
     uint64_t min_upload_bytes_per_s; /* 0: 1000 */
     size_t body_memory_bytes;       /* 0: 128 MiB (at least max_body) */
+    double response_delay_ms;       /* held before every report's answer,
+                                       on top of the per-span delay; 0 */
+    bool connection_close;          /* answer, then close the connection
+                                       (the reference satellite's way);
+                                       false: keep it alive */
 };
 
 /* Starts one server per port. On TB_ERR_PORT_IN_USE the message names the
@@ -150,6 +162,11 @@ tb_err tb_satellites_set_fault(tb_satellites *sats, tb_satellite_fault fault,
                                tb_error *err);
 /* delay_us < 0: the mode's delay again. */
 void tb_satellites_set_span_delay(tb_satellites *sats, double delay_us);
+/* A fixed delay before every report's answer (ms, >= 0), as from a
+ * collector far away or overloaded; 0: none. */
+void tb_satellites_set_response_delay(tb_satellites *sats, double delay_ms);
+/* Answer, then close the connection (true), or keep it alive (false). */
+void tb_satellites_set_connection_close(tb_satellites *sats, bool close);
 
 /* Per-protocol and per-satellite figures as a JSON object (what GET /stats
  * answers). malloc'd; the caller frees. NULL when out of memory. */
@@ -159,7 +176,7 @@ char *tb_satellites_stats_json(const tb_satellites *sats);
 void tb_satellites_free(tb_satellites *sats);
 
 /* Names: "typical", "slow_succeed", "slow_fail"; "none", "429", "503",
- * "500", "hang", "refuse"; "lightstep", "lightstep_json", "otlp",
+ * "500", "hang", "refuse", "count_503", "count_reset"; "lightstep", "lightstep_json", "otlp",
  * "otlp_json", "zipkin", "datadog". Static strings. */
 const char *tb_satellite_mode_name(tb_satellite_mode mode);
 const char *tb_satellite_fault_name(tb_satellite_fault fault);
@@ -171,6 +188,9 @@ tb_err tb_satellite_mode_parse(const char *name, tb_satellite_mode *out,
                                tb_error *err);
 tb_err tb_satellite_fault_parse(const char *name, tb_satellite_fault *out,
                                 tb_error *err);
+/* "keep-alive" (false) or "close" (true). */
+tb_err tb_satellite_connection_parse(const char *name, bool *close,
+                                     tb_error *err);
 
 /* The mode's per-span delay, microseconds. */
 double tb_satellite_mode_delay_us(tb_satellite_mode mode);

@@ -1,0 +1,211 @@
+/* The audit's injections, one or two per gate, each sized from the gate's
+ * own thresholds and audit.injection_factor (k): a regression k times the
+ * gate's limit where a size means something, so that a gate that misses
+ * it is missing a regression half as big again as what it allows. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "audit_internal.h"
+
+static void arg(struct tb__injection *inj, size_t *n, const char *flag,
+                double value)
+{
+    size_t slot = *n / 2;
+
+    if (*n + 2 > TB__AUDIT_MAX_ARGS)
+        return;
+    snprintf(inj->store[slot], sizeof(inj->store[0]), "%.0f", value);
+    inj->argv[(*n)++] = (char *)flag;
+    inj->argv[(*n)++] = inj->store[slot];
+    inj->argv[*n] = NULL;
+}
+
+static void set(struct tb_audit_row *row, tb_gate gate, const char *figure)
+{
+    row->gate = gate;
+    snprintf(row->figure, sizeof(row->figure), "%s", figure);
+    row->injectable = true;
+}
+
+/* "--a 1 --b 2" */
+static void describe(struct tb_audit_row *row, const struct tb__injection *inj)
+{
+    size_t off = 0;
+
+    row->injection[0] = '\0';
+    for (size_t i = 0; inj->argv[i] != NULL; i++) {
+        int w = snprintf(row->injection + off, sizeof(row->injection) - off,
+                         "%s%s", i ? " " : "", inj->argv[i]);
+        if (w < 0 || (size_t)w >= sizeof(row->injection) - off)
+            break;
+        off += (size_t)w;
+    }
+}
+
+bool tb__audit_injection(tb_gate gate, size_t i, const tb_thresholds *t,
+                         double rss, struct tb_audit_row *row,
+                         struct tb__injection *inj)
+{
+    const double k = t->audit.injection_factor;
+    size_t n = 0;
+
+    memset(inj, 0, sizeof(*inj));
+    switch (gate) {
+    case TB_GATE_MEMORY: {
+        /* ratio = (rss + L r T_long) / (rss + L r T_short) = k max_ratio
+         * solved for L, the bytes leaked per span. */
+        double want = k * t->memory.max_ratio;
+        double den = t->memory.rate_sps *
+                     (t->memory.long_runtime_s -
+                      want * t->memory.short_runtime_s);
+        if (i > 0)
+            return false;
+        set(row, gate, "memory.ratio");
+        if (den <= 0 || rss <= 0) {
+            row->injectable = false;
+            snprintf(row->sizing, sizeof(row->sizing),
+                     "no leak reaches a ratio of %.2f (k x max_ratio) when "
+                     "long/short runtime is %.1f", want,
+                     t->memory.long_runtime_s / t->memory.short_runtime_s);
+            return true;
+        }
+        arg(inj, &n, "--leak_bytes", ceil((want - 1) * rss / den));
+        snprintf(row->sizing, sizeof(row->sizing),
+                 "leak L per span so that (R + L r T_long)/(R + L r T_short) "
+                 "= k x memory.max_ratio = %.2f; R = %.1f MiB (healthy "
+                 "traced RSS), r = memory.rate_sps, T = the runtimes",
+                 want, rss / 1048576.0);
+        break;
+    }
+    case TB_GATE_DROPS: {
+        /* A count limit of 0 has no 1.5 x; the injection loses k x
+         * (max_dropped + 1) spans in the lowest step's run. */
+        double spans = t->drops.rates_sps.sps[0] * t->drops.runtime_s;
+        double lost = k * ((double)t->drops.max_dropped + 1);
+        if (i > 0)
+            return false;
+        set(row, gate, "drops.dropped_spans");
+        arg(inj, &n, "--drop_every", fmax(1, floor(spans / lost)));
+        snprintf(row->sizing, sizeof(row->sizing),
+                 "every Nth span never finished, N = spans of the lowest "
+                 "step (%.0f) / (k x (drops.max_dropped + 1)) = %.1f lost",
+                 spans, lost);
+        break;
+    }
+    case TB_GATE_CPU: {
+        double points = k * t->cpu.max_overhead_points;
+        if (i > 0)
+            return false;
+        set(row, gate, "cpu.overhead_points");
+        arg(inj, &n, "--burn_ns", points / 100 * 1e9 / t->cpu.rate_sps);
+        snprintf(row->sizing, sizeof(row->sizing),
+                 "CPU burnt per traced span = k x cpu.max_overhead_points "
+                 "(%.1f points) / cpu.rate_sps", points);
+        break;
+    }
+    case TB_GATE_THROUGHPUT: {
+        double cap = t->throughput.min_sps / k;
+        if (i > 0)
+            return false;
+        set(row, gate, "throughput.reached_sps");
+        arg(inj, &n, "--span_burn_ns", 1e9 / cap);
+        snprintf(row->sizing, sizeof(row->sizing),
+                 "each traced span busy in the calling thread for 1/C s, "
+                 "C = throughput.min_sps / k = %.0f spans/s at most", cap);
+        break;
+    }
+    case TB_GATE_DUPLICATES:
+        /* Two stimuli: tracers retry on a 503 (OpenTelemetry, LightStep)
+         * or on a network error (Datadog's C++ tracer), not both. */
+        if (i > 1)
+            return false;
+        set(row, gate, "duplicates.duplicate_spans");
+        row->alternative = i == 1;
+        inj->fault = i == 0 ? TB_FAULT_COUNT_503 : TB_FAULT_COUNT_RESET;
+        snprintf(row->injection, sizeof(row->injection),
+                 "satellite fault %s", tb_satellite_fault_name(inj->fault));
+        snprintf(row->sizing, sizeof(row->sizing),
+                 "every other report counted, then %s: a tracer that retries "
+                 "resends it (no size: a duplicate limit of %llu has no "
+                 "multiple)",
+                 i == 0 ? "answered 503 with Retry-After"
+                        : "its connection closed unanswered",
+                 (unsigned long long)t->duplicates.max_duplicates);
+        return true;
+    case TB_GATE_FLUSH:
+        if (i > 0)
+            return false;
+        set(row, gate, "flush.dropped_spans");
+        arg(inj, &n, "--skip_flush", 1);
+        snprintf(row->sizing, sizeof(row->sizing),
+                 "the client exits without flushing or closing its tracer "
+                 "(no size)");
+        break;
+    case TB_GATE_OUTAGE:
+        if (i == 0) {
+            /* Delivered fraction 1 - k (1 - min): lose every Nth span. */
+            double lost = k * (1 - t->outage.min_delivered_after_fraction);
+            set(row, gate, "outage.delivered_after_fraction");
+            arg(inj, &n, "--drop_every",
+                lost > 0 ? fmax(1, floor(1 / lost)) : 2);
+            snprintf(row->sizing, sizeof(row->sizing),
+                     "every Nth span never finished, N = 1 / (k x (1 - "
+                     "outage.min_delivered_after_fraction)): %.2f%% lost",
+                     lost * 100);
+        } else if (i == 1) {
+            /* RSS while down = k x max_memory_ratio x RSS before: leak
+             * only from down_at_s on, over the outage's spans. */
+            double want = k * t->outage.max_memory_ratio;
+            double spans = t->outage.rate_sps *
+                           (t->outage.up_at_s - t->outage.down_at_s);
+            set(row, gate, "outage.memory_ratio");
+            if (rss <= 0) {
+                row->injectable = false;
+                snprintf(row->sizing, sizeof(row->sizing),
+                         "no healthy RSS to size the leak on");
+                return true;
+            }
+            arg(inj, &n, "--leak_bytes", ceil((want - 1) * rss / spans));
+            arg(inj, &n, "--leak_after_ms", t->outage.down_at_s * 1000);
+            snprintf(row->sizing, sizeof(row->sizing),
+                     "leak from outage.down_at_s on, L = (k x "
+                     "outage.max_memory_ratio - 1) x R / spans made while "
+                     "down; R = %.1f MiB (healthy traced RSS)",
+                     rss / 1048576.0);
+        } else {
+            return false;
+        }
+        break;
+    case TB_GATE_SLOW: {
+        /* A synchronous export every N spans waits response_delay_ms.
+         * The rate made is then rate / (1 + rate x delay / N); N makes
+         * the loss k times the loss slow.min_rate_ratio allows. */
+        double delay_s = t->slow.response_delay_ms / 1000;
+        double ratio = 1 - k * (1 - t->slow.min_rate_ratio);
+        double spans = delay_s * t->slow.rate_sps;
+        if (i > 0)
+            return false;
+        set(row, gate, "slow.rate_ratio");
+        if (delay_s <= 0 || ratio <= 0 || ratio >= 1) {
+            row->injectable = false;
+            snprintf(row->sizing, sizeof(row->sizing),
+                     "slow.response_delay_ms %.0f, slow.min_rate_ratio "
+                     "%.2f: no blocking export to size",
+                     delay_s * 1000, t->slow.min_rate_ratio);
+            return true;
+        }
+        arg(inj, &n, "--block_every",
+            fmax(1, floor(spans / (1 / ratio - 1))));
+        snprintf(row->sizing, sizeof(row->sizing),
+                 "an export the loop waits for (slow.response_delay_ms) "
+                 "every N spans, so that the rate made is 1 - k x (1 - "
+                 "slow.min_rate_ratio) = %.2f of slow.rate_sps", ratio);
+        break;
+    }
+    default:
+        return false;
+    }
+    describe(row, inj);
+    return true;
+}
