@@ -332,6 +332,21 @@ static tb_err cal_trial(tb_controller *c, struct params *p, double spw,
     return execute(c, p, NULL, NULL, CAL_TIMEOUT_S, NULL, *r, err);
 }
 
+/* Whether a run that was asked to sleep did not: a client that sleeps
+ * spends at least its CPU time plus the sleep asked (less the last slice
+ * of debt, at most SleepInterval) on the wall clock. Needs half a second
+ * of sleep asked to tell; CPU alone is not enough, since on a busy
+ * machine a client held back by its neighbours loses no CPU share by
+ * sleeping (a healthy c client ran at 79.9% without sleep and 78.3%
+ * with it here). */
+static bool ignored_sleep(const tb_result *r, uint64_t sleep_ns)
+{
+    double asked_s = (double)sleep_ns * (double)r->spans_sent / 1e9;
+
+    return asked_s >= 0.5 &&
+           r->clock_time_s < r->program_time_s + 0.5 * asked_s;
+}
+
 static tb_err calibrate(tb_controller *c, tb_error *err)
 {
     struct params p = {.work = CAL_WORK, .repeat = CAL_REPEAT};
@@ -356,13 +371,15 @@ static tb_err calibrate(tb_controller *c, tb_error *err)
             break;
         /* The first trial that slept, against the last one that did
          * not (trial 2 against trial 1, unless trial 1 already ran under
-         * the target): a client whose CPU did not move has not paced
-         * itself and never will, so stop now rather than after six
-         * trials of a calibration that cannot converge. */
+         * the target): a client whose CPU did not move and whose wall
+         * time did not hold the sleep asked has not paced itself and
+         * never will, so stop now rather than after six trials of a
+         * calibration that cannot converge. */
         if (spw == 0) {
             first_cpu = r->cpu_usage;
         } else if (first_cpu - target > 0.05 &&
-                   first_cpu - r->cpu_usage < 0.2 * (first_cpu - target)) {
+                   first_cpu - r->cpu_usage < 0.2 * (first_cpu - target) &&
+                   ignored_sleep(r, p.sleep_ns)) {
             e = tb_error_set(err, TB_ERR_CALIBRATION,
                              "client %s ignores Sleep: run it with --work "
                              "and --repeat (it ran at %.1f%% CPU without "
