@@ -3,6 +3,7 @@
 #ifndef TB_FUZZ_COMMON_H
 #define TB_FUZZ_COMMON_H
 
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,21 +13,41 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char tbz_dir[256];
+
+static inline int tbz_rm(const char *path, const struct stat *sb, int flag,
+                         struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+/* The scratch directory goes when the process exits normally (a replay,
+ * or libFuzzer's -max_total_time). */
+static inline void tbz_cleanup(void)
+{
+    if (tbz_dir[0] != '\0')
+        nftw(tbz_dir, tbz_rm, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 /* <scratch>/name, created on first use; logs go there too, so a reader's
  * warnings do not fill logs/. Borrowed static storage. */
 static inline const char *tbz_path(const char *name)
 {
-    static char dir[256];
     static char path[512];
 
-    if (dir[0] == '\0') {
-        snprintf(dir, sizeof(dir), "/tmp/tb-fuzz-XXXXXX");
-        if (mkdtemp(dir) == NULL)
+    if (tbz_dir[0] == '\0') {
+        snprintf(tbz_dir, sizeof(tbz_dir), "/tmp/tb-fuzz-XXXXXX");
+        if (mkdtemp(tbz_dir) == NULL)
             abort();
-        setenv("TB_LOG_DIR", dir, 1);
+        setenv("TB_LOG_DIR", tbz_dir, 1);
         setenv("TB_LOG_LEVEL", "off", 1);
+        atexit(tbz_cleanup);
     }
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    snprintf(path, sizeof(path), "%s/%s", tbz_dir, name);
     return path;
 }
 
