@@ -6,8 +6,15 @@
  *
  * A gate fails only when a figure's whole confidence interval is past its
  * limit; a figure inside the noise is reported as inconclusive, with a
- * warning, and does not fail the run. Every run and verdict is in
- * logs/results.jsonl before the assertion runs. */
+ * warning, and fails the run only under TB_STRICT=1 (as CI sets), as does
+ * a known tracer defect that passed ("fixed?"); a known defect that fails
+ * ("known failure", thresholds/<client>.json "known") does not. A gate
+ * that could not run (a crash, a figure with no valid sample) fails. A
+ * client whose tracer is not installed (its check exits 3) is skipped
+ * with the reason, recorded in results.jsonl, and fails under CI.
+ * $TB_REGISTRY and $TB_THRESHOLDS_DIR name another clients.json and
+ * thresholds directory (the tests of this program use them). Every run
+ * and verdict is in logs/results.jsonl before the assertion runs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +24,9 @@
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
 
+#include "common.h"
 #include "tracebench.h"
+#include "tracebench/output/record.h"
 #include "tracebench/output/summary.h"
 
 #define MAX_ARGS 32
@@ -38,13 +47,23 @@ static void client_args(void)
     extra[n] = NULL;
 }
 
-static tb_regress *start(void)
+static const char *env_or_null(const char *name)
+{
+    const char *v = getenv(name);
+
+    return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+static tb_regress *start(tb_gate gate)
 {
     const char *client = getenv("TB_CLIENT");
     struct tb_regress_opts o = {.client = client,
                                 .profile = getenv("TB_PROFILE"),
                                 .baseline_path = getenv("TB_BASELINE"),
-                                .progress = true};
+                                .progress = true,
+                                .registry_path = env_or_null("TB_REGISTRY"),
+                                .thresholds_dir =
+                                    env_or_null("TB_THRESHOLDS_DIR")};
     tb_regress *rg = NULL;
     tb_error err = {0};
     tb_err e;
@@ -58,19 +77,28 @@ static tb_regress *start(void)
     e = tb_regress_new(&o, &rg, &err);
     if (e == TB_ERR_INTERRUPTED)
         _exit(tb_interrupt_exit_status(tb_interrupted()));
-    if (e == TB_ERR_CLIENT_START)
-        cr_skip_test("%s", err.msg); /* the tracer is not installed here */
-    if (e != TB_OK)
-        cr_assert_fail("%s: %s", tb_err_name(e), err.msg);
+    if (e != TB_OK) {
+        /* In results.jsonl too, so the summary lists it with its reason. */
+        tb_error rerr = {0};
+        const char *profile = o.profile ? o.profile : "full";
+        tb_record_gate_status(tb_record_default_path(), getenv("TB_RUN_ID"),
+                              client, profile, tb_gate_name(gate),
+                              e == TB_ERR_TRACER_MISSING && !tb_test_under_ci()
+                                  ? "skipped"
+                                  : "error",
+                              err.msg, &rerr);
+        TB_TEST_SKIP_OR_FAIL(e, err.msg, true);
+    }
     return rg;
 }
 
 static void run_gate(tb_gate gate)
 {
-    tb_regress *rg = start();
+    tb_regress *rg = start(gate);
     struct tb_gate_outcome o;
     tb_error err = {0};
     tb_err e = tb_regress_gate(rg, gate, &o, &err);
+    bool strict = tb_strict();
 
     tb_regress_free(rg);
     /* Ctrl-C: the client's group is dead and reaped, the satellites are
@@ -90,9 +118,23 @@ static void run_gate(tb_gate gate)
         else
             cr_log_info("%s: %s", tb_verdict_name(f->verdict), f->message);
     }
+    if (o.known[0] != '\0')
+        cr_log_warn("%s gate: %s (known defect: %s)", tb_gate_name(gate),
+                    tb_gate_status_name(o.status), o.known);
+    if (o.status == TB_GATE_FIXED)
+        cr_expect(!strict, "%s gate: fixed? It passed, but thresholds/%s.json "
+                  "declares it a known defect (\"%s\"): take it off the "
+                  "list once it passes for good (TB_STRICT)",
+                  tb_gate_name(gate), getenv("TB_CLIENT"), o.known);
+    if (o.status == TB_GATE_INCONCLUSIVE)
+        cr_expect(!strict, "%s gate: inconclusive under TB_STRICT: a figure "
+                  "inside the noise proves nothing", tb_gate_name(gate));
     for (size_t i = 0; i < o.n_figures; i++)
-        cr_expect(o.figures[i].verdict != TB_VERDICT_FAIL, "%s",
-                  o.figures[i].message);
+        cr_expect(o.status == TB_GATE_KNOWN_FAILURE ||
+                      o.figures[i].verdict != TB_VERDICT_FAIL,
+                  "%s", o.figures[i].message);
+    cr_expect(!tb_gate_status_fails(o.status, strict), "%s gate: %s",
+              tb_gate_name(gate), tb_gate_status_name(o.status));
 }
 
 /* The run id groups this run's lines in results.jsonl. Set before any

@@ -1,5 +1,6 @@
 /* The tracebench command line, as a person uses it: exit statuses and the
  * one-line reasons. Runs the built binary. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,13 +79,38 @@ Test(cli, bad_option_values_are_named)
     cr_assert(strstr(r.out, "sloppy"), "%s", r.out);
 }
 
+/* True when a line of out starts with name followed by a blank: the
+ * client's own row, not its name inside a longer one ("c" in "python-cpp"). */
+static bool has_row(const char *out, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (const char *l = out; l != NULL && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+        if (strncmp(l, name, n) == 0 && (l[n] == ' ' || l[n] == '\t'))
+            return true;
+    return false;
+}
+
 Test(cli, clients_lists_the_registry)
 {
     struct run r = cli("clients");
-    cr_assert(r.status == 0 || r.status == 1);
+    cr_assert_eq(r.status, 0, "%s", r.out);
     for (const char *n = "python\0python-cpp\0c\0js\0js-otel\0"; *n;
          n += strlen(n) + 1)
-        cr_assert(strstr(r.out, n) != NULL, "%s missing: %s", n, r.out);
+        cr_assert(has_row(r.out, n), "no row for %s: %s", n, r.out);
+    cr_assert(!has_row(r.out, "no-such-client"));
+}
+
+Test(cli, a_client_that_never_reports_is_an_error)
+{
+    /* It made nothing it told of: no "200 spans sent", and not exit 0. */
+    struct run r = cli("run quiet --client-cmd true --sps 100 --runtime 1 "
+                       "--satellites none --control-port 0");
+    cr_assert_eq(r.status, 1, "%s", r.out);
+    cr_assert(strstr(r.out, "without reporting") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "spans sent") == NULL ||
+                  strstr(r.out, "not reported") != NULL,
+              "%s", r.out);
 }
 
 Test(cli, run_prints_the_seed_form_and_json)

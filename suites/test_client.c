@@ -94,6 +94,12 @@ Test(client, argv_must_be_a_list_of_strings)
                  "a.argv[1]: expected a string");
 }
 
+Test(client, reports_is_typed)
+{
+    bad_registry("{\"a\": {\"argv\": [\"x\"], \"reports\": 0}}",
+                 "a.reports: expected true or false");
+}
+
 Test(client, env_and_flags_are_typed)
 {
     bad_registry("{\"a\": {\"argv\": [\"x\"], \"env\": {\"K\": 1}}}",
@@ -124,26 +130,45 @@ Test(client, env_entries_become_key_value_pairs)
 
 Test(client, check_reports_the_missing_package)
 {
+    /* Only exit status 3 says "tracer not installed" (a skip); any other
+     * failure of the check is a broken client (an error). */
     const char *path = write_registry(
-        "{\"a\": {\"argv\": [\"/bin/true\"], \"check\": [\"/bin/false\"],"
+        "{\"a\": {\"argv\": [\"/bin/true\"], \"check\": [\"/bin/sh\", "
+        "\"-c\", \"exit 3\"], \"missing\": \"apt-get install tracer-x\"},"
+        " \"b\": {\"argv\": [\"no-such-program-here\"]},"
+        " \"c\": {\"argv\": [\"/bin/true\"], \"check\": [\"/bin/false\"],"
         " \"missing\": \"apt-get install tracer-x\"},"
-        " \"b\": {\"argv\": [\"no-such-program-here\"]}}");
+        " \"d\": {\"argv\": [\"/bin/true\"], \"check\": [\"/bin/sh\", "
+        "\"-c\", \"kill -SEGV $$\"]},"
+        " \"e\": {\"argv\": [\"/nonexistent/build/tb-client\"]}}");
     tb_registry *reg;
     tb_error err = {0};
 
     cr_assert_eq(tb_registry_load(path, &reg, &err), TB_OK, "%s", err.msg);
     cr_assert_eq(tb_client_check(tb_registry_at(reg, 0), &err),
-                 TB_ERR_CLIENT_START);
+                 TB_ERR_TRACER_MISSING, "%s", err.msg);
     cr_assert(strstr(err.msg, "apt-get install tracer-x") != NULL, "%s",
               err.msg);
     tb_error_clear(&err);
     cr_assert_eq(tb_client_check(tb_registry_at(reg, 1), &err),
-                 TB_ERR_CLIENT_START);
+                 TB_ERR_TRACER_MISSING, "%s", err.msg);
     cr_assert(strstr(err.msg, "no-such-program-here") != NULL, "%s",
+              err.msg);
+    tb_error_clear(&err);
+    cr_assert_eq(tb_client_check(tb_registry_at(reg, 2), &err),
+                 TB_ERR_CLIENT_START, "%s", err.msg);
+    cr_assert(strstr(err.msg, "status 1") != NULL, "%s", err.msg);
+    tb_error_clear(&err);
+    cr_assert_eq(tb_client_check(tb_registry_at(reg, 3), &err),
+                 TB_ERR_CLIENT_START, "%s", err.msg);
+    cr_assert(strstr(err.msg, "signal 11") != NULL, "%s", err.msg);
+    tb_error_clear(&err);
+    cr_assert_eq(tb_client_check(tb_registry_at(reg, 4), &err),
+                 TB_ERR_CLIENT_START, "%s", err.msg);
+    cr_assert(strstr(err.msg, "/nonexistent/build/tb-client") != NULL, "%s",
               err.msg);
     tb_registry_free(reg);
     unlink(path);
-    rmdir(tmpdir);
 }
 
 Test(client, command_lines_split_like_a_shell)

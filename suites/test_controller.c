@@ -139,7 +139,11 @@ Test(controller, unknown_client_lists_registered_names)
     cr_assert_eq(tb_controller_new(&o, &ctl, &err), TB_ERR_INVALID_CLIENT);
     cr_assert_null(ctl);
     cr_assert(strstr(err.msg, "no-such-tracer") != NULL, "%s", err.msg);
-    cr_assert(strstr(err.msg, "c") != NULL, "%s", err.msg);
+    /* The whole list, each name whole: "c" alone, not a letter of
+     * "python-cpp". */
+    cr_assert(strstr(err.msg, "(registered: python, python-cpp, c, js, "
+                              "js-otel)") != NULL,
+              "%s", err.msg);
 }
 
 Test(controller, control_port_in_use_is_named)
@@ -467,4 +471,60 @@ Test(controller, chatty_client_never_blocks)
     cr_assert_lt(r->clock_time_s, 10.0);
     tb_result_free(r);
     tb_controller_free(ctl);
+}
+
+/* spans_sent is what the client reported, never Repeat: a client that
+ * exits 0 without reporting is an error, unless it is declared unable to
+ * report; then its count is unknown (null), and with satellites its drops
+ * are an estimate, labelled so. */
+Test(controller, spans_sent_is_reported_never_made_up)
+{
+    uint16_t ports[1] = {0};
+    struct tb_satellites_opts so = {.ports = ports, .n_ports = 1};
+    tb_satellites *sats;
+    tb_controller *ctl;
+    tb_client *cl;
+    tb_result *r = NULL;
+    tb_error err = {0};
+
+    cr_assert_eq(tb_satellites_start(&so, &sats, &err), TB_OK, "%s",
+                 err.msg);
+    cr_assert_eq(tb_client_from_command("quiet", "/bin/true", &cl, &err),
+                 TB_OK);
+    struct tb_controller_opts o = {.client = cl, .control_port = 0,
+                                   .calibration = &tb_test_cal};
+    cr_assert_eq(tb_controller_new(&o, &ctl, &err), TB_OK, "%s", err.msg);
+    struct tb_benchmark_opts bo = {.satellites = sats, .trace = true,
+                                   .spans_per_second = 100,
+                                   .runtime_s = 1};
+    cr_assert_eq(tb_controller_benchmark(ctl, &bo, &r, &err),
+                 TB_ERR_CLIENT_PROTOCOL, "%s", err.msg);
+    cr_assert(strstr(err.msg, "without reporting") != NULL, "%s", err.msg);
+    tb_result_free(r);
+    r = NULL;
+    tb_controller_free(ctl);
+
+    tb_error_clear(&err);
+    tb_client_set_reports(cl, false);
+    cr_assert_eq(tb_controller_new(&o, &ctl, &err), TB_OK, "%s", err.msg);
+    cr_assert_eq(tb_controller_benchmark(ctl, &bo, &r, &err), TB_OK, "%s",
+                 err.msg);
+    cr_assert(!r->spans_sent_reported);
+    cr_assert(r->dropped_known && r->dropped_estimated);
+    cr_assert_eq(r->dropped_spans, (int64_t)r->repeat);
+    char *json = tb_result_to_json(r);
+    cr_assert(strstr(json, "\"spans_sent\":null") != NULL, "%s", json);
+    cr_assert(strstr(json, "\"dropped_estimated\":true") != NULL, "%s",
+              json);
+    free(json);
+    char text[1024] = "";
+    FILE *f = fmemopen(text, sizeof(text), "w");
+    tb_result_print(r, f);
+    fclose(f);
+    cr_assert(strstr(text, "not reported") != NULL, "%s", text);
+    cr_assert(strstr(text, "estimate") != NULL, "%s", text);
+    tb_result_free(r);
+    tb_controller_free(ctl);
+    tb_client_free(cl);
+    tb_satellites_free(sats);
 }

@@ -627,6 +627,14 @@ Test(protocol, survives_random_and_corrupted_bytes, .init = setup,
     otlp_json(&valid[TB_PROTO_OTLP_JSON], 5, 0);
     zipkin_json(&valid[TB_PROTO_ZIPKIN], 5, 0);
     dd_traces(&valid[TB_PROTO_DATADOG], 2, 3, 0);
+    size_t rejected[TB_PROTO__COUNT] = {0};
+    for (int p = 0; p < TB_PROTO__COUNT; p++) {
+        tb_error err = {0};
+        cr_assert(eq(int, decode((tb_satellite_protocol)p, valid[p].p,
+                                 valid[p].len, &err), TB_OK),
+                  "protocol %d: the uncorrupted body decodes: %s", p,
+                  err.msg);
+    }
     for (int round = 0; round < 3000; round++) {
         for (int p = 0; p < TB_PROTO__COUNT; p++) {
             size_t len;
@@ -647,11 +655,23 @@ Test(protocol, survives_random_and_corrupted_bytes, .init = setup,
                     buf[x % len] = (uint8_t)(x >> 32);
                 }
             }
-            decode((tb_satellite_protocol)p, buf, len, &err);
+            tb_err rc = decode((tb_satellite_protocol)p, buf, len, &err);
+            /* Garbage is rejected with a reason, never another error. */
+            cr_assert(rc == TB_OK || rc == TB_ERR_DECODE,
+                      "protocol %d round %d: %s", p, round,
+                      tb_err_name(rc));
+            if (rc == TB_ERR_DECODE) {
+                cr_assert(err.msg[0] != '\0', "a rejection says why");
+                rejected[p]++;
+            }
         }
     }
-    for (int p = 0; p < TB_PROTO__COUNT; p++)
+    for (int p = 0; p < TB_PROTO__COUNT; p++) {
+        /* 1500 rounds of random bytes: a decoder that accepts them all
+         * checks nothing. */
+        cr_assert(rejected[p] > 0, "protocol %d rejected no random body", p);
         tbf_free(&valid[p]);
+    }
 }
 
 Test(protocol, hex_ids)

@@ -77,10 +77,16 @@ Test(sweep, satellites_go_down_and_come_back_on_schedule)
     struct tb_sweep_run_opts ro = {.satellites = sats};
     cr_assert_eq(tb_sweep_run(s, ctl, &ro, &err), TB_OK, "%s", err.msg);
     cr_assert_eq(s->points[0].status, TB_OK, "%s", s->points[0].message);
-    cr_assert(s->points[0].down_s >= 0.5 && s->points[0].down_s < 0.9,
-              "down at %g s", s->points[0].down_s);
-    cr_assert(s->points[0].up_s >= 1.5 && s->points[0].up_s < 1.9,
-              "up at %g s", s->points[0].up_s);
+    /* Never early; late only within the run itself (no window of ours:
+     * a busy machine may be late, but the schedule's order and its place
+     * inside the client's own run are what matter). */
+    double ran = s->points[0].result->clock_time_s;
+    cr_assert(s->points[0].down_s >= 0.5 &&
+                  s->points[0].down_s < s->points[0].up_s,
+              "down at %g s, up at %g s", s->points[0].down_s,
+              s->points[0].up_s);
+    cr_assert(s->points[0].up_s >= 1.5 && s->points[0].up_s < ran,
+              "up at %g s, in a run of %g s", s->points[0].up_s, ran);
     cr_assert(s->points[1].down_s >= 1 && s->points[1].up_s < 0);
     cr_assert(tb_satellites_all_running(sats),
               "running again after a step that left them down");

@@ -35,12 +35,19 @@ struct otc_tracer *tracer;
  * registry's check does that). Spans are then not made at all. */
 bool started;
 
+/* --flush_workaround 1: hold back the last two root spans and Close()
+ * twice (see flush_workaround()). Off by default: the client then uses
+ * the tracer as its documentation tells users to, finishing every span
+ * when it ends and closing the tracer once at exit, so the flush and drops
+ * gates measure what a user gets. */
+bool workaround;
+
 /* The root span now open, to tell roots apart in finish(): the loop opens
  * one trace at a time. */
 struct otc_span *open_root;
 
-/* The last two root spans, whose finish is held back, with the times they
- * ended; held[0] is the older. See flush() for why. */
+/* With the workaround, the last two root spans, whose finish is held back,
+ * with the times they ended; held[0] is the older. */
 struct held_root {
     struct otc_span *span;
     struct timespec end; /* CLOCK_MONOTONIC, as steady_clock */
@@ -113,6 +120,7 @@ int init(const struct client_config *cfg, char *msg, unsigned len)
         return 1;
     }
     started = true;
+    workaround = cfg->flush_workaround;
     return 0;
 }
 
@@ -172,7 +180,7 @@ void finish(void *span)
 
     if (s == nullptr)
         return;
-    if (s != open_root) {
+    if (!workaround || s != open_root) {
         s->finish(s);
         return;
     }
@@ -185,7 +193,8 @@ void finish(void *span)
     clock_gettime(CLOCK_MONOTONIC, &held[1].end);
 }
 
-/* flush() must send every span, exactly once, and return promptly.
+/* The workaround for dd-opentracing-cpp 1.3.6 (--flush_workaround 1), for
+ * a team that needs every span delivered at exit with this version.
  *
  * The tracer's Close() only asks its writer thread to flush, and waits (up
  * to 5 s) for it to say it is done. Two cases lose spans or time:
@@ -204,13 +213,11 @@ void finish(void *span)
  * which the wrapper sets. When the first Close() lasted the writer's
  * retries (about 3 s: the sends are failing) the spans are lost anyway,
  * and the second is skipped. */
-void flush()
+void flush_workaround()
 {
     std::shared_ptr<opentracing::Tracer> t = opentracing::Tracer::Global();
     bool failing = false;
 
-    if (!started)
-        return;
     if (held[0].span != nullptr) {
         double t0 = now_s();
         finish_held(&held[0]);
@@ -224,9 +231,23 @@ void flush()
     }
 }
 
+/* At exit a user closes the tracer once: the wrapper's close(), which
+ * calls the tracer's Close() (flush what is queued, stop the writer). */
+void flush()
+{
+    if (!started)
+        return;
+    if (workaround) {
+        flush_workaround();
+        return;
+    }
+    tracer->close(tracer);
+}
+
 /* Nothing: the process exits right after, and the tracer's static
  * destructors, which can crash, must not run (the loop leaves with
- * _exit). The wrapper's close() is not called: see flush(). */
+ * _exit). The tracer was closed by flush(); with NoFlush it is not
+ * closed at all, as a program that exits without flushing. */
 void close_tracer() {}
 
 } // namespace

@@ -37,10 +37,11 @@ def load(build_dir):
 class DatadogTracer:
     """The loop's tracer calls over tb_datadog."""
 
-    def __init__(self, module, traced, host, ports):
+    def __init__(self, module, traced, host, ports, workaround=False):
         self.m = module
-        # The tracer sends to one agent: the first port.
-        module.init(traced, host, ports[0], WRITE_PERIOD_MS)
+        # The tracer sends to one agent: the first port. workaround: see
+        # --flush_workaround in client.py.
+        module.init(traced, host, ports[0], WRITE_PERIOD_MS, workaround)
 
     def start(self, name, parent):
         return self.m.start_span(name, parent)

@@ -32,8 +32,15 @@ using steady = std::chrono::steady_clock;
 std::shared_ptr<ot::Tracer> tracer;
 bool traced;
 
-// The last two root spans, whose finish is held back, with the times they
-// ended: held[0] is the older. See m_flush() for why.
+// init(..., workaround=True): hold back the last two root spans and
+// Close() twice (see flush_workaround()). Off by default: the client then
+// uses the tracer as its documentation tells users to, finishing every
+// span when it ends and calling Close() once at exit, so the flush and
+// drops gates measure what a user gets.
+bool workaround;
+
+// With the workaround, the last two root spans, whose finish is held back,
+// with the times they ended: held[0] is the older.
 struct Held {
   std::unique_ptr<ot::Span> span;
   steady::time_point end;
@@ -114,7 +121,7 @@ PyObject *span_finish(PyObject *self, PyObject *) {
   if (!s->span) Py_RETURN_NONE;
   std::unique_ptr<ot::Span> span(s->span);
   s->span = nullptr;
-  if (s->root) {
+  if (s->root && workaround) {
     // Finishing a root span hands its trace to the tracer's writer. The
     // last two are held back (with their real end times) until flush().
     finish_held(held[0]);
@@ -167,14 +174,16 @@ PyObject *m_init(PyObject *, PyObject *args) {
   const char *host;
   unsigned int port;
   long long write_period_ms;
-  if (!PyArg_ParseTuple(args, "psIL", &want_trace, &host, &port,
-                        &write_period_ms))
+  int want_workaround = 0;
+  if (!PyArg_ParseTuple(args, "psIL|p", &want_trace, &host, &port,
+                        &write_period_ms, &want_workaround))
     return nullptr;
   if (tracer) {
     PyErr_SetString(PyExc_RuntimeError, "init() called twice");
     return nullptr;
   }
   traced = want_trace;
+  workaround = want_workaround;
   try {
     if (traced) {
       dd::TracerOptions opts;
@@ -233,7 +242,8 @@ PyObject *m_start_span(PyObject *, PyObject *const *args, Py_ssize_t nargs) {
   return reinterpret_cast<PyObject *>(s);
 }
 
-// flush() must send every span, exactly once, and return promptly.
+// The workaround for dd-opentracing-cpp 1.3.6, for a team that needs
+// every span delivered at exit with this version.
 //
 // Tracer::Close() only asks the tracer's writer thread to flush, and waits
 // (up to 5 s) for it to say it is done. Two cases lose spans or time:
@@ -251,9 +261,7 @@ PyObject *m_start_span(PyObject *, PyObject *const *args, Py_ssize_t nargs) {
 // first Close() lasted past a retry's 0.5 s backoff), each Close() lasts
 // the writer's retries (about 3 s) and the spans are lost anyway: the
 // second Close() is skipped.
-PyObject *m_flush(PyObject *, PyObject *) {
-  if (!tracer) Py_RETURN_NONE;
-  Py_BEGIN_ALLOW_THREADS
+void flush_workaround() {
   long long close_ms = 0;
   if (held[0].span) {
     long long t0 = now_ms();
@@ -268,6 +276,17 @@ PyObject *m_flush(PyObject *, PyObject *) {
                    (last >= 0 && now_ms() - last < 5000);
     if (!failing) tracer->Close();
   }
+}
+
+// At exit a user calls Close() once: flush what is queued, stop the
+// writer.
+PyObject *m_flush(PyObject *, PyObject *) {
+  if (!tracer) Py_RETURN_NONE;
+  Py_BEGIN_ALLOW_THREADS
+  if (workaround)
+    flush_workaround();
+  else
+    tracer->Close();
   Py_END_ALLOW_THREADS
   Py_RETURN_NONE;
 }
@@ -278,7 +297,7 @@ PyObject *m_stats(PyObject *, PyObject *) {
 
 PyMethodDef module_methods[] = {
     {"init", m_init, METH_VARARGS,
-     "init(traced, host, port, write_period_ms)"},
+     "init(traced, host, port, write_period_ms, workaround=False)"},
     {"start_span", (PyCFunction)(void (*)(void))m_start_span, METH_FASTCALL,
      "start_span(name, parent or None) -> Span"},
     {"flush", m_flush, METH_NOARGS, "flush(): send all finished spans"},

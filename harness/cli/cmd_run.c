@@ -29,6 +29,10 @@ static void usage(FILE *f)
         "  --client-args STR        appended to the client's argv (as "
         "TB_CLIENT_ARGS in\n"
         "                           regress), e.g. \"--burn_iters 200\"\n"
+        "  --no-client-report       the client cannot POST SpansSent: spans "
+        "sent\n"
+        "                           are unknown, drops are estimates (else "
+        "an error)\n"
         "  --control-port N         control endpoint port (default 8023, 0 "
         "any)\n"
         "  --recalibrate            ignore a cached calibration\n"
@@ -62,6 +66,7 @@ int tb_cli_run(int argc, char **argv)
         {"work", required_argument, 0, 'w'},
         {"repeat", required_argument, 0, 'e'},
         {"sleep", required_argument, 0, 'l'},
+        {"no-client-report", no_argument, 0, 'N'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     struct tb_controller_opts co = {.control_port = -1};
@@ -75,7 +80,7 @@ int tb_cli_run(int argc, char **argv)
     tb_error err = {0};
     double port, num;
     bool runtime_given = false;
-    int c, json = 0, status = 1;
+    int c, json = 0, status = 1, no_report = 0;
     tb_err e;
 
     optind = 1;
@@ -115,6 +120,7 @@ int tb_cli_run(int argc, char **argv)
             break;
         case 'R': co.recalibrate = true; break;
         case 'g': co.registry_path = optarg; break;
+        case 'N': no_report = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -143,7 +149,22 @@ int tb_cli_run(int argc, char **argv)
         if (tb_client_from_command(argv[optind], cmd, &custom, &err) != TB_OK)
             return tb_cli_fail("%s", err.msg);
         co.client = custom;
+    } else if (no_report) {
+        tb_registry *reg = NULL;
+        const tb_client *found;
+        if (tb_registry_load(co.registry_path, &reg, &err) != TB_OK ||
+            (found = tb_registry_find(reg, argv[optind], &err)) == NULL) {
+            tb_registry_free(reg);
+            return tb_cli_fail("%s", err.msg);
+        }
+        custom = tb_client_copy(found);
+        tb_registry_free(reg);
+        if (custom == NULL)
+            return tb_cli_fail("out of memory");
+        co.client = custom;
     }
+    if (no_report)
+        tb_client_set_reports(custom, false);
     /* Split as a shell would, with the client command's own parser. */
     if (args != NULL && args[0] != '\0') {
         if (tb_client_from_command("client-args", args, &extra, &err) !=

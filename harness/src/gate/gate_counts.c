@@ -85,9 +85,14 @@ tb_err tb__gate_flush(tb_regress *rg, struct tb_gate_outcome *o,
         return e;
     snprintf(desc, sizeof(desc),
              "%lld of %llu spans not delivered after a %.0f s run at %.0f "
-             "spans/s",
-             (long long)r->dropped_spans, (unsigned long long)r->spans_sent,
-             fl->runtime_s, fl->rate_sps);
+             "spans/s%s",
+             (long long)r->dropped_spans,
+             (unsigned long long)(r->dropped_estimated ? r->repeat
+                                                       : r->spans_sent),
+             fl->runtime_s, fl->rate_sps,
+             r->dropped_estimated ? " (an estimate: the client does not "
+                                    "report what it made)"
+                                  : "");
     tb__count_figure(rg, o, "flush.dropped_spans", (double)r->dropped_spans,
                  (double)fl->max_dropped, "flush.max_dropped", desc);
     tb_result_free(r);

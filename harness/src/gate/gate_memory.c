@@ -6,11 +6,14 @@
 
 #include "regress_internal.h"
 
-/* RSS at the end of a run: the last sample, or the peak if none. */
+/* RSS at the end of a run: the last sample of the running client (the
+ * sampler never keeps one of an exited process), or 0 when it has none. */
 static double end_rss(const tb_result *r)
 {
-    return r->n_samples ? (double)r->memory_list[r->n_samples - 1]
-                        : (double)r->peak_rss_bytes;
+    for (size_t i = r->n_samples; i > 0; i--)
+        if (r->memory_list[i - 1] > 0)
+            return (double)r->memory_list[i - 1];
+    return 0;
 }
 
 tb_err tb__gate_memory(tb_regress *rg, struct tb_gate_outcome *o,
@@ -26,6 +29,18 @@ tb_err tb__gate_memory(tb_regress *rg, struct tb_gate_outcome *o,
         (e = tb__regress_bench(rg, TB_GATE_MEMORY, "long", true, m->rate_sps,
                    m->long_runtime_s, &l, err)) != TB_OK)
         goto out;
+    if (end_rss(s) <= 0 || end_rss(l) <= 0) {
+        e = tb_error_set(err, TB_ERR_NOT_MEASURED,
+                         "no RSS sample of the running client in the %s "
+                         "run (%.0f s at %.0f spans/s, %zu samples): the "
+                         "memory ratio needs one in each run",
+                         end_rss(s) <= 0 ? "short" : "long",
+                         end_rss(s) <= 0 ? m->short_runtime_s
+                                         : m->long_runtime_s,
+                         m->rate_sps,
+                         end_rss(s) <= 0 ? s->n_samples : l->n_samples);
+        goto out;
+    }
     double ratio = end_rss(l) / end_rss(s);
     struct tb_figure *f = tb__add_figure(o, "memory.ratio", "ratio", ratio,
                                      m->max_ratio, TB_BOUND_AT_MOST,

@@ -13,10 +13,6 @@
 
 #include "regress_internal.h"
 
-/* Spans started this long after the satellites are asked back must all
- * arrive; restarting them takes milliseconds. */
-#define OUTAGE_MARK_AFTER_UP_S 0.1
-
 /* Takes the satellites down and back up while a benchmark runs. */
 struct outage {
     tb_satellites *sats;
@@ -122,7 +118,7 @@ tb_err tb__gate_outage(tb_regress *rg, struct tb_gate_outcome *o,
      * little after the satellites are asked back, so that they listen
      * by then although restarting takes a moment. */
     uint64_t mark_ns = tb__unix_ns() +
-                       (uint64_t)((t->up_at_s + OUTAGE_MARK_AFTER_UP_S) * 1e9);
+                       (uint64_t)((t->up_at_s + t->mark_after_up_s) * 1e9);
     if (pthread_create(&th, NULL, outage_thread, &ou) != 0) {
         e = tb_error_set(err, TB_ERR_IO, "cannot start the outage timer");
         goto done;
@@ -157,7 +153,32 @@ tb_err tb__gate_outage(tb_regress *rg, struct tb_gate_outcome *o,
     }
     double before = max_rss_between(r, 0, t->down_at_s);
     double down = max_rss_between(r, t->down_at_s, t->up_at_s);
-    double ratio = before > 0 ? down / before : NAN;
+    if (before <= 0 || down <= 0) {
+        e = tb_error_set(err, TB_ERR_NOT_MEASURED,
+                         "no RSS sample of the running client %s the "
+                         "outage (%s %.0f s; %zu samples)",
+                         before <= 0 ? "before" : "during",
+                         before <= 0 ? "0 s to" : "from",
+                         before <= 0 ? t->down_at_s : t->down_at_s,
+                         r->n_samples);
+        goto done;
+    }
+    if (r->spans_sent_after_mark < 0) {
+        e = tb_error_set(err, TB_ERR_NOT_MEASURED,
+                         "cannot tell what arrived after the satellites "
+                         "came back: the client does not POST "
+                         "SpansSentAfterMark (clients/PROTOCOL.md)");
+        goto done;
+    }
+    if (r->spans_sent_after_mark == 0) {
+        e = tb_error_set(err, TB_ERR_NOT_MEASURED,
+                         "the client reports no span started after the "
+                         "mark (%.1f s after the satellites came back, "
+                         "outage.mark_after_up_s): nothing to judge "
+                         "delivery by", t->mark_after_up_s);
+        goto done;
+    }
+    double ratio = down / before;
     struct tb_figure *f = tb__add_figure(o, "outage.memory_ratio", "ratio", ratio,
                                      t->max_memory_ratio, TB_BOUND_AT_MOST,
                                      "outage.max_memory_ratio");
@@ -177,20 +198,15 @@ tb_err tb__gate_outage(tb_regress *rg, struct tb_gate_outcome *o,
                1e6);
     double made = (double)r->spans_sent_after_mark;
     double got = (double)r->spans_received_after_mark;
-    double frac = made > 0 ? got / made : NAN;
+    double frac = got / made;
     f = tb__add_figure(o, "outage.delivered_after_fraction", "fraction", frac,
                    t->min_delivered_after_fraction, TB_BOUND_AT_LEAST,
                    "outage.min_delivered_after_fraction");
-    if (r->spans_sent_after_mark < 0)
-        snprintf(desc, sizeof(desc),
-                 "cannot tell what arrived after the satellites came back: "
-                 "the client does not POST SpansSentAfterMark "
-                 "(clients/PROTOCOL.md)");
-    else
-        snprintf(desc, sizeof(desc),
-                 "%.0f of the %.0f spans started from %.1f s after the "
-                 "satellites came back arrived (%.4f)",
-                 got, made, OUTAGE_MARK_AFTER_UP_S, frac);
+    snprintf(desc, sizeof(desc),
+             "%.0f of the %.0f spans started from %.1f s after the "
+             "satellites came back arrived (%.4f; grace "
+             "outage.mark_after_up_s)",
+             got, made, t->mark_after_up_s, frac);
     tb__judge(rg, f, desc);
 done:
     tb_result_free(r);

@@ -36,6 +36,12 @@ tb_err tb__gate_slow(tb_regress *rg, struct tb_gate_outcome *o,
     tb_satellites_set_mode(rg->sats, normal);
     if (e != TB_OK)
         goto out;
+    if (typ->peak_rss_bytes == 0 || slow->peak_rss_bytes == 0) {
+        e = tb_error_set(err, TB_ERR_NOT_MEASURED,
+                         "no peak RSS for the %s run",
+                         typ->peak_rss_bytes == 0 ? "typical" : s->mode);
+        goto out;
+    }
     double ratio = (double)slow->peak_rss_bytes / (double)typ->peak_rss_bytes;
     struct tb_figure *f = tb__add_figure(o, "slow.memory_ratio", "ratio", ratio,
                                      s->max_memory_ratio, TB_BOUND_AT_MOST,

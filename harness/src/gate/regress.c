@@ -12,6 +12,45 @@
 
 #define N_SATELLITES TB_SATELLITE_DEFAULT_COUNT
 
+const char *tb_gate_status_name(tb_gate_status s)
+{
+    switch (s) {
+    case TB_GATE_PASSED:
+        return "pass";
+    case TB_GATE_FAILED:
+        return "fail";
+    case TB_GATE_INCONCLUSIVE:
+        return "inconclusive";
+    case TB_GATE_KNOWN_FAILURE:
+        return "known failure";
+    case TB_GATE_FIXED:
+        return "fixed?";
+    }
+    return "unknown";
+}
+
+bool tb_gate_status_fails(tb_gate_status s, bool strict)
+{
+    switch (s) {
+    case TB_GATE_FAILED:
+        return true;
+    case TB_GATE_INCONCLUSIVE:
+    case TB_GATE_FIXED:
+        return strict;
+    case TB_GATE_PASSED:
+    case TB_GATE_KNOWN_FAILURE:
+        return false;
+    }
+    return true;
+}
+
+bool tb_strict(void)
+{
+    const char *v = getenv("TB_STRICT");
+
+    return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+}
+
 tb_err tb__regress_controller(tb_regress *rg, bool calibrated,
                               tb_controller **out, tb_error *err)
 {
@@ -245,6 +284,8 @@ redo:
     memset(&o, 0, sizeof(o));
     o.gate = gate;
     rg->untraced_cpu_points = NAN;
+    rg->unfit[0] = '\0';
+    rg->n_unfit = 0;
     e = gates[gate](rg, &o, err);
     redo = false;
     if (e == TB_OK && (e = drift_guard(rg, gate, &redo, err)) == TB_OK &&
@@ -261,6 +302,35 @@ redo:
         tb_results_add_gate_error(&run, tb_gate_name(gate), msg, &rerr);
         return e;
     }
+    /* A figure with no valid value is an error naming it, never a
+     * verdict: NaN, inf or a division by a zero that was no sample. The
+     * gates say what is missing; this catches what they did not. */
+    for (size_t i = 0; i < o.n_figures; i++)
+        if (!isfinite(o.figures[i].median) || !isfinite(o.figures[i].lo) ||
+            !isfinite(o.figures[i].hi)) {
+            e = tb_error_set(err, TB_ERR_NOT_MEASURED,
+                             "figure %s has no valid value: %s",
+                             o.figures[i].name, o.figures[i].message);
+            char msg[TB_ERRMSG_SIZE + 160];
+            snprintf(msg, sizeof(msg), "%s: %s gate could not run: %s",
+                     rg->client, tb_gate_name(gate),
+                     err != NULL ? err->msg : tb_err_name(e));
+            struct tb_results_run frun = tb__regress_results_run(rg);
+            tb_results_add_gate_error(&frun, tb_gate_name(gate), msg, &rerr);
+            return e;
+        }
+    if (rg->n_unfit > 0 && o.n_figures < TB_GATE_MAX_FIGURES) {
+        char name[48];
+        snprintf(name, sizeof(name), "%s.runs_fit", tb_gate_name(gate));
+        struct tb_figure *f = tb__add_figure(&o, name, "runs",
+                                             (double)rg->n_unfit, 0,
+                                             TB_BOUND_AT_MOST, "");
+        f->verdict = TB_VERDICT_FAIL;
+        tb__say(f->message, sizeof(f->message),
+                "%s: %u traced run%s of the %s gate cannot be judged: %s",
+                rg->client, rg->n_unfit, rg->n_unfit == 1 ? "" : "s",
+                tb_gate_name(gate), rg->unfit);
+    }
     o.verdict = TB_VERDICT_PASS;
     for (size_t i = 0; i < o.n_figures; i++) {
         o.verdict = tb__verdict_worst(o.verdict, o.figures[i].verdict);
@@ -268,6 +338,20 @@ redo:
                                                        : TB_LOG_WARN,
                "regress", "%s: %s", tb_verdict_name(o.figures[i].verdict),
                o.figures[i].message);
+    }
+    o.status = o.verdict == TB_VERDICT_FAIL           ? TB_GATE_FAILED
+               : o.verdict == TB_VERDICT_INCONCLUSIVE ? TB_GATE_INCONCLUSIVE
+                                                      : TB_GATE_PASSED;
+    const char *known = tb_thresholds_known(rg->t, tb_gate_name(gate));
+    if (known != NULL) {
+        snprintf(o.known, sizeof(o.known), "%s", known);
+        if (o.status == TB_GATE_FAILED)
+            o.status = TB_GATE_KNOWN_FAILURE;
+        else if (o.status == TB_GATE_PASSED)
+            o.status = TB_GATE_FIXED;
+        tb_log(TB_LOG_WARN, "regress", "%s: %s gate: %s (known defect: %s)",
+               rg->client, tb_gate_name(gate),
+               tb_gate_status_name(o.status), known);
     }
     struct tb_results_run run = tb__regress_results_run(rg);
     if (tb_results_add_gate(&run, &o, &rerr) != TB_OK)

@@ -6,6 +6,29 @@
 
 #include "regress_internal.h"
 
+/* A traced run is fit to judge only when the client made what it was
+ * asked and something arrived: a gate that passed on a client that gave
+ * up early, or on satellites that heard nothing, would be a lie. */
+static void unfit(tb_regress *rg, const char *step, const tb_result *r)
+{
+    char why[200] = "";
+
+    if (!r->trace || !r->has_satellites)
+        return;
+    if (r->spans_sent_reported && r->spans_sent < r->repeat)
+        snprintf(why, sizeof(why), "made %llu of the %llu spans asked",
+                 (unsigned long long)r->spans_sent,
+                 (unsigned long long)r->repeat);
+    else if (r->spans_received == 0)
+        snprintf(why, sizeof(why), "the satellites received no span");
+    if (why[0] == '\0')
+        return;
+    size_t n = strlen(rg->unfit);
+    snprintf(rg->unfit + n, sizeof(rg->unfit) - n, "%s%s: %s",
+             n ? "; " : "", step, why);
+    rg->n_unfit++;
+}
+
 /* One benchmark, recorded; mark_ns as in tb_benchmark_opts. */
 tb_err tb__regress_bench_marked(tb_regress *rg, tb_gate gate, const char *step,
                            bool trace, double sps, double runtime_s,
@@ -31,6 +54,8 @@ tb_err tb__regress_bench_with(tb_regress *rg, tb_gate gate, const char *step,
 
     bo.satellites = rg->sats;
     bo.extra_args = (const char *const *)rg->extra;
+    bo.settle_quiet_s = rg->t->common.settle_quiet_s;
+    bo.settle_max_s = rg->t->common.settle_max_s;
     if (rg->ctl == NULL)
         tb__progress_step(rg, "calibrating the client (unless cached)", 0);
     if ((e = tb__regress_controller(rg, true, &ctl, err)) != TB_OK)
@@ -45,6 +70,7 @@ tb_err tb__regress_bench_with(tb_regress *rg, tb_gate gate, const char *step,
         tb_result_free(r);
         return e;
     }
+    unfit(rg, step, r);
     *out = r;
     return TB_OK;
 }

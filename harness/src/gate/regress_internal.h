@@ -28,6 +28,11 @@ struct tb_regress {
     struct tb__progress *progress; /* NULL: silent */
     bool recalibrated;             /* the drift guard acts once a run */
     double untraced_cpu_points;    /* the gate's untraced arm; NaN: none */
+    /* What made this gate's runs unfit to judge (a traced run that made
+     * fewer spans than asked, or whose satellites received nothing): the
+     * gate then fails, naming it. Reset per gate. */
+    char unfit[512];
+    unsigned n_unfit;
 };
 
 /* Progress on stderr (progress.c): each gate as it starts, and a ticker

@@ -91,6 +91,7 @@ static const struct key keys[] = {
     KEY(outage, up_at_s, K_POSITIVE),
     KEY(outage, max_memory_ratio, K_POSITIVE),
     KEY(outage, min_delivered_after_fraction, K_UNIT),
+    KEY(outage, mark_after_up_s, K_NONNEG),
     KEY(slow, mode, K_MODE),
     KEY(slow, rate_sps, K_POSITIVE),
     KEY(slow, runtime_s, K_POSITIVE),
@@ -116,6 +117,8 @@ static const struct key keys[] = {
     KEY(common, satellite_mode, K_MODE),
     KEY(common, max_drift_points, K_POSITIVE),
     KEY(common, satellite_connection, K_CONNECTION),
+    KEY(common, settle_quiet_s, K_POSITIVE),
+    KEY(common, settle_max_s, K_POSITIVE),
     KEY(audit, injection_factor, K_POSITIVE),
 };
 
@@ -383,6 +386,56 @@ static tb_err parse_profile(const char *file, int p, const cJSON *obj,
     return TB_OK;
 }
 
+/* "known": {"<gate>": "reason, with the tracer version"}: tracer defects
+ * a client's file declares, so that the gate reports "known failure"
+ * instead of failing the build. Only a client's file may declare one (a
+ * defect belongs to one tracer), and only for a gate that exists. */
+static tb_err parse_known(const char *file, const cJSON *known,
+                          struct profile_state ps[N_PROFILES],
+                          signed char which, tb_error *err)
+{
+    const cJSON *it;
+
+    if (which != SRC_CLIENT)
+        return tb_error_set(err, TB_ERR_CONFIG,
+                            "%s: known: only a client's file declares "
+                            "known tracer defects", file);
+    if (!cJSON_IsObject(known))
+        return tb_error_set(err, TB_ERR_CONFIG,
+                            "%s: known: expected an object of gate names "
+                            "to reasons, got %s", file,
+                            tb__json_type_name(known));
+    cJSON_ArrayForEach(it, known) {
+        if (find_key(it->string, NULL) < 0 ||
+            strcmp(it->string, "baseline") == 0 ||
+            strcmp(it->string, "common") == 0 ||
+            strcmp(it->string, "audit") == 0)
+            return tb_error_set(err, TB_ERR_CONFIG,
+                                "%s: known.%s: not a gate (gates: memory, "
+                                "drops, cpu, throughput, duplicates, flush, "
+                                "outage, slow)", file, it->string);
+        if (!cJSON_IsString(it) || it->valuestring[0] == '\0')
+            return tb_error_set(err, TB_ERR_CONFIG,
+                                "%s: known.%s: expected the defect as a "
+                                "non-empty string (with the tracer "
+                                "version)", file, it->string);
+        for (int p = 0; p < N_PROFILES; p++) {
+            tb_thresholds *t = &ps[p].t;
+            if (t->n_known == TB_THRESHOLDS_MAX_KNOWN)
+                return tb_error_set(err, TB_ERR_CONFIG,
+                                    "%s: known: more than %d gates", file,
+                                    TB_THRESHOLDS_MAX_KNOWN);
+            snprintf(t->known[t->n_known].gate,
+                     sizeof(t->known[t->n_known].gate), "%s", it->string);
+            snprintf(t->known[t->n_known].reason,
+                     sizeof(t->known[t->n_known].reason), "%s",
+                     it->valuestring);
+            t->n_known++;
+        }
+    }
+    return TB_OK;
+}
+
 static tb_err parse_file(const char *file, const cJSON *root,
                          struct profile_state ps[N_PROFILES],
                          signed char which, tb_error *err)
@@ -404,13 +457,19 @@ static tb_err parse_file(const char *file, const cJSON *root,
                 return e;
             continue;
         }
+        if (strcmp(item->string, "known") == 0) {
+            if ((e = parse_known(file, item, ps, which, err)) != TB_OK)
+                return e;
+            continue;
+        }
         for (int i = 0; i < N_PROFILES; i++)
             if (strcmp(item->string, profiles[i]) == 0)
                 p = i;
         if (p < 0)
             return tb_error_set(err, TB_ERR_CONFIG,
                                 "%s: %s: unknown key (expected "
-                                "\"description\", \"full\" or \"quick\")",
+                                "\"description\", \"known\", \"full\" or "
+                                "\"quick\")",
                                 file, item->string);
         if (seen[p])
             return tb_error_set(err, TB_ERR_CONFIG,
@@ -477,6 +536,12 @@ static tb_err check_consistent(char *const files[2], int p,
          t->cpu.max_trials, t->cpu.trials, "at least"},
         {t->throughput.max_trials >= 1, "throughput.max_trials",
          "throughput.max_trials", t->throughput.max_trials, 1, "at least"},
+        {t->common.settle_max_s >= t->common.settle_quiet_s,
+         "common.settle_max_s", "common.settle_quiet_s",
+         t->common.settle_max_s, t->common.settle_quiet_s, "at least"},
+        {t->outage.up_at_s + t->outage.mark_after_up_s < t->outage.runtime_s, "outage.mark_after_up_s", "outage.runtime_s",
+         t->outage.up_at_s + t->outage.mark_after_up_s, t->outage.runtime_s,
+         "(added to outage.up_at_s) less than"},
     };
 
     for (size_t r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {
@@ -688,4 +753,12 @@ const char *tb_thresholds_source(const tb_thresholds *t, const char *key)
     if (i < 0 || im->src[i] == SRC_NONE)
         return NULL;
     return im->files[im->src[i]];
+}
+
+const char *tb_thresholds_known(const tb_thresholds *t, const char *gate)
+{
+    for (size_t i = 0; t != NULL && gate != NULL && i < t->n_known; i++)
+        if (strcmp(t->known[i].gate, gate) == 0)
+            return t->known[i].reason;
+    return NULL;
 }

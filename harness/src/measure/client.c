@@ -28,6 +28,7 @@ struct tb_client {
     char **env;          /* "K=V", NULL-terminated, owned */
     char **check;        /* NULL-terminated or NULL */
     bool flags;
+    bool reports;        /* POSTs SpansSent (false: "reports": false) */
 };
 
 struct tb_registry {
@@ -89,6 +90,7 @@ tb_client *tb_client_copy(const tb_client *c)
     d->env = copy_strv(c->env);
     d->check = copy_strv(c->check);
     d->flags = c->flags;
+    d->reports = c->reports;
     if (!d->name || !d->description || !d->protocol || !d->missing ||
         !d->argv || !d->env || (c->check && !d->check)) {
         tb_client_free(d);
@@ -259,6 +261,7 @@ static tb_err derive(const char *file, const char *name, const tb_client *b,
         (c->missing = tb__strdup(b->missing)) == NULL)
         return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
     c->flags = b->flags;
+    c->reports = b->reports;
     if (args == NULL)
         return TB_OK;
     if ((rc = strv_from_json(file, name, "args", args, &extra, err)) !=
@@ -276,7 +279,7 @@ static tb_err parse_entry(const char *file, const cJSON *e,
     static const char *const known[] = {"argv",    "env",   "description",
                                         "protocol", "flags", "check",
                                         "missing",  "base",  "args",
-                                        NULL};
+                                        "reports", NULL};
     const char *name = e->string;
     const cJSON *it, *env, *flags;
     tb_client *c;
@@ -294,12 +297,13 @@ static tb_err parse_entry(const char *file, const cJSON *e,
             return tb_error_set(err, TB_ERR_CONFIG,
                                 "%s: %s.%s: unknown key (known: argv, env, "
                                 "description, protocol, flags, check, "
-                                "missing, base, args)",
+                                "missing, base, args, reports)",
                                 file, name, it->string);
     }
     if ((c = calloc(1, sizeof(*c))) == NULL)
         return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
     c->flags = true;
+    c->reports = true;
     if ((c->name = tb__strdup(name)) == NULL) {
         rc = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
         goto fail;
@@ -336,6 +340,16 @@ static tb_err parse_entry(const char *file, const cJSON *e,
             goto fail;
         }
         c->flags = cJSON_IsTrue(flags);
+    }
+    it = cJSON_GetObjectItemCaseSensitive(e, "reports");
+    if (it != NULL) {
+        if (!cJSON_IsBool(it)) {
+            rc = tb_error_set(err, TB_ERR_CONFIG,
+                              "%s: %s.reports: expected true or false",
+                              file, name);
+            goto fail;
+        }
+        c->reports = cJSON_IsTrue(it);
     }
     env = cJSON_GetObjectItemCaseSensitive(e, "env");
     if (env != NULL && !cJSON_IsObject(env)) {
@@ -579,6 +593,7 @@ tb_err tb_client_from_command(const char *name, const char *cmd,
         return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
     }
     c->argv = argv;
+    c->reports = true; /* the protocol's default; --no-client-report */
     c->name = tb__strdup(name ? name : "custom");
     c->description = tb__strdup(cmd);
     c->protocol = tb__strdup("");
@@ -598,6 +613,11 @@ const char *tb_client_name(const tb_client *c) { return c->name; }
 const char *tb_client_description(const tb_client *c) { return c->description; }
 const char *tb_client_protocol(const tb_client *c) { return c->protocol; }
 bool tb_client_passes_flags(const tb_client *c) { return c->flags; }
+bool tb_client_reports(const tb_client *c) { return c->reports; }
+void tb_client_set_reports(tb_client *c, bool reports)
+{
+    c->reports = reports;
+}
 
 const char *const *tb_client_argv(const tb_client *c)
 {
@@ -608,6 +628,9 @@ const char *const *tb_client_env(const tb_client *c)
 {
     return (const char *const *)c->env;
 }
+
+/* How long a client's check may take: loading a tracer, not running it. */
+#define TB__CHECK_TIMEOUT_MS 30000
 
 /* True when prog can be executed: a path, or a name found in PATH. */
 static bool executable(const char *prog)
@@ -635,18 +658,49 @@ static bool executable(const char *prog)
 tb_err tb_client_check(const tb_client *c, tb_error *err)
 {
     const char *hint = c->missing[0] ? c->missing : "";
+    int st;
 
+    /* A program named by path is this project's (a build output): its
+     * absence is a broken build, not a missing tracer. A bare name is a
+     * runtime looked up in PATH (node): not installed here. */
     if (!executable(c->argv[0]))
-        return tb_error_set(err, TB_ERR_CLIENT_START,
+        return tb_error_set(err, strchr(c->argv[0], '/') != NULL
+                                     ? TB_ERR_CLIENT_START
+                                     : TB_ERR_TRACER_MISSING,
                             "client %s: %s is not an executable program%s%s",
                             c->name, c->argv[0], hint[0] ? "; " : "", hint);
-    if (c->check != NULL &&
-        tb__run_quiet((const char *const *)c->check,
-                      (const char *const *)c->env, tb_root_dir(),
-                      30000) != 0)
-        return tb_error_set(err, TB_ERR_CLIENT_START,
+    if (c->check == NULL)
+        return TB_OK;
+    st = tb__run_quiet((const char *const *)c->check,
+                       (const char *const *)c->env, tb_root_dir(),
+                       TB__CHECK_TIMEOUT_MS);
+    if (st == 0)
+        return TB_OK;
+    /* Only the protocol's "tracer not installed" status may skip a
+     * client; a check that crashes or hangs is a broken client. */
+    if (st == 3)
+        return tb_error_set(err, TB_ERR_TRACER_MISSING,
                             "client %s: its tracer is not installed "
-                            "(check '%s' failed)%s%s",
+                            "(check '%s' exited 3)%s%s",
                             c->name, c->check[0], hint[0] ? "; " : "", hint);
-    return TB_OK;
+    if (st == TB__RUN_TIMEOUT)
+        return tb_error_set(err, TB_ERR_CLIENT_START,
+                            "client %s: its check '%s' did not finish "
+                            "within %d s; killed",
+                            c->name, c->check[0],
+                            TB__CHECK_TIMEOUT_MS / 1000);
+    if (st >= TB__RUN_SIGNAL)
+        return tb_error_set(err, TB_ERR_CLIENT_START,
+                            "client %s: its check '%s' was killed by "
+                            "signal %d",
+                            c->name, c->check[0], st - TB__RUN_SIGNAL);
+    if (st < 0)
+        return tb_error_set(err, TB_ERR_CLIENT_START,
+                            "client %s: its check '%s' could not start",
+                            c->name, c->check[0]);
+    return tb_error_set(err, TB_ERR_CLIENT_START,
+                        "client %s: its check '%s' failed with status %d "
+                        "(only 3 means the tracer is not installed; run "
+                        "`tracebench clients --check` to see its output)",
+                        c->name, c->check[0], st);
 }

@@ -20,6 +20,8 @@
 #define CAL_MAX_TRIALS 6
 #define CAL_TRIAL_S 3.0                /* we lengthen trials shorter than 2 s */
 #define CAL_TIMEOUT_S 300.0
+/* When no caller says (tb_benchmark_opts): the regression gates take
+ * theirs from thresholds/ (common.settle_quiet_s, settle_max_s). */
 #define SETTLE_MS 100
 #define SETTLE_MAX_MS 1000
 
@@ -38,6 +40,7 @@ struct params {
     uint64_t work, repeat, sleep_ns;
     uint64_t mark_ns;           /* Unix ns; 0: none */
     uint64_t span_period_ns;    /* deadline pacing; 0: sleep debt */
+    unsigned settle_ms, settle_max_ms; /* satellites' quiet time, bound */
 };
 
 /* The calibration cache's key: argv and environment, so a client pointed
@@ -246,7 +249,10 @@ static tb_err execute(tb_controller *c, const struct params *p,
     }
     e = tb__run_client(&ro, r, err);
 
-    r->spans_sent = p->repeat;
+    /* spans_sent is what the client said, never what it was asked: a
+     * client that died, hung or forgot to report made an unknown number. */
+    r->spans_sent = 0;
+    r->spans_sent_reported = false;
     if (tb__control_result(c->control, &posted, &posted_after)) {
         if (posted != p->repeat)
             tb_log(TB_LOG_WARN, "controller",
@@ -262,19 +268,29 @@ static tb_err execute(tb_controller *c, const struct params *p,
             r->latency_p999_ns = lat[2];
             r->latency_max_ns = lat[3];
         }
+        r->spans_sent_reported = true;
         if (p->mark_ns != 0)
             r->spans_sent_after_mark = posted_after;
+    } else if (e == TB_OK && tb_client_reports(c->client)) {
+        e = tb_error_set(err, TB_ERR_CLIENT_PROTOCOL,
+                         "client %s exited 0 without reporting the spans it "
+                         "made (POST {\"SpansSent\": N} to TB_RESULT_URL, "
+                         "clients/PROTOCOL.md); a client that cannot report "
+                         "says \"reports\": false in its registry entry "
+                         "(or: tracebench run --no-client-report)",
+                         tb_client_name(c->client));
     }
     if (r->clock_time_s > 0) {
         r->cpu_usage = r->program_time_s / r->clock_time_s;
-        r->spans_per_second = (double)r->spans_sent / r->clock_time_s;
+        if (r->spans_sent_reported)
+            r->spans_per_second = (double)r->spans_sent / r->clock_time_s;
     }
     if (sats != NULL) {
         struct tb_satellite_counts counts;
         tb_error serr = {0};
         /* Interrupted: count what has arrived, without waiting. */
-        int settle = r->interrupted ? 1 : SETTLE_MS;
-        int settle_max = r->interrupted ? 1 : SETTLE_MAX_MS;
+        unsigned settle = r->interrupted ? 1 : p->settle_ms;
+        unsigned settle_max = r->interrupted ? 1 : p->settle_max_ms;
         if (tb_satellites_collect(sats, settle, settle_max, &counts,
                                   &serr) != TB_OK) {
             if (e == TB_OK)
@@ -283,8 +299,19 @@ static tb_err execute(tb_controller *c, const struct params *p,
             r->has_satellites = true;
             r->spans_received = counts.spans_received;
             r->duplicate_spans = counts.duplicate_spans;
-            r->dropped_spans =
-                (int64_t)r->spans_sent - (int64_t)counts.spans_received;
+            /* Received spans always count. Drops need what was made: the
+             * report, or for a client declared unable to report that ran
+             * to completion, Repeat as an estimate. */
+            if (r->spans_sent_reported) {
+                r->dropped_known = true;
+                r->dropped_spans = (int64_t)r->spans_sent -
+                                   (int64_t)counts.spans_received;
+            } else if (e == TB_OK) {
+                r->dropped_known = true;
+                r->dropped_estimated = true;
+                r->dropped_spans = (int64_t)p->repeat -
+                                   (int64_t)counts.spans_received;
+            }
             r->spans_received_after_mark = counts.spans_after_mark;
             if (counts.spans_received > 1 &&
                 counts.last_start_ns > counts.first_start_ns) {
@@ -329,7 +356,13 @@ static tb_err cal_trial(tb_controller *c, struct params *p, double spw,
     if ((*r = tb_result_new()) == NULL)
         return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
     p->sleep_ns = (uint64_t)llround((double)p->work * spw);
-    return execute(c, p, NULL, NULL, CAL_TIMEOUT_S, NULL, *r, err);
+    tb_err e = execute(c, p, NULL, NULL, CAL_TIMEOUT_S, NULL, *r, err);
+    /* Calibration divides by the spans made: a client declared unable to
+     * report ("reports": false) that ran to completion made Repeat. Only
+     * here, for the sleep it is told; no figure a gate judges. */
+    if (e == TB_OK && !(*r)->spans_sent_reported)
+        (*r)->spans_sent = p->repeat;
+    return e;
 }
 
 /* Whether a run that was asked to sleep did not: a client that sleeps
@@ -614,7 +647,15 @@ tb_err tb_controller_benchmark(tb_controller *c,
                                tb_result **out, tb_error *err)
 {
     struct params p = {.trace = o->trace, .no_flush = o->no_flush,
-                       .mark_ns = o->mark_unix_ns};
+                       .mark_ns = o->mark_unix_ns,
+                       .settle_ms = o->settle_quiet_s > 0
+                                        ? (unsigned)lround(o->settle_quiet_s *
+                                                           1000)
+                                        : SETTLE_MS,
+                       .settle_max_ms = o->settle_max_s > 0
+                                            ? (unsigned)lround(
+                                                  o->settle_max_s * 1000)
+                                            : SETTLE_MAX_MS};
     double wps = c->cal.work_per_second;
     tb_result *r;
     tb_err e;

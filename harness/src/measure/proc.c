@@ -203,11 +203,13 @@ int tb__run_quiet(const char *const *argv, const char *const *env,
     int status = 0;
 
     if (tb__spawn(&o, &p, NULL) != TB_OK)
-        return -1;
+        return TB__RUN_NOSTART;
     if (!tb__proc_wait(&p, timeout_ms, &status, NULL)) {
         tb__proc_kill(&p);
-        return -1;
+        return TB__RUN_TIMEOUT;
     }
     tb__proc_close(&p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (WIFSIGNALED(status))
+        return TB__RUN_SIGNAL + WTERMSIG(status);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : TB__RUN_NOSTART;
 }

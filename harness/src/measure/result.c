@@ -27,25 +27,41 @@ void tb_result_free(tb_result *r)
 
 void tb_result_print(const tb_result *r, FILE *out)
 {
+    char sent[48];
+
     if (r->interrupted)
         fprintf(out, "interrupted by signal %d: the figures are partial\n",
                 r->interrupted);
-    fprintf(out, "%.1f spans / sec\n", r->spans_per_second);
+    if (r->spans_sent_reported) {
+        fprintf(out, "%.1f spans / sec\n", r->spans_per_second);
+        snprintf(sent, sizeof(sent), "%llu sent",
+                 (unsigned long long)r->spans_sent);
+    } else {
+        fprintf(out, "spans / sec not reported by the client\n");
+        snprintf(sent, sizeof(sent), "spans sent not reported");
+    }
     fprintf(out, "%.0f%% CPU usage%s\n", r->cpu_usage * 100.0,
             r->uncalibrated ? " (uncalibrated: fixed --work and --repeat)"
                             : "");
     if (r->has_satellites) {
-        double pct = r->spans_sent > 0 ? 100.0 * (double)r->dropped_spans /
-                                             (double)r->spans_sent
-                                       : 0.0;
-        fprintf(out, "%.1f%% spans dropped (out of %llu sent)\n", pct,
-                (unsigned long long)r->spans_sent);
+        if (r->dropped_known) {
+            double of = r->dropped_estimated ? (double)r->repeat
+                                             : (double)r->spans_sent;
+            double pct = of > 0 ? 100.0 * (double)r->dropped_spans / of : 0;
+            fprintf(out, "%.1f%% spans dropped (out of %s)%s\n", pct, sent,
+                    r->dropped_estimated
+                        ? " (an estimate: out of the Repeat asked for)"
+                        : "");
+        } else {
+            fprintf(out, "spans dropped unknown (%s)\n", sent);
+        }
+        fprintf(out, "%llu spans received\n",
+                (unsigned long long)r->spans_received);
         if (r->duplicate_spans > 0)
             fprintf(out, "%llu duplicate spans received\n",
                     (unsigned long long)r->duplicate_spans);
     } else {
-        fprintf(out, "%llu spans sent (no satellites: drops not measured)\n",
-                (unsigned long long)r->spans_sent);
+        fprintf(out, "%s (no satellites: drops not measured)\n", sent);
     }
     fprintf(out, "took %.1fs\n", r->clock_time_s);
 }
@@ -66,11 +82,17 @@ cJSON *tb__result_json(const tb_result *r)
     cJSON_AddNumberToObject(o, "repeat", (double)r->repeat);
     cJSON_AddNumberToObject(o, "sleep_ns", (double)r->sleep_ns);
     cJSON_AddBoolToObject(o, "uncalibrated", r->uncalibrated);
-    cJSON_AddNumberToObject(o, "spans_sent", (double)r->spans_sent);
+    if (r->spans_sent_reported)
+        cJSON_AddNumberToObject(o, "spans_sent", (double)r->spans_sent);
+    else
+        cJSON_AddNullToObject(o, "spans_sent");
     cJSON_AddNumberToObject(o, "program_time_s", r->program_time_s);
     cJSON_AddNumberToObject(o, "clock_time_s", r->clock_time_s);
     cJSON_AddNumberToObject(o, "cpu_usage", r->cpu_usage);
-    cJSON_AddNumberToObject(o, "spans_per_second", r->spans_per_second);
+    if (r->spans_sent_reported)
+        cJSON_AddNumberToObject(o, "spans_per_second", r->spans_per_second);
+    else
+        cJSON_AddNullToObject(o, "spans_per_second");
     cJSON_AddNumberToObject(o, "peak_rss_bytes", (double)r->peak_rss_bytes);
     cJSON_AddNumberToObject(o, "exit_status", r->exit_status);
     cJSON_AddNumberToObject(o, "term_signal", r->term_signal);
@@ -101,7 +123,12 @@ cJSON *tb__result_json(const tb_result *r)
     if (r->has_satellites) {
         cJSON_AddNumberToObject(o, "spans_received",
                                 (double)r->spans_received);
-        cJSON_AddNumberToObject(o, "dropped_spans", (double)r->dropped_spans);
+        if (r->dropped_known)
+            cJSON_AddNumberToObject(o, "dropped_spans",
+                                    (double)r->dropped_spans);
+        else
+            cJSON_AddNullToObject(o, "dropped_spans");
+        cJSON_AddBoolToObject(o, "dropped_estimated", r->dropped_estimated);
         cJSON_AddNumberToObject(o, "duplicate_spans",
                                 (double)r->duplicate_spans);
         if (r->mark_ns != 0)

@@ -161,11 +161,14 @@ static int read_small(const char *path, char *buf, size_t size)
     return 0;
 }
 
-/* utime + stime in clock ticks, from /proc/<pid>/stat. */
+/* utime + stime in clock ticks, from /proc/<pid>/stat. -1 also when the
+ * process has exited (state Z or X, not yet reaped): an exited process's
+ * figures are no sample of a running one. */
 static int cpu_ticks(pid_t pid, unsigned long long *ticks)
 {
     char path[64], buf[1024];
     unsigned long long ut, st;
+    char state;
     char *p;
 
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -175,8 +178,9 @@ static int cpu_ticks(pid_t pid, unsigned long long *ticks)
      * last ')'; utime and stime are then fields 12 and 13. */
     p = strrchr(buf, ')');
     if (p == NULL ||
-        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-               &ut, &st) != 2)
+        sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+               &state, &ut, &st) != 3 ||
+        state == 'Z' || state == 'X' || state == 'x')
         return -1;
     *ticks = ut + st;
     return 0;
@@ -195,13 +199,18 @@ static int rss_bytes(pid_t pid, uint64_t *rss)
     return 0;
 }
 
+/* One sample of a running client. None when it has exited meanwhile: a
+ * zombie's statm reads 0, and a 0 once made the memory gate divide by it
+ * ("inf (27.1 / 0.0 MiB)"). A live process always has some RSS, so 0
+ * means it exited between the two reads. */
 static void sample(struct run *run, pid_t pid, double now)
 {
     unsigned long long ticks;
     uint64_t rss;
     tb_result *r = run->r;
 
-    if (cpu_ticks(pid, &ticks) != 0 || rss_bytes(pid, &rss) != 0)
+    if (cpu_ticks(pid, &ticks) != 0 || rss_bytes(pid, &rss) != 0 ||
+        rss == 0 || cpu_ticks(pid, &ticks) != 0)
         return;
     if (r->n_samples == run->cap) {
         size_t ncap = run->cap ? run->cap * 2 : 64;
@@ -373,7 +382,7 @@ tb_err tb__run_client(const struct tb__run_opts *o, tb_result *r,
                          tail[0] ? ": " : "", tail);
     } else if (r->exit_status == 3) {
         /* The protocol's "tracer not installed" status. */
-        e = tb_error_set(err, TB_ERR_CLIENT_START,
+        e = tb_error_set(err, TB_ERR_TRACER_MISSING,
                          "client %s cannot start its tracer%s%s", o->name,
                          tail[0] ? ": " : "", tail);
     } else if (r->exit_status != 0) {

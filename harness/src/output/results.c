@@ -166,8 +166,18 @@ tb_err tb_results_add_gate(const struct tb_results_run *run,
                                                 : "at_least");
         cJSON_AddStringToObject(o, "limit_key", f->limit_key);
         cJSON_AddStringToObject(o, "limit_source", f->limit_source);
-        cJSON_AddStringToObject(o, "verdict", tb_verdict_name(f->verdict));
+        /* A known defect's failed figure is a "known failure", and every
+         * figure of a known gate that passed is "fixed?". */
+        const char *verdict = tb_verdict_name(f->verdict);
+        if (out->status == TB_GATE_FIXED)
+            verdict = tb_gate_status_name(TB_GATE_FIXED);
+        else if (out->status == TB_GATE_KNOWN_FAILURE &&
+                 f->verdict == TB_VERDICT_FAIL)
+            verdict = tb_gate_status_name(TB_GATE_KNOWN_FAILURE);
+        cJSON_AddStringToObject(o, "verdict", verdict);
         cJSON_AddStringToObject(o, "message", f->message);
+        if (out->known[0] != '\0')
+            cJSON_AddStringToObject(o, "known", out->known);
         if (f->has_baseline) {
             cJSON *b = cJSON_AddObjectToObject(o, "baseline");
             add_num(b, "median", f->baseline_median);
@@ -186,10 +196,17 @@ tb_err tb_results_add_gate_error(const struct tb_results_run *run,
                                  const char *gate, const char *message,
                                  tb_error *err)
 {
+    return tb_results_add_gate_status(run, gate, "error", message, err);
+}
+
+tb_err tb_results_add_gate_status(const struct tb_results_run *run,
+                                  const char *gate, const char *verdict,
+                                  const char *message, tb_error *err)
+{
     cJSON *o = header("gate", run, gate);
 
     cJSON_AddStringToObject(o, "figure", "");
-    cJSON_AddStringToObject(o, "verdict", "error");
+    cJSON_AddStringToObject(o, "verdict", verdict);
     cJSON_AddStringToObject(o, "message", message);
     add_thresholds(o, run);
     return append(path_of(run), o, err);
@@ -498,4 +515,14 @@ tb_err tb_record_gate_error(const char *path, const char *run_id,
     struct tb_results_run run = {path, run_id, client, profile, NULL};
 
     return tb_results_add_gate_error(&run, gate, message, err);
+}
+
+tb_err tb_record_gate_status(const char *path, const char *run_id,
+                             const char *client, const char *profile,
+                             const char *gate, const char *verdict,
+                             const char *message, tb_error *err)
+{
+    struct tb_results_run run = {path, run_id, client, profile, NULL};
+
+    return tb_results_add_gate_status(&run, gate, verdict, message, err);
 }

@@ -258,6 +258,7 @@ tb_err tb_summary_write(const struct tb_summary_opts *o, FILE *console,
     tb_baseline *base = NULL;
     FILE *md = NULL;
     int fails = 0, inconclusive = 0, errors = 0;
+    int n_skipped = 0, known = 0, fixed = 0;
     tb_err e;
 
     if (md_path == NULL) {
@@ -296,6 +297,9 @@ tb_err tb_summary_write(const struct tb_summary_opts *o, FILE *console,
         fails += strcmp(w->verdict, "fail") == 0;
         inconclusive += strcmp(w->verdict, "inconclusive") == 0;
         errors += strcmp(w->verdict, "error") == 0;
+        n_skipped += strcmp(w->verdict, "skipped") == 0;
+        known += strcmp(w->verdict, "known failure") == 0;
+        fixed += strcmp(w->verdict, "fixed?") == 0;
         fmt(med, sizeof(med), w->median);
         fmt(lim, sizeof(lim), w->limit);
         interval(iv, sizeof(iv), w);
@@ -303,6 +307,12 @@ tb_err tb_summary_write(const struct tb_summary_opts *o, FILE *console,
             fprintf(console, "%-10s %-10s %-34s %10s %-24s %3.0f %10s %s\n",
                     w->client, w->gate, w->figure, med, iv,
                     isnan(w->n) ? 0 : w->n, lim, w->verdict);
+        /* What was not measured says why, on the console too. */
+        if (console != NULL && (strcmp(w->verdict, "skipped") == 0 ||
+                                strcmp(w->verdict, "error") == 0 ||
+                                strcmp(w->verdict, "known failure") == 0 ||
+                                strcmp(w->verdict, "fixed?") == 0))
+            fprintf(console, "    %s\n", w->message);
         fprintf(md, "| %s | %s | %s | %s | %s | %.0f | %s | %s |\n",
                 w->client, w->gate, w->figure, med, iv,
                 isnan(w->n) ? 0 : w->n, lim, w->verdict);
@@ -313,13 +323,15 @@ tb_err tb_summary_write(const struct tb_summary_opts *o, FILE *console,
             tb_baseline_set(base, w->figure, w->median, w->lo, w->hi,
                             (size_t)fmax(1, isnan(w->n) ? 1 : w->n), NULL);
     }
-    fprintf(md, "\n%zu figures: %d failed, %d inconclusive, %d errors.\n",
-            r.n, fails, inconclusive, errors);
+    fprintf(md, "\n%zu figures: %d failed, %d inconclusive, %d errors, %d "
+                "skipped, %d known failures, %d fixed?.\n",
+            r.n, fails, inconclusive, errors, n_skipped, known, fixed);
     if (console != NULL)
         fprintf(console,
-                "%zu figures: %d failed, %d inconclusive, %d errors "
-                "(%s, %s)\n",
-                r.n, fails, inconclusive, errors, md_path, results);
+                "%zu figures: %d failed, %d inconclusive, %d errors, %d "
+                "skipped, %d known failures, %d fixed? (%s, %s)\n",
+                r.n, fails, inconclusive, errors, n_skipped, known, fixed,
+                md_path, results);
     if ((e = write_benchmarks(o, &r, bench_path, err)) != TB_OK)
         goto out;
     if (base != NULL) {

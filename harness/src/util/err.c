@@ -22,6 +22,9 @@ static const char *const names[TB_ERR__COUNT] = {
     [TB_ERR_HTTP] = "HTTP error",
     [TB_ERR_DECODE] = "undecodable body",
     [TB_ERR_INTERRUPTED] = "interrupted",
+    [TB_ERR_TRACER_MISSING] = "tracer not installed",
+    [TB_ERR_CLIENT_PROTOCOL] = "client protocol error",
+    [TB_ERR_NOT_MEASURED] = "figure not measured",
 };
 
 const char *tb_err_name(tb_err code)

@@ -43,8 +43,13 @@ int tb__proc_wait(struct tb__proc *p, int timeout_ms, int *status,
 void tb__proc_kill(struct tb__proc *p);
 void tb__proc_close(struct tb__proc *p);
 
-/* Runs argv to completion with stdout/stderr discarded; -1 if it could not
- * start or ran past timeout_ms (then killed), else its exit status. */
+/* Runs argv to completion with stdout/stderr discarded. Returns its exit
+ * status (0-255), TB__RUN_NOSTART if it could not start, TB__RUN_TIMEOUT
+ * if it ran past timeout_ms (then killed), or TB__RUN_SIGNAL + n when
+ * signal n killed it. */
+#define TB__RUN_NOSTART (-1)
+#define TB__RUN_TIMEOUT (-2)
+#define TB__RUN_SIGNAL 256
 int tb__run_quiet(const char *const *argv, const char *const *env,
                   const char *cwd, int timeout_ms);
 

@@ -25,7 +25,7 @@ typedef enum tb_gate {
     TB_GATE__COUNT
 } tb_gate;
 
-#define TB_GATE_MAX_FIGURES 3
+#define TB_GATE_MAX_FIGURES 4
 
 /* One figure of a gate and its verdict. */
 struct tb_figure {
@@ -47,12 +47,36 @@ struct tb_figure {
     char message[1024];     /* one line a person can act on */
 };
 
+/* What a gate's outcome means for the build, after the known tracer
+ * defects of the client's thresholds file ("known": {"flush": "..."}). */
+typedef enum tb_gate_status {
+    TB_GATE_PASSED = 0,
+    TB_GATE_FAILED,
+    TB_GATE_INCONCLUSIVE,   /* inside the noise after the gate's budget */
+    TB_GATE_KNOWN_FAILURE,  /* failed, as a declared defect of the tracer */
+    TB_GATE_FIXED           /* declared as a defect, and passed: "fixed?" */
+} tb_gate_status;
+
 struct tb_gate_outcome {
     tb_gate gate;
     size_t n_figures;
     struct tb_figure figures[TB_GATE_MAX_FIGURES];
     tb_verdict verdict;     /* the worst of the figures' */
+    tb_gate_status status;  /* verdict, after the known defects */
+    char known[256];        /* the declared defect; "" when none */
 };
+
+/* "pass", "fail", "inconclusive", "known failure", "fixed?". */
+const char *tb_gate_status_name(tb_gate_status s);
+
+/* Whether a status fails the build. A failure does; a known failure does
+ * not; inconclusive and "fixed?" do only when strict (TB_STRICT=1, as CI
+ * sets): an inconclusive gate proved nothing, and a known defect that
+ * stopped failing must be taken off the list (or was never real). */
+bool tb_gate_status_fails(tb_gate_status s, bool strict);
+
+/* $TB_STRICT set to anything but "" or "0". */
+bool tb_strict(void);
 
 /* "memory", "drops", ... Static strings. */
 const char *tb_gate_name(tb_gate gate);

@@ -15,6 +15,18 @@
 #include "tracebench/gate/verdict.h"
 #include "tracebench/gate/gate.h"
 
+/* "pass", "fail", "inconclusive", "known failure", "fixed?". */
+const char *tb_gate_status_name(tb_gate_status s);
+
+/* Whether a status fails the build. A failure does; a known failure does
+ * not; inconclusive and "fixed?" do only when strict (TB_STRICT=1, as CI
+ * sets): an inconclusive gate proved nothing, and a known defect that
+ * stopped failing must be taken off the list (or was never real). */
+bool tb_gate_status_fails(tb_gate_status s, bool strict);
+
+/* $TB_STRICT set to anything but "" or "0". */
+bool tb_strict(void);
+
 typedef struct tb_regress tb_regress;
 
 struct tb_regress_opts {
@@ -46,8 +58,11 @@ tb_err tb_regress_new(const struct tb_regress_opts *opts, tb_regress **out,
 void tb_regress_free(tb_regress *rg);
 
 /* Runs one gate. TB_OK means the gate ran (its verdict is in *out, whatever
- * it is); an error means it could not run (a client crash, say), and is
- * recorded in results.jsonl as verdict "error". */
+ * it is); an error means it could not run (a client crash, say, or a
+ * figure with no valid sample: never a NaN, 0 or inf verdict), and is
+ * recorded in results.jsonl as verdict "error". A traced run that made
+ * fewer spans than asked, or whose satellites received nothing, adds a
+ * failed figure "<gate>.runs_fit" naming it. */
 tb_err tb_regress_gate(tb_regress *rg, tb_gate gate,
                        struct tb_gate_outcome *out, tb_error *err);
 

@@ -25,6 +25,7 @@
 
 #define TB_THRESHOLDS_MAX_RATES 16
 #define TB_THRESHOLDS_NAME_SIZE 64
+#define TB_THRESHOLDS_MAX_KNOWN 8
 
 /* A list of spans-per-second rates: positive and increasing. */
 struct tb_rate_list {
@@ -81,6 +82,8 @@ typedef struct tb_thresholds {
         double up_at_s;                     /* seconds after the start */
         double max_memory_ratio;            /* RSS while down / traced RSS */
         double min_delivered_after_fraction; /* of spans sent after up_at_s */
+        double mark_after_up_s;             /* grace: spans started from
+                                             * up_at_s + this must arrive */
     } outage;
     struct {                    /* slow satellites */
         char mode[16];                      /* a satellite mode name */
@@ -118,10 +121,20 @@ typedef struct tb_thresholds {
         char satellite_mode[16];            /* for every gate but slow */
         double max_drift_points;            /* untraced arm off target */
         char satellite_connection[16];      /* "keep-alive" or "close" */
+        double settle_quiet_s;              /* satellites counted once still
+                                             * this long after a run */
+        double settle_max_s;                /* ... or after this at most */
     } common;
     struct {                    /* tracebench audit: injection sizes */
         double injection_factor;            /* x each gate's limit, > 1 */
     } audit;
+    /* Known tracer defects: "known": {"<gate>": "reason"} in a client's
+     * file, for both profiles. */
+    size_t n_known;
+    struct {
+        char gate[16];
+        char reason[256];
+    } known[TB_THRESHOLDS_MAX_KNOWN];
 } tb_thresholds;
 
 /* Loads profile "full" or "quick" from <dir>/default.json, then merges
@@ -150,5 +163,9 @@ void tb_thresholds_free(tb_thresholds *t);
  * the project root (tb_root_dir) are shown relative to it. NULL for an
  * unknown key. Borrowed until tb_thresholds_free. */
 const char *tb_thresholds_source(const tb_thresholds *t, const char *key);
+
+/* The known defect a client's file declares for gate ("flush"), or NULL.
+ * Borrowed until tb_thresholds_free. */
+const char *tb_thresholds_known(const tb_thresholds *t, const char *gate);
 
 #endif

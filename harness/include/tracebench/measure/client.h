@@ -50,9 +50,21 @@ const char *const *tb_client_argv(const tb_client *c); /* NULL-terminated */
 const char *const *tb_client_env(const tb_client *c);  /* "K=V", NULL-term. */
 bool tb_client_passes_flags(const tb_client *c);
 
+/* Whether the client POSTs {"SpansSent": N} (clients/PROTOCOL.md): true
+ * unless its registry entry says "reports": false (or a caller sets it,
+ * as `tracebench run --no-client-report`). A reporting client that exits
+ * without a report makes the benchmark fail; for one that cannot report,
+ * spans_sent is unknown and drops are estimates (tb_result). */
+bool tb_client_reports(const tb_client *c);
+void tb_client_set_reports(tb_client *c, bool reports);
+
 /* TB_OK when the client can run here: its program exists and its "check"
- * command (if any) exits 0 within 30 s. Otherwise TB_ERR_CLIENT_START with
- * the entry's "missing" hint (e.g. the package to install). */
+ * command (if any) exits 0 within 30 s. TB_ERR_TRACER_MISSING, with the
+ * entry's "missing" hint (e.g. the package to install), when the check
+ * exits 3 (the protocol's "tracer not installed") or a runtime named
+ * without a path (node) is not in PATH: the only case a caller may skip.
+ * Any other failure (a crash, a signal, the timeout, a program path that
+ * does not exist) is TB_ERR_CLIENT_START: the client is broken. */
 tb_err tb_client_check(const tb_client *c, tb_error *err);
 
 #endif

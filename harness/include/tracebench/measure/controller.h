@@ -74,6 +74,10 @@ struct tb_benchmark_opts {
      * runtime_s only set the timeout; the result is marked uncalibrated.
      * Both work and repeat > 0, or neither. */
     uint64_t fixed_work, fixed_repeat, fixed_sleep_ns;
+    /* The satellites are counted once nothing is in flight and the count
+     * has been still for settle_quiet_s, or after settle_max_s at most.
+     * 0: 0.1 s and 1 s. */
+    double settle_quiet_s, settle_max_s;
 };
 
 /* Runs one benchmark. On TB_OK *out is the result. On

@@ -23,7 +23,11 @@ typedef struct tb_result {
     bool uncalibrated;
 
     /* Always available. */
-    uint64_t spans_sent;        /* Repeat, or what the client POSTed */
+    uint64_t spans_sent;        /* what the client POSTed; 0 unless
+                                 * spans_sent_reported */
+    bool spans_sent_reported;   /* false: unknown, never made up from
+                                 * Repeat ("null" in JSON, "not reported"
+                                 * in text) */
     double program_time_s;      /* user + system CPU of the client, s */
     double clock_time_s;        /* wall time, spawn to exit, s */
     double *cpu_list;           /* CPU fraction per 1 s sample */
@@ -31,7 +35,8 @@ typedef struct tb_result {
     size_t n_samples;           /* length of cpu_list and memory_list */
     uint64_t peak_rss_bytes;    /* kernel's high-water mark */
     double cpu_usage;           /* program_time_s / clock_time_s */
-    double spans_per_second;    /* spans_sent / clock_time_s */
+    double spans_per_second;    /* spans_sent / clock_time_s; 0 when not
+                                 * reported */
     uint64_t start_unix_ns;     /* when the client was started */
     int exit_status;            /* -1 when killed by a signal */
     int term_signal;            /* 0 unless killed by a signal */
@@ -52,7 +57,12 @@ typedef struct tb_result {
     /* Only when satellites were passed. */
     bool has_satellites;
     uint64_t spans_received;    /* unique spans the satellites counted */
-    int64_t dropped_spans;      /* spans_sent - spans_received */
+    int64_t dropped_spans;      /* spans_sent - spans_received; valid only
+                                 * when dropped_known */
+    bool dropped_known;         /* the client reported, or (one that cannot
+                                 * report) ran to completion */
+    bool dropped_estimated;     /* Repeat - spans_received: the client did
+                                 * not report what it made */
     uint64_t duplicate_spans;   /* spans received more than once */
     uint64_t spans_received_after_mark; /* started at or after mark_ns */
     /* The pace the client made spans at, from the received spans' own

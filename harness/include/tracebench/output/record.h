@@ -33,4 +33,11 @@ tb_err tb_record_compare(const char *path, const tb_compare_result *r,
                          const char *profile,
                          const struct tb_compare_figure *f, tb_error *err);
 
+/* Appends a gate line with no figure and the given verdict ("error",
+ * "skipped") and message, so the summary lists it with its reason. */
+tb_err tb_record_gate_status(const char *path, const char *run_id,
+                             const char *client, const char *profile,
+                             const char *gate, const char *verdict,
+                             const char *message, tb_error *err);
+
 #endif

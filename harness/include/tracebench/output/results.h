@@ -53,6 +53,12 @@ tb_err tb_results_add_gate_error(const struct tb_results_run *run,
                                  const char *gate, const char *message,
                                  tb_error *err);
 
+/* Appends a gate line with no figure and the given verdict ("error",
+ * "skipped") and message, so the summary lists it with its reason. */
+tb_err tb_results_add_gate_status(const struct tb_results_run *run,
+                                  const char *gate, const char *verdict,
+                                  const char *message, tb_error *err);
+
 /* Appends a line exactly as read (tb_results_line_text): merge copies the
  * shards' lines with it. */
 tb_err tb_results_add_text(const char *path, const char *line,

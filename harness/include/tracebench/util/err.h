@@ -28,6 +28,11 @@ typedef enum tb_err {
     TB_ERR_HTTP,                 /* an HTTP server or request failed */
     TB_ERR_DECODE,               /* a request body could not be decoded */
     TB_ERR_INTERRUPTED,          /* SIGINT, SIGTERM or SIGHUP arrived */
+    TB_ERR_TRACER_MISSING,       /* the client's tracer is not installed
+                                  * here (its check exited 3): a skip */
+    TB_ERR_CLIENT_PROTOCOL,      /* the client broke clients/PROTOCOL.md:
+                                  * exited 0 without reporting SpansSent */
+    TB_ERR_NOT_MEASURED,         /* a figure had no valid sample (0, NaN) */
     TB_ERR__COUNT
 } tb_err;
 
