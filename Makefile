@@ -77,6 +77,8 @@ regress: build
 	@export TB_RUN_ID=$(RUN_ID) TB_PROFILE=$(PROFILE) TB_BASELINE=$(BASELINE); \
 	if [ -n "$(BASELINE)" ] && [ ! -f "$(BASELINE)" ]; then \
 	    echo "tracebench: baseline $(BASELINE): no such file" >&2; exit 2; fi; \
+	if [ -n "$(BASELINE)" ] && [ -z "$(CLIENT)" ]; then \
+	    echo "tracebench: BASELINE=$(BASELINE) needs CLIENT=<the client it was recorded for>: one client's baseline never judges another's figures" >&2; exit 2; fi; \
 	clients="$(CLIENT)"; \
 	if [ -z "$$clients" ]; then \
 	    clients=$$($(BUILD)/tracebench clients --check --names); \

@@ -157,7 +157,9 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats)
     struct tb_summary_opts so = {.run_id = getenv("TB_RUN_ID"),
                                  .baseline_out = getenv("TB_BASELINE_SAVE"),
                                  .client = getenv("TB_CLIENT"),
-                                 .profile = getenv("TB_PROFILE")};
+                                 .profile = getenv("TB_PROFILE"),
+                                 .thresholds_dir =
+                                     env_or_null("TB_THRESHOLDS_DIR")};
     tb_error err = {0};
 
     (void)stats;

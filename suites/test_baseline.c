@@ -199,3 +199,56 @@ Test(baseline, bad_fields_are_named)
         cr_assert(zero(ptr, b));
     }
 }
+
+/* A baseline judges only the client, profile and limits it was recorded
+ * with; a mismatch names both sides. */
+Test(baseline, check_names_both_sides_of_a_mismatch)
+{
+    tb_baseline *b = NULL;
+    tb_error err = {0};
+
+    cr_assert(eq(int, tb_baseline_new("c", "quick", &b, &err), TB_OK));
+    snprintf(b->thresholds_digest, sizeof(b->thresholds_digest),
+             "00000000000000aa");
+    cr_assert(eq(int, tb_baseline_check(b, "f.json", "c", "quick",
+                                        "00000000000000aa", NULL, &err),
+                 TB_OK), "%s", err.msg);
+    cr_assert(eq(int, tb_baseline_check(b, "f.json", "python", "quick",
+                                        "00000000000000aa", NULL, &err),
+                 TB_ERR_CONFIG));
+    cr_assert(strstr(err.msg, "client c") && strstr(err.msg, "client python"),
+              "%s", err.msg);
+    tb_error_clear(&err);
+    cr_assert(eq(int, tb_baseline_check(b, "f.json", "c", "full",
+                                        "00000000000000aa", NULL, &err),
+                 TB_ERR_CONFIG));
+    cr_assert(strstr(err.msg, "profile quick") &&
+                  strstr(err.msg, "profile full"),
+              "%s", err.msg);
+    tb_error_clear(&err);
+    cr_assert(eq(int, tb_baseline_check(b, "f.json", "c", "quick",
+                                        "00000000000000bb", NULL, &err),
+                 TB_ERR_CONFIG));
+    cr_assert(strstr(err.msg, "00000000000000aa") &&
+                  strstr(err.msg, "00000000000000bb"),
+              "%s", err.msg);
+    tb_baseline_free(b);
+}
+
+Test(baseline, digest_and_version_round_trip)
+{
+    tb_baseline *b = NULL, *back = NULL;
+    tb_error err = {0};
+
+    cr_assert(eq(int, tb_baseline_new("c", "quick", &b, &err), TB_OK));
+    snprintf(b->thresholds_digest, sizeof(b->thresholds_digest), "abc");
+    snprintf(b->tracer_version, sizeof(b->tracer_version), "1.3.6");
+    cr_assert(eq(int, tb_baseline_save(b, path, &err), TB_OK), "%s",
+              err.msg);
+    cr_assert(eq(int, tb_baseline_load(path, &back, &err), TB_OK), "%s",
+              err.msg);
+    cr_assert(eq(str, back->thresholds_digest, "abc"));
+    cr_assert(eq(str, back->tracer_version, "1.3.6"));
+    tb_baseline_free(b);
+    tb_baseline_free(back);
+}

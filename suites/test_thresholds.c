@@ -469,3 +469,58 @@ Test(thresholds, bad_arguments)
                  TB_ERR_INVALID_ARG));
     cr_assert(zero(ptr, t));
 }
+
+/* --- Known tracer defects and the digest -------------------------------- */
+
+Test(thresholds, known_defects_are_read_and_checked)
+{
+    tb_thresholds *t = NULL, *plain = NULL;
+    tb_error err = {0};
+
+    write_file("py.json", "{\"known\": {\"flush\": \"loses spans, tracer "
+                          "1.3.6\"}, \"quick\": {}}");
+    cr_assert(eq(int, tb_thresholds_load(tmp, "py", "quick", &t, &err),
+                 TB_OK), "%s", err.msg);
+    cr_assert(eq(str, (char *)tb_thresholds_known(t, "flush"),
+                 "loses spans, tracer 1.3.6"));
+    cr_assert(zero(ptr, (void *)tb_thresholds_known(t, "drops")));
+    /* Declaring a defect changes no limit: the same digest. */
+    cr_assert(eq(int, tb_thresholds_load(tmp, NULL, "quick", &plain, &err),
+                 TB_OK), "%s", err.msg);
+    cr_assert(eq(str, (char *)tb_thresholds_digest(t),
+                 (char *)tb_thresholds_digest(plain)));
+    tb_thresholds_free(t);
+    tb_thresholds_free(plain);
+
+    write_file("py.json", "{\"known\": {\"flsuh\": \"x\"}}");
+    load_fails("py", "quick", &err);
+    assert_has(err.msg, "known.flsuh: not a gate");
+    write_file("py.json", "{\"known\": {\"flush\": \"\"}}");
+    load_fails("py", "quick", &err);
+    assert_has(err.msg, "known.flush: expected the defect");
+    /* A defect belongs to one tracer: not in default.json. */
+    write_defaults_with("\"description\"", "\"known\": {\"flush\": \"x\"}, "
+                                           "\"description\"");
+    load_fails(NULL, "quick", &err);
+    assert_has(err.msg, "only a client's file");
+}
+
+Test(thresholds, digest_follows_the_limits)
+{
+    tb_thresholds *a = NULL, *b = NULL;
+    tb_error err = {0};
+
+    write_file("py.json", "{\"quick\": {\"cpu\": {\"max_overhead_points\": "
+                          "15}}}");
+    cr_assert(eq(int, tb_thresholds_load(tmp, "py", "quick", &a, &err),
+                 TB_OK), "%s", err.msg);
+    write_file("py.json", "{\"quick\": {\"cpu\": {\"max_overhead_points\": "
+                          "16}}}");
+    cr_assert(eq(int, tb_thresholds_load(tmp, "py", "quick", &b, &err),
+                 TB_OK), "%s", err.msg);
+    cr_assert(eq(sz, strlen(tb_thresholds_digest(a)), 16));
+    cr_assert(ne(str, (char *)tb_thresholds_digest(a),
+                 (char *)tb_thresholds_digest(b)));
+    tb_thresholds_free(a);
+    tb_thresholds_free(b);
+}

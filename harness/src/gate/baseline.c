@@ -108,6 +108,12 @@ static cJSON *to_json(const tb_baseline *b)
     ok = ok && cJSON_AddStringToObject(root, "client", b->client);
     ok = ok && cJSON_AddStringToObject(root, "profile", b->profile);
     ok = ok && cJSON_AddStringToObject(root, "timestamp", b->timestamp);
+    if (ok && b->thresholds_digest[0] != '\0')
+        ok = cJSON_AddStringToObject(root, "thresholds_digest",
+                                     b->thresholds_digest) != NULL;
+    if (ok && b->tracer_version[0] != '\0')
+        ok = cJSON_AddStringToObject(root, "tracer_version",
+                                     b->tracer_version) != NULL;
     figs = ok ? cJSON_AddObjectToObject(root, "figures") : NULL;
     ok = figs != NULL;
     for (size_t i = 0; ok && i < b->n_figures; i++) {
@@ -285,7 +291,9 @@ static tb_err parse_figures(const char *path, const cJSON *figs,
 tb_err tb_baseline_load(const char *path, tb_baseline **out, tb_error *err)
 {
     static const char *const known[] = {"format", "client", "profile",
-                                        "timestamp", "figures"};
+                                        "timestamp", "figures",
+                                        "thresholds_digest",
+                                        "tracer_version"};
     const cJSON *format, *item;
     cJSON *root = NULL;
     tb_baseline *b = NULL;
@@ -319,7 +327,8 @@ tb_err tb_baseline_load(const char *path, tb_baseline **out, tb_error *err)
         if (!ok) {
             e = tb_error_set(err, TB_ERR_CONFIG,
                              "baseline %s: %s: unknown key (expected format, "
-                             "client, profile, timestamp, figures)", path,
+                             "client, profile, timestamp, figures, "
+                             "thresholds_digest, tracer_version)", path,
                              item->string);
             goto out;
         }
@@ -345,6 +354,14 @@ tb_err tb_baseline_load(const char *path, tb_baseline **out, tb_error *err)
         (e = parse_figures(path, cJSON_GetObjectItemCaseSensitive(
                                      root, "figures"), b, err)) != TB_OK)
         goto out;
+    if ((cJSON_GetObjectItemCaseSensitive(root, "thresholds_digest") &&
+         (e = get_string(path, root, "thresholds_digest",
+                         b->thresholds_digest, sizeof(b->thresholds_digest),
+                         err)) != TB_OK) ||
+        (cJSON_GetObjectItemCaseSensitive(root, "tracer_version") &&
+         (e = get_string(path, root, "tracer_version", b->tracer_version,
+                         sizeof(b->tracer_version), err)) != TB_OK))
+        goto out;
     *out = b;
     b = NULL;
     e = TB_OK;
@@ -352,4 +369,36 @@ out:
     tb_baseline_free(b);
     cJSON_Delete(root);
     return e;
+}
+
+tb_err tb_baseline_check(const tb_baseline *b, const char *path,
+                         const char *client, const char *profile,
+                         const char *thresholds_digest,
+                         const char *tracer_version, tb_error *err)
+{
+    if (strcmp(b->client, client) != 0 || strcmp(b->profile, profile) != 0)
+        return tb_error_set(err, TB_ERR_CONFIG,
+                            "baseline %s was recorded for client %s, "
+                            "profile %s; this run is client %s, profile %s "
+                            "(record one with `make baseline CLIENT=%s "
+                            "PROFILE=%s`)",
+                            path, b->client, b->profile, client, profile,
+                            client, profile);
+    if (b->thresholds_digest[0] != '\0' && thresholds_digest != NULL &&
+        strcmp(b->thresholds_digest, thresholds_digest) != 0)
+        return tb_error_set(err, TB_ERR_CONFIG,
+                            "baseline %s was judged by thresholds %s; this "
+                            "run's thresholds (thresholds/, client %s, "
+                            "profile %s) are %s: the limits changed since, "
+                            "record the baseline again",
+                            path, b->thresholds_digest, client, profile,
+                            thresholds_digest);
+    if (b->tracer_version[0] != '\0' && tracer_version != NULL &&
+        tracer_version[0] != '\0' &&
+        strcmp(b->tracer_version, tracer_version) != 0)
+        return tb_error_set(err, TB_ERR_CONFIG,
+                            "baseline %s was recorded with tracer version "
+                            "%s; this run's is %s",
+                            path, b->tracer_version, tracer_version);
+    return TB_OK;
 }

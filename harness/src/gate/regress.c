@@ -141,9 +141,14 @@ tb_err tb_regress_new(const struct tb_regress_opts *o, tb_regress **out,
              rg->thresholds_digest, sizeof(rg->thresholds_digest), err)) !=
             TB_OK)
         goto fail;
+    /* A baseline of another client, profile or set of limits is a
+     * configuration error, told before anything is measured. */
     if (o->baseline_path != NULL &&
-        (e = tb_baseline_load(o->baseline_path, &rg->baseline, err)) !=
-            TB_OK)
+        ((e = tb_baseline_load(o->baseline_path, &rg->baseline, err)) !=
+             TB_OK ||
+         (e = tb_baseline_check(rg->baseline, o->baseline_path, rg->client,
+                                rg->profile, tb_thresholds_digest(rg->t),
+                                NULL, err)) != TB_OK))
         goto fail;
 
     /* A client whose tracer is not installed is skipped, not failed. */

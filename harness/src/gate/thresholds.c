@@ -138,6 +138,7 @@ struct profile_state {
 /* The public struct first, so a tb_thresholds * is also a struct impl *. */
 struct impl {
     tb_thresholds pub;
+    char digest[17];            /* tb_thresholds_digest */
     char *files[2];             /* display names; files[1] may be NULL */
     signed char src[N_KEYS];
 };
@@ -650,6 +651,51 @@ static tb_err check_args(const char *dir, const char *client,
     return TB_OK;
 }
 
+/* FNV-1a over "gate.key=value;" for every key of the profile, in the key
+ * table's order: the same limits give the same digest whatever the files'
+ * layout, comments or descriptions. */
+static void make_digest(const tb_thresholds *t, char out[17])
+{
+    uint64_t h = 1469598103934665603ULL;
+    char buf[512];
+
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const char *field = (const char *)t + keys[i].offset;
+        int n = snprintf(buf, sizeof(buf), "%s.%s=", keys[i].gate,
+                         keys[i].name);
+        size_t off = n > 0 ? (size_t)n : 0;
+        switch (keys[i].kind) {
+        case K_RATES: {
+            const struct tb_rate_list *r = (const void *)field;
+            for (size_t k = 0; k < r->n && off < sizeof(buf) - 32; k++)
+                off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+                                        "%.17g,", r->sps[k]);
+            break;
+        }
+        case K_MODE:
+            snprintf(buf + off, sizeof(buf) - off, "%s", field);
+            break;
+        case K_COUNT:
+            snprintf(buf + off, sizeof(buf) - off, "%llu",
+                     (unsigned long long)*(const uint64_t *)(const void *)
+                         field);
+            break;
+        case K_TRIALS:
+            snprintf(buf + off, sizeof(buf) - off, "%u",
+                     *(const unsigned *)(const void *)field);
+            break;
+        default:
+            snprintf(buf + off, sizeof(buf) - off, "%.17g",
+                     *(const double *)(const void *)field);
+            break;
+        }
+        for (const char *c = buf; *c; c++)
+            h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+        h = (h ^ ';') * 1099511628211ULL;
+    }
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
 tb_err tb_thresholds_load(const char *dir, const char *client,
                           const char *profile, tb_thresholds **out,
                           tb_error *err)
@@ -709,6 +755,7 @@ tb_err tb_thresholds_load(const char *dir, const char *client,
              client != NULL ? client : "");
     snprintf(im->pub.profile, sizeof(im->pub.profile), "%s", profiles[p]);
     memcpy(im->src, ps[p].src, sizeof(im->src));
+    make_digest(&im->pub, im->digest);
     im->files[0] = files[0];
     im->files[1] = files[1];
     files[0] = files[1] = NULL;
@@ -761,4 +808,9 @@ const char *tb_thresholds_known(const tb_thresholds *t, const char *gate)
         if (strcmp(t->known[i].gate, gate) == 0)
             return t->known[i].reason;
     return NULL;
+}
+
+const char *tb_thresholds_digest(const tb_thresholds *t)
+{
+    return t != NULL ? ((const struct impl *)t)->digest : "";
 }

@@ -10,6 +10,8 @@
 
 #include "internal.h"
 #include "tracebench/gate/baseline.h"
+#include "tracebench/gate/thresholds.h"
+#include "tracebench/util/paths.h"
 #include "tracebench/util/log.h"
 #include "tracebench/output/results.h"
 #include "tracebench/output/summary.h"
@@ -335,6 +337,19 @@ tb_err tb_summary_write(const struct tb_summary_opts *o, FILE *console,
     if ((e = write_benchmarks(o, &r, bench_path, err)) != TB_OK)
         goto out;
     if (base != NULL) {
+        /* The limits the figures were judged by: a later run under other
+         * limits is refused (tb_baseline_check). */
+        char dir[1100];
+        tb_thresholds *t = NULL;
+        snprintf(dir, sizeof(dir), "%s/thresholds", tb_root_dir());
+        if (o->client != NULL &&
+            tb_thresholds_load(o->thresholds_dir ? o->thresholds_dir : dir,
+                               o->client, o->profile ? o->profile : "full",
+                               &t, NULL) == TB_OK)
+            snprintf(base->thresholds_digest,
+                     sizeof(base->thresholds_digest), "%s",
+                     tb_thresholds_digest(t));
+        tb_thresholds_free(t);
         if ((e = tb_baseline_save(base, o->baseline_out, err)) != TB_OK)
             goto out;
         if (console != NULL)

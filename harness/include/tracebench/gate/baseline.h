@@ -6,6 +6,8 @@
  * The file is JSON:
  *   {"format": 1, "client": "python-cpp", "profile": "full",
  *    "timestamp": "2024-05-01T12:00:00Z",
+ *    "thresholds_digest": "9f2c...", (optional; tb_thresholds_digest)
+ *    "tracer_version": "1.3.6",     (optional; where known)
  *    "figures": {"cpu.overhead_points":
  *                    {"median": 3.1, "lo": 2.7, "hi": 3.6, "n": 5}, ...}}
  * Figure names read "<gate>.<figure>"; lo and hi bound the confidence
@@ -33,6 +35,9 @@ typedef struct tb_baseline {
     char client[TB_BASELINE_NAME_SIZE];
     char profile[16];                   /* thresholds profile of the run */
     char timestamp[32];                 /* UTC, "2024-05-01T12:00:00Z" */
+    char thresholds_digest[24];         /* of the thresholds the figures
+                                         * were judged by; "" unknown */
+    char tracer_version[64];            /* "" when unknown */
     size_t n_figures;
     tb_baseline_figure *figures;        /* owned; in insertion order */
 } tb_baseline;
@@ -68,5 +73,15 @@ tb_err tb_baseline_save(const tb_baseline *b, const char *path,
  * format number, or a missing or bad field is TB_ERR_CONFIG naming the
  * path and the field. *out is owned by the caller: tb_baseline_free. */
 tb_err tb_baseline_load(const char *path, tb_baseline **out, tb_error *err);
+
+/* TB_OK when baseline b (read from path) was recorded for this client,
+ * profile and thresholds digest (a baseline with no digest or version
+ * is not held to it; tracer_version NULL or "": unknown here). Otherwise
+ * TB_ERR_CONFIG naming both sides: a baseline of one client or profile
+ * must never judge another's figures. */
+tb_err tb_baseline_check(const tb_baseline *b, const char *path,
+                         const char *client, const char *profile,
+                         const char *thresholds_digest,
+                         const char *tracer_version, tb_error *err);
 
 #endif

@@ -164,6 +164,11 @@ void tb_thresholds_free(tb_thresholds *t);
  * unknown key. Borrowed until tb_thresholds_free. */
 const char *tb_thresholds_source(const tb_thresholds *t, const char *key);
 
+/* 16 hex digits that change when any limit or parameter of the loaded
+ * profile changes (not its descriptions): baselines record it. Borrowed
+ * until tb_thresholds_free. */
+const char *tb_thresholds_digest(const tb_thresholds *t);
+
 /* The known defect a client's file declares for gate ("flush"), or NULL.
  * Borrowed until tb_thresholds_free. */
 const char *tb_thresholds_known(const tb_thresholds *t, const char *gate);

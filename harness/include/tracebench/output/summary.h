@@ -26,6 +26,7 @@ struct tb_summary_opts {
     const char *baseline_out;   /* NULL: no baseline written */
     const char *client;         /* for the baseline */
     const char *profile;        /* for the baseline */
+    const char *thresholds_dir; /* for its digest; NULL: <root>/thresholds */
 };
 
 /* Reads the run's gate lines and writes the table to console (may be NULL)
