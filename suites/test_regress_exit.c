@@ -1,0 +1,182 @@
+/* The regression program's exit status, as CI sees it: 0 when every gate
+ * passes, not 0 when one fails, when one could not run, and under
+ * TB_STRICT=1 when a declared known defect passed ("fixed?"); a known
+ * defect that fails does not fail the build. Each case runs one short gate
+ * of the real C client with thresholds written here ($TB_THRESHOLDS_DIR),
+ * so the verdict is certain, not a matter of noise. `make regress` refuses
+ * a baseline without a client. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "common.h"
+#include "tracebench.h"
+
+TestSuite(regress_exit, .timeout = 300);
+
+static char dir[] = "/tmp/tb-regress-exit-XXXXXX";
+
+struct run {
+    int status;
+    char out[32768];
+};
+
+/* The client's file for these tests: the quick profile's gates used
+ * here, shortened to one short run each (default.json is the
+ * repository's own, copied). */
+static const char short_runs[] =
+    "\"quick\": {"
+    "\"drops\": {\"rates_sps\": [100], \"runtime_s\": 1},"
+    "\"duplicates\": {\"rate_sps\": 100, \"runtime_s\": 1}}";
+
+static void write_file(const char *name, const char *text)
+{
+    char path[256];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    cr_assert_not_null(f = fopen(path, "w"), "%s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* c.json: the short runs, and what a test adds ("known": ...). */
+static void client_file(const char *extra)
+{
+    char text[2048];
+
+    snprintf(text, sizeof(text), "{%s%s%s}", extra, extra[0] ? ", " : "",
+             short_runs);
+    write_file("c.json", text);
+}
+
+static void setup(void)
+{
+    char cmd[2048];
+
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(cmd, sizeof(cmd), "cp '%s/thresholds/default.json' '%s/'",
+             tb_root_dir(), dir);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    client_file("");
+}
+
+static void teardown(void)
+{
+    tb_test_rm_tree(dir);
+}
+
+/* Runs the regression program on one gate of client c. */
+static struct run regression(const char *gate, const char *args,
+                             const char *strict)
+{
+    static struct run r;
+    char cmd[2048];
+    size_t n = 0;
+    FILE *p;
+
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && CI= TB_CLIENT=c TB_PROFILE=quick "
+             "TB_THRESHOLDS_DIR='%s' TB_CLIENT_ARGS='%s' TB_STRICT=%s "
+             "TB_BASELINE= '%s/suites/regression' --jobs 1 "
+             "--filter 'regression/%s' 2>&1",
+             tb_root_dir(), dir, args, strict, tb_build_dir(), gate);
+    memset(&r, 0, sizeof(r));
+    cr_assert_not_null(p = popen(cmd, "r"));
+    while (n < sizeof(r.out) - 1) {
+        size_t got = fread(r.out + n, 1, sizeof(r.out) - 1 - n, p);
+        if (got == 0)
+            break;
+        n += got;
+    }
+    int st = pclose(p);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return r;
+}
+
+/* Skips (loudly) when the C client's tracer is not installed here. */
+static void need_c(void)
+{
+    tb_registry *reg;
+    tb_error err = {0};
+    const tb_client *c;
+
+    cr_assert_eq(tb_registry_load(NULL, &reg, &err), TB_OK, "%s", err.msg);
+    cr_assert_not_null(c = tb_registry_find(reg, "c", &err), "%s", err.msg);
+    tb_err e = tb_client_check(c, &err);
+    tb_registry_free(reg);
+    if (e != TB_OK)
+        TB_TEST_SKIP_OR_FAIL(e, err.msg, true);
+}
+
+Test(regress_exit, pass_fail_and_error, .init = setup, .fini = teardown)
+{
+    struct run r;
+
+    need_c();
+    r = regression("duplicates", "", "1");
+    cr_assert_eq(r.status, 0, "a passing gate exits 0: %s", r.out);
+    r = regression("drops", "--drop_every 2", "0");
+    cr_assert_neq(r.status, 0, "a failing gate fails: %s", r.out);
+    cr_assert(strstr(r.out, "dropped") != NULL, "%s", r.out);
+    /* The client rejects the flag and exits 2: the gate could not run. */
+    r = regression("duplicates", "--no_such_flag 1", "0");
+    cr_assert_neq(r.status, 0, "a gate that could not run fails: %s",
+                  r.out);
+    cr_assert(strstr(r.out, "could not run") != NULL, "%s", r.out);
+}
+
+Test(regress_exit, known_defects_and_strict, .init = setup,
+     .fini = teardown)
+{
+    struct run r;
+
+    need_c();
+    client_file("\"known\": {\"drops\": \"a test's defect\", "
+                "\"duplicates\": \"a test's defect\"}");
+    /* A known defect that fails: reported, and the build stays green,
+     * strict or not. */
+    r = regression("drops", "--drop_every 2", "1");
+    cr_assert_eq(r.status, 0, "a known failure does not fail: %s", r.out);
+    cr_assert(strstr(r.out, "known failure") != NULL, "%s", r.out);
+    /* A known defect that passes: "fixed?", which fails only when strict. */
+    r = regression("duplicates", "", "0");
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    cr_assert(strstr(r.out, "fixed?") != NULL, "%s", r.out);
+    r = regression("duplicates", "", "1");
+    cr_assert_neq(r.status, 0, "fixed? fails under TB_STRICT: %s", r.out);
+}
+
+/* Inconclusive cannot be made certain with a real client; the rule the
+ * program applies is this one function. */
+Test(regress_exit, strictness_rule)
+{
+    cr_assert(!tb_gate_status_fails(TB_GATE_PASSED, true));
+    cr_assert(tb_gate_status_fails(TB_GATE_FAILED, false));
+    cr_assert(!tb_gate_status_fails(TB_GATE_INCONCLUSIVE, false));
+    cr_assert(tb_gate_status_fails(TB_GATE_INCONCLUSIVE, true));
+    cr_assert(!tb_gate_status_fails(TB_GATE_KNOWN_FAILURE, true));
+    cr_assert(!tb_gate_status_fails(TB_GATE_FIXED, false));
+    cr_assert(tb_gate_status_fails(TB_GATE_FIXED, true));
+}
+
+Test(regress_exit, make_regress_refuses_a_baseline_without_a_client)
+{
+    char cmd[1024];
+    FILE *f;
+
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && make -s regress BUILD='%s' BASELINE=Makefile "
+             "CLIENT= 2>&1", tb_root_dir(), tb_build_dir());
+    cr_assert_not_null(f = popen(cmd, "r"));
+    char out[4096] = "";
+    size_t n = fread(out, 1, sizeof(out) - 1, f);
+    out[n] = '\0';
+    int st = pclose(f);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) != 0, "%s", out);
+    cr_assert(strstr(out, "needs CLIENT") != NULL, "%s", out);
+}
