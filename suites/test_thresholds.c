@@ -492,6 +492,18 @@ Test(thresholds, known_defects_are_read_and_checked)
     tb_thresholds_free(t);
     tb_thresholds_free(plain);
 
+    write_file("py.json", "{\"known\": {\"flush\": {\"reason\": \"r\", "
+                          "\"intermittent\": true}}}");
+    cr_assert(eq(int, tb_thresholds_load(tmp, "py", "quick", &t, &err),
+                 TB_OK), "%s", err.msg);
+    cr_assert(tb_thresholds_known_intermittent(t, "flush"));
+    cr_assert(eq(str, (char *)tb_thresholds_known(t, "flush"), "r"));
+    tb_thresholds_free(t);
+    write_file("py.json", "{\"known\": {\"flush\": {\"reason\": \"r\", "
+                          "\"sometimes\": true}}}");
+    load_fails("py", "quick", &err);
+    assert_has(err.msg, "known.flush.sometimes: unknown key");
+
     write_file("py.json", "{\"known\": {\"flsuh\": \"x\"}}");
     load_fails("py", "quick", &err);
     assert_has(err.msg, "known.flsuh: not a gate");

@@ -350,9 +350,13 @@ redo:
     const char *known = tb_thresholds_known(rg->t, tb_gate_name(gate));
     if (known != NULL) {
         snprintf(o.known, sizeof(o.known), "%s", known);
+        /* An intermittent defect's pass is no news: only a defect that
+         * failed every time can be called fixed by one pass. */
         if (o.status == TB_GATE_FAILED)
             o.status = TB_GATE_KNOWN_FAILURE;
-        else if (o.status == TB_GATE_PASSED)
+        else if (o.status == TB_GATE_PASSED &&
+                 !tb_thresholds_known_intermittent(rg->t,
+                                                   tb_gate_name(gate)))
             o.status = TB_GATE_FIXED;
         tb_log(TB_LOG_WARN, "regress", "%s: %s gate: %s (known defect: %s)",
                rg->client, tb_gate_name(gate),

@@ -415,7 +415,26 @@ static tb_err parse_known(const char *file, const cJSON *known,
                                 "%s: known.%s: not a gate (gates: memory, "
                                 "drops, cpu, throughput, duplicates, flush, "
                                 "outage, slow)", file, it->string);
-        if (!cJSON_IsString(it) || it->valuestring[0] == '\0')
+        /* "reason", or {"reason": "...", "intermittent": true}: a defect
+         * that shows in some runs only, whose pass proves nothing. */
+        const cJSON *reason = it, *inter = NULL;
+        if (cJSON_IsObject(it)) {
+            const cJSON *k;
+            cJSON_ArrayForEach(k, it)
+                if (strcmp(k->string, "reason") != 0 &&
+                    strcmp(k->string, "intermittent") != 0)
+                    return tb_error_set(err, TB_ERR_CONFIG,
+                                        "%s: known.%s.%s: unknown key "
+                                        "(expected reason, intermittent)",
+                                        file, it->string, k->string);
+            reason = cJSON_GetObjectItemCaseSensitive(it, "reason");
+            inter = cJSON_GetObjectItemCaseSensitive(it, "intermittent");
+            if (inter != NULL && !cJSON_IsBool(inter))
+                return tb_error_set(err, TB_ERR_CONFIG,
+                                    "%s: known.%s.intermittent: expected "
+                                    "true or false", file, it->string);
+        }
+        if (!cJSON_IsString(reason) || reason->valuestring[0] == '\0')
             return tb_error_set(err, TB_ERR_CONFIG,
                                 "%s: known.%s: expected the defect as a "
                                 "non-empty string (with the tracer "
@@ -430,7 +449,8 @@ static tb_err parse_known(const char *file, const cJSON *known,
                      sizeof(t->known[t->n_known].gate), "%s", it->string);
             snprintf(t->known[t->n_known].reason,
                      sizeof(t->known[t->n_known].reason), "%s",
-                     it->valuestring);
+                     reason->valuestring);
+            t->known[t->n_known].intermittent = cJSON_IsTrue(inter);
             t->n_known++;
         }
     }
@@ -808,6 +828,15 @@ const char *tb_thresholds_known(const tb_thresholds *t, const char *gate)
         if (strcmp(t->known[i].gate, gate) == 0)
             return t->known[i].reason;
     return NULL;
+}
+
+bool tb_thresholds_known_intermittent(const tb_thresholds *t,
+                                      const char *gate)
+{
+    for (size_t i = 0; t != NULL && gate != NULL && i < t->n_known; i++)
+        if (strcmp(t->known[i].gate, gate) == 0)
+            return t->known[i].intermittent;
+    return false;
 }
 
 const char *tb_thresholds_digest(const tb_thresholds *t)

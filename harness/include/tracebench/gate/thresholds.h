@@ -18,6 +18,7 @@
 #ifndef TRACEBENCH_THRESHOLDS_H
 #define TRACEBENCH_THRESHOLDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -134,6 +135,7 @@ typedef struct tb_thresholds {
     struct {
         char gate[16];
         char reason[256];
+        bool intermittent;              /* fails in some runs only */
     } known[TB_THRESHOLDS_MAX_KNOWN];
 } tb_thresholds;
 
@@ -172,5 +174,11 @@ const char *tb_thresholds_digest(const tb_thresholds *t);
 /* The known defect a client's file declares for gate ("flush"), or NULL.
  * Borrowed until tb_thresholds_free. */
 const char *tb_thresholds_known(const tb_thresholds *t, const char *gate);
+
+/* Whether that defect is declared intermittent ({"reason": ...,
+ * "intermittent": true}): it fails in some runs only, so a pass is no news
+ * ("pass", with the defect named), never "fixed?". */
+bool tb_thresholds_known_intermittent(const tb_thresholds *t,
+                                      const char *gate);
 
 #endif
