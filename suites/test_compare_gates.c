@@ -9,6 +9,7 @@
 
 #include <criterion/criterion.h>
 
+#include "common.h"
 #include "tracebench.h"
 
 TestSuite(compare_gates, .timeout = 900);
@@ -24,7 +25,7 @@ static void check_client(void)
     tb_err e = tb_client_check(c, &err);
     tb_registry_free(reg);
     if (e != TB_OK)
-        cr_skip_test("client c cannot run here: %s", err.msg);
+        TB_TEST_SKIP_OR_FAIL(e, err.msg, true);
 }
 
 Test(compare_gates, c_against_itself_is_not_worse)

@@ -44,9 +44,10 @@ static void rig_start(struct rig *r, const char *client, uint64_t spans)
               err.msg);
     cl = tb_registry_find(reg, client, &err);
     cr_assert(not(zero(ptr, (void *)cl)), "%s", err.msg);
-    if (tb_client_check(cl, &err) != TB_OK) {
+    tb_err ce = tb_client_check(cl, &err);
+    if (ce != TB_OK) {
         tb_registry_free(reg);
-        cr_skip_test("%s", err.msg);
+        TB_TEST_SKIP_OR_FAIL(ce, err.msg, false);
     }
     tb_registry_free(reg);
     snprintf(r->dir, sizeof(r->dir), "/tmp/tb-cost-%d", (int)getpid());
