@@ -97,7 +97,8 @@ Test(results, lines_written_from_structs_read_back)
     struct tb_results_run run = {.run_id = "r1", .client = "c",
                                  .profile = "quick",
                                  .thresholds = "default.json=00ff"};
-    tb_result r = {.spans_sent = 42, .has_satellites = true,
+    tb_result r = {.spans_sent = 42, .spans_sent_reported = true,
+                   .has_satellites = true,
                    .spans_received = 42, .made_sps = 0};
     struct tb_gate_outcome o = {.gate = TB_GATE_CPU, .n_figures = 1};
     struct tb_figure *f = &o.figures[0];
