@@ -11,6 +11,7 @@
 
 #include <criterion/criterion.h>
 
+#include "common.h"
 #include "tracebench.h"
 
 TestSuite(audit, .timeout = 600);
@@ -33,9 +34,8 @@ static void prove(const char *client)
     close(fd);
     snprintf(json, sizeof(json), "%s.json", results);
     e = tb_audit_run(&o, &rep, &err);
-    if (e == TB_ERR_CLIENT_START)
-        cr_skip_test("%s", err.msg);
-    cr_assert_eq(e, TB_OK, "%s", err.msg);
+    if (e != TB_OK)
+        TB_TEST_SKIP_OR_FAIL(e, err.msg, true);
     for (size_t i = 0; i < rep->n_rows; i++) {
         const struct tb_audit_row *w = &rep->rows[i];
         if (!w->injectable) {

@@ -43,7 +43,7 @@ static tb_err probe_rss(tb_regress *rg, double *rss, tb_error *err)
                         : (double)r->peak_rss_bytes;
     tb_result_free(r);
     if (!(*rss > 0))
-        return tb_error_set(err, TB_ERR_CLIENT_START,
+        return tb_error_set(err, TB_ERR_NOT_MEASURED,
                             "%s: the RSS probe saw no memory sample",
                             rg->client);
     return TB_OK;
