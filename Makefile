@@ -29,7 +29,9 @@ $(BUILD)/CMakeCache.txt:
 build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-check: build
+# deps first, so a checkout that gained a package (a variant's npm lock
+# file, a Debian package) gets it before the tests need it.
+check: deps build
 	cd $(BUILD) && ctest --output-on-failure -LE 'regress$$|bench|audit'
 
 asan:
