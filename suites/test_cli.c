@@ -141,3 +141,26 @@ Test(cli, client_failure_exits_nonzero_with_one_line)
                             "9"),
               "%s", r.out);
 }
+
+/* --client-env reaches the client's environment: a client that exits 0
+ * only when TB_X is "yes" runs clean with it and fails without it. Fixed
+ * work and no satellites: nothing is calibrated or measured. */
+Test(cli, client_env_reaches_the_client)
+{
+    static const char *const base =
+        "run envcheck --client-cmd 'sh -c \"test \\\"\\$TB_X\\\" = yes\"' "
+        "--no-client-report --work 1 --repeat 1 --runtime 5 "
+        "--satellites none --control-port 0";
+    char args[1024];
+
+    snprintf(args, sizeof(args), "%s --client-env TB_X=yes", base);
+    struct run r = cli(args);
+    cr_assert_eq(r.status, 0, "with TB_X=yes: %s", r.out);
+    r = cli(base);
+    cr_assert_eq(r.status, 1, "without it the client fails: %s", r.out);
+    snprintf(args, sizeof(args), "%s --client-env NOEQUALS", base);
+    r = cli(args);
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.out, "'NOEQUALS': expected KEY=VALUE") != NULL, "%s",
+              r.out);
+}

@@ -29,6 +29,11 @@ static void usage(FILE *f)
         "  --client-args STR        appended to the client's argv (as "
         "TB_CLIENT_ARGS in\n"
         "                           regress), e.g. \"--burn_iters 200\"\n"
+        "  --client-env K=V         set a variable of the client's "
+        "environment (repeatable):\n"
+        "                           another build of its tracer "
+        "(LD_LIBRARY_PATH, PYTHONPATH,\n"
+        "                           NODE_PATH)\n"
         "  --no-client-report       the client cannot POST SpansSent: spans "
         "sent\n"
         "                           are unknown, drops are estimates (else "
@@ -60,6 +65,7 @@ int tb_cli_run(int argc, char **argv)
         {"json", no_argument, 0, 'j'},
         {"client-cmd", required_argument, 0, 'C'},
         {"client-args", required_argument, 0, 'a'},
+        {"client-env", required_argument, 0, 'E'},
         {"control-port", required_argument, 0, 'p'},
         {"recalibrate", no_argument, 0, 'R'},
         {"registry", required_argument, 0, 'g'},
@@ -74,6 +80,8 @@ int tb_cli_run(int argc, char **argv)
                                    .runtime_s = 10};
     const char *mode = "typical", *cmd = NULL, *args = NULL;
     tb_client *custom = NULL, *extra = NULL;
+    const char *env[32];
+    size_t n_env = 0;
     tb_controller *ctl = NULL;
     tb_satellites *sats = NULL;
     tb_result *r = NULL;
@@ -111,6 +119,11 @@ int tb_cli_run(int argc, char **argv)
         case 'j': json = 1; break;
         case 'C': cmd = optarg; break;
         case 'a': args = optarg; break;
+        case 'E':
+            if (n_env == sizeof(env) / sizeof(env[0]))
+                return tb_cli_fail("--client-env: more than %zu", n_env);
+            env[n_env++] = optarg;
+            break;
         case 'p':
             if (tb_parse_count("--control-port", optarg, &port, &err) ==
                     TB_OK && port > 65535)
@@ -149,7 +162,7 @@ int tb_cli_run(int argc, char **argv)
         if (tb_client_from_command(argv[optind], cmd, &custom, &err) != TB_OK)
             return tb_cli_fail("%s", err.msg);
         co.client = custom;
-    } else if (no_report) {
+    } else if (no_report || n_env > 0) {
         tb_registry *reg = NULL;
         const tb_client *found;
         if (tb_registry_load(co.registry_path, &reg, &err) != TB_OK ||
@@ -165,6 +178,11 @@ int tb_cli_run(int argc, char **argv)
     }
     if (no_report)
         tb_client_set_reports(custom, false);
+    for (size_t i = 0; i < n_env; i++)
+        if (tb_client_set_env(custom, env[i], &err) != TB_OK) {
+            tb_client_free(custom);
+            return tb_cli_fail("--client-env: %s", err.msg);
+        }
     /* Split as a shell would, with the client command's own parser. */
     if (args != NULL && args[0] != '\0') {
         if (tb_client_from_command("client-args", args, &extra, &err) !=
