@@ -209,9 +209,10 @@ fail:
 /* The drift guard: a gate's untraced arm far from the calibration target
  * means the machine's speed has moved since the calibration, and the
  * figures stand on a client no longer at the load asked. Recalibrates
- * once a run and asks for the gate again (*redo). Only the cpu
- * gate's arm is at the target by design; throughput's controls run at
- * high rates where a client's own per-span costs add to the target. */
+ * once a run and asks for the gate again (*redo). The cpu gate's arm is
+ * at the target by design; throughput's controls run at high rates where
+ * a client's own per-span costs add to the target, so that gate hands
+ * over its first control's CPU only when it failed. */
 static tb_err drift_guard(tb_regress *rg, tb_gate gate, bool *redo,
                           tb_error *err)
 {

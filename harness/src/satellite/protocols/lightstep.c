@@ -42,31 +42,31 @@ static uint32_t field_id(const ProtobufCMessageDescriptor *d,
     return f != NULL ? f->id : 0;
 }
 
-static struct field_ids f;
-static pthread_once_t f_once = PTHREAD_ONCE_INIT;
+static struct field_ids known_ids;
+static pthread_once_t known_ids_once = PTHREAD_ONCE_INIT;
 
 static void init_ids(void)
 {
-    f.trace_id = field_id(&tb__lightstep__span_context__descriptor,
+    known_ids.trace_id = field_id(&tb__lightstep__span_context__descriptor,
                           "trace_id");
-    f.span_id = field_id(&tb__lightstep__span_context__descriptor,
+    known_ids.span_id = field_id(&tb__lightstep__span_context__descriptor,
                          "span_id");
-    f.span_context = field_id(&tb__lightstep__span__descriptor,
+    known_ids.span_context = field_id(&tb__lightstep__span__descriptor,
                               "span_context");
-    f.start = field_id(&tb__lightstep__span__descriptor, "start_timestamp");
-    f.seconds = field_id(&tb__lightstep__timestamp__descriptor, "seconds");
-    f.nanos = field_id(&tb__lightstep__timestamp__descriptor, "nanos");
-    f.spans = field_id(&tb__lightstep__report_request__descriptor,
+    known_ids.start = field_id(&tb__lightstep__span__descriptor, "start_timestamp");
+    known_ids.seconds = field_id(&tb__lightstep__timestamp__descriptor, "seconds");
+    known_ids.nanos = field_id(&tb__lightstep__timestamp__descriptor, "nanos");
+    known_ids.spans = field_id(&tb__lightstep__report_request__descriptor,
                        "spans");
     for (uint32_t i = 1; i < 16; i++)
-        if (i != f.span_context && i != f.start)
-            f.jump |= (uint16_t)(1u << i);
+        if (i != known_ids.span_context && i != known_ids.start)
+            known_ids.jump |= (uint16_t)(1u << i);
 }
 
 static const struct field_ids *ids(void)
 {
-    pthread_once(&f_once, init_ids);
-    return &f;
+    pthread_once(&known_ids_once, init_ids);
+    return &known_ids;
 }
 
 /* A cursor over one message's bytes. */
