@@ -632,27 +632,17 @@ const char *const *tb_client_env(const tb_client *c)
 /* How long a client's check may take: loading a tracer, not running it. */
 #define TB__CHECK_TIMEOUT_MS 30000
 
-/* True when prog can be executed: a path, or a name found in PATH. */
+/* True when prog can be executed: a path (a relative one from the project
+ * root, the client's working directory), or a name found in PATH. */
 static bool executable(const char *prog)
 {
-    const char *path = getenv("PATH");
-    char buf[4096];
+    char buf[4096], found[4096];
 
-    if (strchr(prog, '/') != NULL) {
-        if (prog[0] == '/')
-            return access(prog, X_OK) == 0;
+    if (strchr(prog, '/') != NULL && prog[0] != '/') {
         snprintf(buf, sizeof(buf), "%s/%s", tb_root_dir(), prog);
-        return access(buf, X_OK) == 0;
+        prog = buf;
     }
-    while (path != NULL && *path) {
-        const char *colon = strchr(path, ':');
-        size_t len = colon ? (size_t)(colon - path) : strlen(path);
-        snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, path, prog);
-        if (access(buf, X_OK) == 0)
-            return true;
-        path = colon ? colon + 1 : NULL;
-    }
-    return false;
+    return tb__find_program(prog, found, sizeof(found));
 }
 
 tb_err tb_client_check(const tb_client *c, tb_error *err)

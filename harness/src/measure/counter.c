@@ -91,14 +91,6 @@ bool tb_counter_perf_available(char *why, size_t why_size)
     return false;
 }
 
-static bool executable(const char *path)
-{
-    struct stat st;
-
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-           access(path, X_OK) == 0;
-}
-
 /* The valgrind program: $TB_VALGRIND or a search of PATH. */
 static tb_err find_valgrind(char *path, size_t size, tb_error *err)
 {
@@ -106,28 +98,12 @@ static tb_err find_valgrind(char *path, size_t size, tb_error *err)
 
     if (name == NULL || name[0] == '\0')
         name = "valgrind";
-    if (strchr(name, '/') != NULL) {
-        if (!executable(name))
-            return tb_error_set(err, TB_ERR_CONFIG,
-                                "valgrind not found: %s is not an "
-                                "executable file; " VALGRIND_HINT, name);
-        snprintf(path, size, "%s", name);
+    if (tb__find_program(name, path, size))
         return TB_OK;
-    }
-    for (const char *p = dirs ? dirs : ""; *p != '\0';) {
-        const char *colon = strchr(p, ':');
-        size_t n = colon ? (size_t)(colon - p) : strlen(p);
-        char cand[2048];
-        if (n > 0 && (size_t)snprintf(cand, sizeof(cand), "%.*s/%s", (int)n,
-                                      p, name) < sizeof(cand) &&
-            executable(cand)) {
-            snprintf(path, size, "%s", cand);
-            return TB_OK;
-        }
-        p += n;
-        if (*p == ':')
-            p++;
-    }
+    if (strchr(name, '/') != NULL)
+        return tb_error_set(err, TB_ERR_CONFIG,
+                            "valgrind not found: %s is not an executable "
+                            "file; " VALGRIND_HINT, name);
     return tb_error_set(err, TB_ERR_CONFIG,
                         "valgrind not found: no '%s' in PATH (%s); "
                         VALGRIND_HINT, name, dirs ? dirs : "unset");

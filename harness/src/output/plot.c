@@ -28,44 +28,18 @@ static const char *program_name(const struct tb_plot_opts *o)
     return "gnuplot";
 }
 
-static bool executable(const char *path)
-{
-    struct stat st;
-
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-           access(path, X_OK) == 0;
-}
-
 tb_err tb_plot_find(const struct tb_plot_opts *o, char *path, size_t size,
                     tb_error *err)
 {
     const char *name = program_name(o);
     const char *dirs = getenv("PATH");
 
-    if (strchr(name, '/') != NULL) {
-        if (!executable(name))
-            return tb_error_set(err, TB_ERR_IO,
-                                "gnuplot not found: %s is not an executable "
-                                "file; " INSTALL_HINT, name);
-        snprintf(path, size, "%s", name);
+    if (tb__find_program(name, path, size))
         return TB_OK;
-    }
-    /* The same search posix_spawnp makes, done first so that a missing
-     * gnuplot is reported as such rather than as a failed spawn. */
-    for (const char *p = dirs ? dirs : ""; *p != '\0';) {
-        const char *colon = strchr(p, ':');
-        size_t n = colon ? (size_t)(colon - p) : strlen(p);
-        char cand[4096];
-        if (n > 0 && (size_t)snprintf(cand, sizeof(cand), "%.*s/%s", (int)n,
-                                      p, name) < sizeof(cand) &&
-            executable(cand)) {
-            snprintf(path, size, "%s", cand);
-            return TB_OK;
-        }
-        p += n;
-        if (*p == ':')
-            p++;
-    }
+    if (strchr(name, '/') != NULL)
+        return tb_error_set(err, TB_ERR_IO,
+                            "gnuplot not found: %s is not an executable "
+                            "file; " INSTALL_HINT, name);
     return tb_error_set(err, TB_ERR_IO,
                         "gnuplot not found: no '%s' in PATH (%s); "
                         INSTALL_HINT, name, dirs ? dirs : "unset");

@@ -43,6 +43,11 @@ int tb__proc_wait(struct tb__proc *p, int timeout_ms, int *status,
 void tb__proc_kill(struct tb__proc *p);
 void tb__proc_close(struct tb__proc *p);
 
+/* Where `name` runs from: itself when it holds a '/', else the first
+ * executable regular file of that name in $PATH, written to path. False
+ * when there is none. */
+bool tb__find_program(const char *name, char *path, size_t size);
+
 /* Runs argv to completion with stdout/stderr discarded. Returns its exit
  * status (0-255), TB__RUN_NOSTART if it could not start, TB__RUN_TIMEOUT
  * if it ran past timeout_ms (then killed), or TB__RUN_SIGNAL + n when

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -71,4 +73,41 @@ tb_err tb__read_file(const char *path, char **out, size_t *len, tb_error *err)
     if (len != NULL)
         *len = n;
     return TB_OK;
+}
+
+static bool executable_file(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+           access(path, X_OK) == 0;
+}
+
+/* The search posix_spawnp makes, done first so that a missing program is
+ * reported by name rather than as a failed spawn. */
+bool tb__find_program(const char *name, char *path, size_t size)
+{
+    const char *dirs = getenv("PATH");
+
+    if (strchr(name, '/') != NULL) {
+        if (!executable_file(name))
+            return false;
+        snprintf(path, size, "%s", name);
+        return true;
+    }
+    for (const char *p = dirs ? dirs : ""; *p != '\0';) {
+        const char *colon = strchr(p, ':');
+        size_t n = colon ? (size_t)(colon - p) : strlen(p);
+        char cand[4096];
+        if (n > 0 && (size_t)snprintf(cand, sizeof(cand), "%.*s/%s", (int)n,
+                                      p, name) < sizeof(cand) &&
+            executable_file(cand)) {
+            snprintf(path, size, "%s", cand);
+            return true;
+        }
+        p += n;
+        if (*p == ':')
+            p++;
+    }
+    return false;
 }
