@@ -1,6 +1,5 @@
 /* History of figures across results files, and step detection (see
  * history.h for the method and why). */
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -135,6 +134,16 @@ struct history {
     size_t n_files, file;       /* file: the one being read */
 };
 
+/* A results file: a regular file not hidden. */
+static bool regular_file(const char *dir, const char *name)
+{
+    char path[4096];
+    struct stat st;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    return name[0] != '.' && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 static int by_version(const void *a, const void *b)
 {
     return strverscmp(*(char *const *)a, *(char *const *)b);
@@ -233,42 +242,12 @@ tb_err tb_history_write(const struct tb_history_opts *o, FILE *out,
 {
     struct history h = {.o = o};
     char **names = NULL;
-    size_t n = 0, cap = 0, steps = 0;
-    struct dirent *de;
-    DIR *d = opendir(o->dir);
-    tb_err e = TB_OK;
+    size_t n = 0, steps = 0;
+    tb_err e;
 
-    if (d == NULL)
-        return tb_error_set(err, TB_ERR_IO, "history %s: %s", o->dir,
-                            strerror(errno));
-    while ((de = readdir(d)) != NULL && e == TB_OK) {
-        char path[4096];
-        struct stat st;
-
-        snprintf(path, sizeof(path), "%s/%s", o->dir, de->d_name);
-        if (de->d_name[0] == '.' || stat(path, &st) != 0 ||
-            !S_ISREG(st.st_mode))
-            continue;
-        if (n == cap) {
-            size_t c = cap ? cap * 2 : 32;
-            char **g = realloc(names, c * sizeof(*g));
-            if (g == NULL) {
-                e = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
-                break;
-            }
-            names = g;
-            cap = c;
-        }
-        if ((names[n] = tb__strdup(de->d_name)) == NULL)
-            e = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
-        else
-            n++;
-    }
-    closedir(d);
-    if (e != TB_OK)
-        goto out;
-    if (n > 1)
-        qsort(names, n, sizeof(*names), by_version);
+    if ((e = tb__list_dir(o->dir, regular_file, by_version, &names, &n,
+                          err)) != TB_OK)
+        return e;
     h.n_files = n;
     for (h.file = 0; h.file < n && e == TB_OK; h.file++) {
         char path[4096];
@@ -296,8 +275,6 @@ out:
     for (size_t i = 0; i < h.n; i++)
         free(h.s[i].p);
     free(h.s);
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    tb__names_free(names, n);
     return e;
 }

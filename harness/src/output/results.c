@@ -2,7 +2,6 @@
  * one write() on an O_APPEND descriptor, so lines from several processes
  * (Criterion runs each test in its own) never interleave. Run lines are
  * built from the result struct (tb__result_json), not from its text. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -236,8 +235,9 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool is_json_name(const char *name)
+static bool is_json_name(const char *dir, const char *name)
 {
+    (void)dir;
     size_t n = strlen(name);
 
     return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".json") == 0;
@@ -247,37 +247,14 @@ tb_err tb_results_thresholds_digest(const char *dir, char *out, size_t size,
                                     tb_error *err)
 {
     char **names = NULL;
-    size_t n = 0, cap = 0, used = 0;
-    struct dirent *de;
-    DIR *d = opendir(dir);
-    tb_err e = TB_OK;
+    size_t n = 0, used = 0;
+    tb_err e;
 
     if (size > 0)
         out[0] = '\0';
-    if (d == NULL)
-        return tb_error_set(err, TB_ERR_IO, "thresholds %s: %s", dir,
-                            strerror(errno));
-    while ((de = readdir(d)) != NULL && e == TB_OK) {
-        if (!is_json_name(de->d_name))
-            continue;
-        if (n == cap) {
-            size_t c = cap ? cap * 2 : 8;
-            char **g = realloc(names, c * sizeof(*g));
-            if (g == NULL) {
-                e = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
-                break;
-            }
-            names = g;
-            cap = c;
-        }
-        if ((names[n] = tb__strdup(de->d_name)) == NULL)
-            e = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
-        else
-            n++;
-    }
-    closedir(d);
-    if (n > 1)
-        qsort(names, n, sizeof(*names), by_name);
+    if ((e = tb__list_dir(dir, is_json_name, by_name, &names, &n, err)) !=
+        TB_OK)
+        return e;
     for (size_t i = 0; i < n && e == TB_OK; i++) {
         char path[1200], *text = NULL;
         size_t len = 0;
@@ -301,9 +278,7 @@ tb_err tb_results_thresholds_digest(const char *dir, char *out, size_t size,
         else
             used += (size_t)w;
     }
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    tb__names_free(names, n);
     return e;
 }
 

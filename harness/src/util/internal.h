@@ -43,6 +43,15 @@ int tb__proc_wait(struct tb__proc *p, int timeout_ms, int *status,
 void tb__proc_kill(struct tb__proc *p);
 void tb__proc_close(struct tb__proc *p);
 
+/* The names in dir that keep(dir, name) accepts, sorted with cmp (a qsort
+ * comparator over char *). *names: tb__names_free(*names, *n). TB_ERR_IO
+ * naming dir when it cannot be read. */
+tb_err tb__list_dir(const char *dir, bool (*keep)(const char *dir,
+                                                   const char *name),
+                    int (*cmp)(const void *, const void *), char ***names,
+                    size_t *n, tb_error *err);
+void tb__names_free(char **names, size_t n);
+
 /* Where `name` runs from: itself when it holds a '/', else the first
  * executable regular file of that name in $PATH, written to path. False
  * when there is none. */

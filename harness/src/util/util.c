@@ -1,4 +1,5 @@
 /* Small helpers with no better home. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,4 +111,54 @@ bool tb__find_program(const char *name, char *path, size_t size)
             p++;
     }
     return false;
+}
+
+void tb__names_free(char **names, size_t n)
+{
+    for (size_t i = 0; names != NULL && i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+tb_err tb__list_dir(const char *dir, bool (*keep)(const char *dir,
+                                                   const char *name),
+                    int (*cmp)(const void *, const void *), char ***names,
+                    size_t *n, tb_error *err)
+{
+    char **v = NULL;
+    size_t len = 0, cap = 0;
+    struct dirent *de;
+    DIR *d = opendir(dir);
+    tb_err e = TB_OK;
+
+    if (d == NULL)
+        return tb_error_set(err, TB_ERR_IO, "%s: %s", dir, strerror(errno));
+    while ((de = readdir(d)) != NULL && e == TB_OK) {
+        if (!keep(dir, de->d_name))
+            continue;
+        if (len == cap) {
+            size_t c = cap ? cap * 2 : 16;
+            char **g = realloc(v, c * sizeof(*g));
+            if (g == NULL) {
+                e = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+                break;
+            }
+            v = g;
+            cap = c;
+        }
+        if ((v[len] = tb__strdup(de->d_name)) == NULL)
+            e = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+        else
+            len++;
+    }
+    closedir(d);
+    if (e != TB_OK) {
+        tb__names_free(v, len);
+        return e;
+    }
+    if (len > 1)
+        qsort(v, len, sizeof(*v), cmp);
+    *names = v;
+    *n = len;
+    return TB_OK;
 }
