@@ -24,6 +24,10 @@
  * theirs from thresholds/ (common.settle_quiet_s, settle_max_s). */
 #define SETTLE_MS 100
 #define SETTLE_MAX_MS 1000
+/* A run is killed at twice its runtime plus this: an interpreter's
+ * start-up and a tracer's final flush take seconds on a cold, loaded
+ * machine, and a 3 s run given 6 s was killed in CI. */
+#define RUN_GRACE_S 15.0
 
 struct tb_controller {
     tb_client *client;
@@ -712,7 +716,12 @@ tb_err tb_controller_benchmark(tb_controller *c,
            "benchmark %s: %s, %.0f spans/s for %.1f s",
            tb_client_name(c->client), o->trace ? "traced" : "untraced",
            o->spans_per_second, o->runtime_s);
-    e = counted(c, o, &p, o->no_timeout ? 0 : 2 * o->runtime_s, r, err);
+    e = counted(c, o, &p,
+                o->no_timeout       ? 0
+                : o->timeout_s > 0 ? o->timeout_s
+                                   : 2 * o->runtime_s + RUN_GRACE_S +
+                                         p.settle_max_ms / 1000.0,
+                r, err);
     if (e != TB_OK && e != TB_ERR_CLIENT_TIMEOUT &&
         e != TB_ERR_CLIENT_CRASHED &&
         !(e == TB_ERR_INTERRUPTED && r->clock_time_s > 0)) {

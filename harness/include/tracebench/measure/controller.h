@@ -46,7 +46,8 @@ struct tb_benchmark_opts {
     bool no_flush;
     double spans_per_second;      /* > 0 */
     double runtime_s;             /* > 0; under 1 s warns */
-    bool no_timeout;              /* else killed at 2 x runtime */
+    bool no_timeout;  /* else killed at timeout_s, or when that is 0 at
+                       * 2 x runtime + 15 s + settle_max (start-up) */
     const char *const *extra_args;/* appended to argv; NULL-terminated */
     /* 0, or a moment (Unix ns, CLOCK_REALTIME) from which spans are
      * counted apart: the client reports how many it started from then
@@ -55,7 +56,7 @@ struct tb_benchmark_opts {
     /* With exact set, the client is run with exactly this work per span
      * and repeat, no sleep, and spans_per_second and runtime_s are
      * ignored: a cost measurement, where the pace does not matter and
-     * no calibration is needed. timeout_s: 0 none, else the limit. */
+     * no calibration is needed; its timeout_s: 0 none, else the limit. */
     bool exact;
     uint64_t work, repeat;
     double timeout_s;
