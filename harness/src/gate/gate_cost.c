@@ -60,7 +60,7 @@ static void record(void *ctx, const char *step, const tb_result *r)
 tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o,
                      tb_error *err)
 {
-    const __typeof__(rg->t->cost) *c = &rg->t->cost;
+    const struct tb_thresholds_cost *c = &rg->t->cost;
     const char *kind_name = getenv("TB_COUNTER");
     tb_counter_kind kind = TB_COUNTER_AUTO;
     tb_counter *counter = NULL;

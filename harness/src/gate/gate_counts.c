@@ -19,7 +19,7 @@ void tb__count_figure(tb_regress *rg, struct tb_gate_outcome *o,
 tb_err tb__gate_drops(tb_regress *rg, struct tb_gate_outcome *o,
                          tb_error *err)
 {
-    const __typeof__(rg->t->drops) *d = &rg->t->drops;
+    const struct tb_thresholds_drops *d = &rg->t->drops;
     double worst_dropped = 0, worst_rate = d->rates_sps.sps[0];
     char desc[256], per[160] = "";
     size_t off = 0;
@@ -53,7 +53,7 @@ tb_err tb__gate_drops(tb_regress *rg, struct tb_gate_outcome *o,
 tb_err tb__gate_duplicates(tb_regress *rg, struct tb_gate_outcome *o,
                               tb_error *err)
 {
-    const __typeof__(rg->t->duplicates) *d = &rg->t->duplicates;
+    const struct tb_thresholds_duplicates *d = &rg->t->duplicates;
     tb_result *r;
     char desc[256];
     tb_err e;
@@ -75,7 +75,7 @@ tb_err tb__gate_duplicates(tb_regress *rg, struct tb_gate_outcome *o,
 tb_err tb__gate_flush(tb_regress *rg, struct tb_gate_outcome *o,
                          tb_error *err)
 {
-    const __typeof__(rg->t->flush) *fl = &rg->t->flush;
+    const struct tb_thresholds_flush *fl = &rg->t->flush;
     tb_result *r;
     char desc[256];
     tb_err e;

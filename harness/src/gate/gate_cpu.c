@@ -13,7 +13,7 @@
 static tb_err run_trial(tb_regress *rg, unsigned i, double *traced,
                         double *untraced, tb_error *err)
 {
-    const __typeof__(rg->t->cpu) *c = &rg->t->cpu;
+    const struct tb_thresholds_cpu *c = &rg->t->cpu;
 
     for (int k = 0; k < 2; k++) {
         bool trace = (i % 2 == 0) == (k == 0);
@@ -34,7 +34,7 @@ static tb_err run_trial(tb_regress *rg, unsigned i, double *traced,
 tb_err tb__gate_cpu(tb_regress *rg, struct tb_gate_outcome *o,
                        tb_error *err)
 {
-    const __typeof__(rg->t->cpu) *c = &rg->t->cpu;
+    const struct tb_thresholds_cpu *c = &rg->t->cpu;
     double *traced = calloc(c->max_trials, sizeof(double));
     double *untraced = calloc(c->max_trials, sizeof(double));
     struct tb_figure *f = NULL;

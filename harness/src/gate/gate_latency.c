@@ -16,7 +16,7 @@
 static tb_err run(tb_regress *rg, bool trace, tb_result **out,
                   tb_error *err)
 {
-    const __typeof__(rg->t->latency) *c = &rg->t->latency;
+    const struct tb_thresholds_latency *c = &rg->t->latency;
     tb_controller *ctl;
     tb_error rerr = {0};
     tb_result *r = NULL;
@@ -48,7 +48,7 @@ static tb_err run(tb_regress *rg, bool trace, tb_result **out,
 tb_err tb__gate_latency(tb_regress *rg, struct tb_gate_outcome *o,
                         tb_error *err)
 {
-    const __typeof__(rg->t->latency) *c = &rg->t->latency;
+    const struct tb_thresholds_latency *c = &rg->t->latency;
     tb_result *tr = NULL, *un = NULL;
     char desc[512];
     tb_err e;

@@ -19,7 +19,7 @@ static double end_rss(const tb_result *r)
 tb_err tb__gate_memory(tb_regress *rg, struct tb_gate_outcome *o,
                           tb_error *err)
 {
-    const __typeof__(rg->t->memory) *m = &rg->t->memory;
+    const struct tb_thresholds_memory *m = &rg->t->memory;
     tb_result *s = NULL, *l = NULL;
     char desc[256];
     tb_err e;

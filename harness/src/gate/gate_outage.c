@@ -103,7 +103,7 @@ static double max_rss_between(const tb_result *r, double from_s, double to_s)
 tb_err tb__gate_outage(tb_regress *rg, struct tb_gate_outcome *o,
                           tb_error *err)
 {
-    const __typeof__(rg->t->outage) *t = &rg->t->outage;
+    const struct tb_thresholds_outage *t = &rg->t->outage;
     struct outage ou = {.sats = rg->sats, .down_at_s = t->down_at_s,
                         .up_at_s = t->up_at_s};
     tb_result *r = NULL;

@@ -9,7 +9,7 @@
 tb_err tb__gate_slow(tb_regress *rg, struct tb_gate_outcome *o,
                         tb_error *err)
 {
-    const __typeof__(rg->t->slow) *s = &rg->t->slow;
+    const struct tb_thresholds_slow *s = &rg->t->slow;
     tb_satellite_mode mode, normal;
     tb_result *typ = NULL, *slow = NULL;
     char desc[256], step[64];

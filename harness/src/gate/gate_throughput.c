@@ -30,7 +30,7 @@ struct pair {
 static tb_err run_pair(tb_regress *rg, double rate, unsigned n, bool
                        traced_first, struct pair *out, tb_error *err)
 {
-    const __typeof__(rg->t->throughput) *t = &rg->t->throughput;
+    const struct tb_thresholds_throughput *t = &rg->t->throughput;
     double cpu[2] = {0, 0};
 
     for (int k = 0; k < 2; k++) {
@@ -79,7 +79,7 @@ static int cmp_double(const void *a, const void *b)
 tb_err tb__gate_throughput(tb_regress *rg, struct tb_gate_outcome *o,
                            tb_error *err)
 {
-    const __typeof__(rg->t->throughput) *t = &rg->t->throughput;
+    const struct tb_thresholds_throughput *t = &rg->t->throughput;
     double target_points = rg->t->common.target_cpu * 100.0;
     /* Half the room between the target and the cap: a pair that passes
      * or fails by more is not noise, one within it (or whose rate made

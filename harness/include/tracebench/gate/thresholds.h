@@ -34,23 +34,28 @@ struct tb_rate_list {
     double sps[TB_THRESHOLDS_MAX_RATES];    /* spans per second */
 };
 
-/* One profile of thresholds, merged. Members mirror the JSON keys. */
+/* One profile of thresholds, merged. Members mirror the JSON keys; each
+ * gate's part is a named struct, so a gate can hold a pointer to its own:
+ * const struct tb_thresholds_cpu *c = &t->cpu. */
 typedef struct tb_thresholds {
     char client[TB_THRESHOLDS_NAME_SIZE];   /* "" when none was given */
     char profile[8];                        /* "full" or "quick" */
 
-    struct {                    /* RSS at the end of a long vs a short run */
+    /* RSS at the end of a long vs a short run */
+    struct tb_thresholds_memory {
         double rate_sps;                    /* spans per second */
         double short_runtime_s;             /* seconds */
         double long_runtime_s;              /* seconds, > short_runtime_s */
         double max_ratio;                   /* long RSS / short RSS */
     } memory;
-    struct {                    /* no span dropped at each rate */
+    /* no span dropped at each rate */
+    struct tb_thresholds_drops {
         struct tb_rate_list rates_sps;
         double runtime_s;                   /* seconds per rate */
         uint64_t max_dropped;               /* spans per run */
     } drops;
-    struct {                    /* traced minus untraced CPU */
+    /* traced minus untraced CPU */
+    struct tb_thresholds_cpu {
         double rate_sps;                    /* spans per second */
         double runtime_s;                   /* seconds per trial */
         unsigned trials;                    /* per arm, interleaved, >= 2 */
@@ -58,7 +63,8 @@ typedef struct tb_thresholds {
         double confidence;                  /* of the interval, (0, 1) */
         unsigned max_trials;                /* adaptive budget per arm */
     } cpu;
-    struct {                    /* highest rate reached without drops */
+    /* highest rate reached without drops */
+    struct tb_thresholds_throughput {
         struct tb_rate_list rates_sps;      /* stepped in order */
         double runtime_s;                   /* seconds per rate */
         double min_sps;                     /* spans per second to reach */
@@ -66,17 +72,20 @@ typedef struct tb_thresholds {
         double min_made_fraction;           /* of the asked rate, (0, 1] */
         uint64_t max_trials;                /* pairs per step at most */
     } throughput;
-    struct {                    /* spans the satellites got twice */
+    /* spans the satellites got twice */
+    struct tb_thresholds_duplicates {
         double rate_sps;                    /* spans per second */
         double runtime_s;                   /* seconds */
         uint64_t max_duplicates;            /* spans per run */
     } duplicates;
-    struct {                    /* every span delivered at exit */
+    /* every span delivered at exit */
+    struct tb_thresholds_flush {
         double rate_sps;                    /* spans per second */
         double runtime_s;                   /* seconds */
         uint64_t max_dropped;               /* spans per run */
     } flush;
-    struct {                    /* satellites down mid-run and back */
+    /* satellites down mid-run and back */
+    struct tb_thresholds_outage {
         double rate_sps;                    /* spans per second */
         double runtime_s;                   /* seconds */
         double down_at_s;                   /* seconds after the start */
@@ -86,7 +95,8 @@ typedef struct tb_thresholds {
         double mark_after_up_s;             /* grace: spans started from
                                              * up_at_s + this must arrive */
     } outage;
-    struct {                    /* slow satellites */
+    /* slow satellites */
+    struct tb_thresholds_slow {
         char mode[16];                      /* a satellite mode name */
         double rate_sps;                    /* spans per second */
         double runtime_s;                   /* seconds */
@@ -94,30 +104,35 @@ typedef struct tb_thresholds {
         double response_delay_ms;           /* per report, ms; 0: none */
         double min_rate_ratio;              /* spans/s made, slow / typical */
     } slow;
-    struct {                    /* instructions per span (valgrind/perf) */
+    /* instructions per span (valgrind/perf) */
+    struct tb_thresholds_cost {
         double spans;                       /* spans a run, whole */
         double work;                        /* work units a span, whole */
         unsigned trials;                    /* per arm, interleaved, >= 2 */
         double max_instructions_per_span;   /* traced - untraced, / spans */
         double confidence;                  /* of the interval, (0, 1) */
     } cost;
-    struct {                    /* tracer calls' latency per span */
+    /* tracer calls' latency per span */
+    struct tb_thresholds_latency {
         double rate_sps;                    /* spans per second */
         double runtime_s;                   /* seconds per run */
         double max_p99_us;                  /* p99 of the traced run, us */
     } latency;
-    struct {                    /* allowed worsening against a baseline */
+    /* allowed worsening against a baseline */
+    struct tb_thresholds_baseline {
         double cpu_overhead_rel;            /* fraction, 0.2 = +20% */
         double cpu_overhead_abs_points;     /* floor of the allowance */
         double memory_ratio_rel;            /* fraction */
         double peak_rss_rel;                /* fraction */
         double cost_rel;                    /* instructions per span */
     } baseline;
-    struct {                    /* tracebench compare A B */
+    /* tracebench compare A B */
+    struct tb_thresholds_compare {
         unsigned rounds;                    /* paired rounds per gate, >= 2 */
         unsigned max_rounds;                /* adaptive ceiling, >= rounds */
     } compare;
-    struct {
+    /* settings every gate shares */
+    struct tb_thresholds_common {
         double target_cpu;                  /* calibration target, (0, 1] */
         char satellite_mode[16];            /* for every gate but slow */
         double max_drift_points;            /* untraced arm off target */
@@ -126,13 +141,14 @@ typedef struct tb_thresholds {
                                              * this long after a run */
         double settle_max_s;                /* ... or after this at most */
     } common;
-    struct {                    /* tracebench audit: injection sizes */
+    /* tracebench audit: injection sizes */
+    struct tb_thresholds_audit {
         double injection_factor;            /* x each gate's limit, > 1 */
     } audit;
     /* Known tracer defects: "known": {"<gate>": "reason"} in a client's
      * file, for both profiles. */
     size_t n_known;
-    struct {
+    struct tb_thresholds_known {
         char gate[16];
         char reason[256];
         bool intermittent;              /* fails in some runs only */
