@@ -147,82 +147,106 @@ static double steady_cpu(const tb_result *r, uint64_t from_ns,
     return n > 0 ? sum / (double)n : 0;
 }
 
-/* Runs the client once with p and fills r. */
-static tb_err execute(tb_controller *c, const struct params *p,
-                      tb_satellites *sats, const char *const *extra,
-                      double timeout_s, const char *const *prefix,
-                      tb_result *r, tb_error *err)
+/* The satellites' ports, or the default port when there is no group (the
+ * client is then told of a port nobody listens on). */
+static size_t satellite_ports(tb_satellites *sats, const uint16_t **ports)
 {
     static const uint16_t none_ports[1] = {TB_SATELLITE_DEFAULT_PORT};
-    const uint16_t *ports = none_ports;
-    size_t n_ports = 1;
-    struct strv argv = {0}, env = {0};
-    uint16_t cport = tb__control_port(c->control);
-    char *json = NULL, portlist[512] = "";
-    uint64_t posted;
-    int64_t posted_after;
-    tb_err e;
-    int bad = 0;
 
     if (sats != NULL)
-        n_ports = tb_satellites_ports(sats, &ports);
+        return tb_satellites_ports(sats, ports);
+    *ports = none_ports;
+    return 1;
+}
+
+/* Serves the control message of this run at the control endpoint. */
+static tb_err send_control(tb_controller *c, const struct params *p,
+                           const uint16_t *ports, size_t n_ports,
+                           tb_error *err)
+{
+    char *json = control_json(c, p, ports, n_ports);
+    tb_err e;
+
+    if (json == NULL)
+        return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+    e = tb__control_set(c->control, json, err);
+    free(json);
+    return e;
+}
+
+/* The command line: the prefix (a wrapper such as valgrind), the client's
+ * registered argv, the caller's extra arguments, then the run's parameters
+ * as flags for a client that takes them. -1 when out of memory. */
+static int build_argv(const tb_controller *c, const struct params *p,
+                      const char *const *prefix, const char *const *extra,
+                      struct strv *argv)
+{
+    int bad = 0;
+
+    for (const char *const *a = prefix; a != NULL && *a; a++)
+        bad |= strv_add(argv, "%s", *a);
+    for (const char *const *a = tb_client_argv(c->client); *a; a++)
+        bad |= strv_add(argv, "%s", *a);
+    for (const char *const *a = extra; a != NULL && *a; a++)
+        bad |= strv_add(argv, "%s", *a);
+    if (tb_client_passes_flags(c->client)) {
+        bad |= strv_add(argv, "--trace") | strv_add(argv, "%d", p->trace);
+        bad |= strv_add(argv, "--sleep") |
+               strv_add(argv, "%llu", (unsigned long long)p->sleep_ns);
+        bad |= strv_add(argv, "--sleep_interval") |
+               strv_add(argv, "%llu", SLEEP_INTERVAL_NS);
+        bad |= strv_add(argv, "--work") |
+               strv_add(argv, "%llu", (unsigned long long)p->work);
+        bad |= strv_add(argv, "--repeat") |
+               strv_add(argv, "%llu", (unsigned long long)p->repeat);
+        bad |= strv_add(argv, "--no_flush") |
+               strv_add(argv, "%d", p->no_flush);
+        bad |= strv_add(argv, "--num_tags") |
+               strv_add(argv, "%u", c->num_tags);
+        bad |= strv_add(argv, "--num_logs") |
+               strv_add(argv, "%u", c->num_logs);
+        /* Only when asked: clients of the reference's flags lack it. */
+        if (p->mark_ns != 0)
+            bad |= strv_add(argv, "--mark") |
+                   strv_add(argv, "%llu", (unsigned long long)p->mark_ns);
+        if (p->span_period_ns != 0)
+            bad |= strv_add(argv, "--span_period_ns") |
+                   strv_add(argv, "%llu",
+                            (unsigned long long)p->span_period_ns);
+    }
+    return bad;
+}
+
+/* The environment added to ours: the client's registered variables, then
+ * where the control endpoint and the satellites are (clients/PROTOCOL.md).
+ * -1 when out of memory. */
+static int build_env(const tb_controller *c, const uint16_t *ports,
+                     size_t n_ports, struct strv *env)
+{
+    uint16_t cport = tb__control_port(c->control);
+    char portlist[512] = "";
+    int bad = 0;
+
     for (size_t i = 0, off = 0; i < n_ports && off < sizeof(portlist); i++) {
         int w = snprintf(portlist + off, sizeof(portlist) - off, "%s%u",
                          i ? "," : "", (unsigned)ports[i]);
         off += w > 0 ? (size_t)w : 0;
     }
-    json = control_json(c, p, ports, n_ports);
-    if (json == NULL)
-        return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
-    e = tb__control_set(c->control, json, err);
-    free(json);
-    if (e != TB_OK)
-        return e;
-
-    for (const char *const *a = prefix; a != NULL && *a; a++)
-        bad |= strv_add(&argv, "%s", *a);
-    for (const char *const *a = tb_client_argv(c->client); *a; a++)
-        bad |= strv_add(&argv, "%s", *a);
-    for (const char *const *a = extra; a != NULL && *a; a++)
-        bad |= strv_add(&argv, "%s", *a);
-    if (tb_client_passes_flags(c->client)) {
-        bad |= strv_add(&argv, "--trace") | strv_add(&argv, "%d", p->trace);
-        bad |= strv_add(&argv, "--sleep") |
-               strv_add(&argv, "%llu", (unsigned long long)p->sleep_ns);
-        bad |= strv_add(&argv, "--sleep_interval") |
-               strv_add(&argv, "%llu", SLEEP_INTERVAL_NS);
-        bad |= strv_add(&argv, "--work") |
-               strv_add(&argv, "%llu", (unsigned long long)p->work);
-        bad |= strv_add(&argv, "--repeat") |
-               strv_add(&argv, "%llu", (unsigned long long)p->repeat);
-        bad |= strv_add(&argv, "--no_flush") |
-               strv_add(&argv, "%d", p->no_flush);
-        bad |= strv_add(&argv, "--num_tags") |
-               strv_add(&argv, "%u", c->num_tags);
-        bad |= strv_add(&argv, "--num_logs") |
-               strv_add(&argv, "%u", c->num_logs);
-        /* Only when asked: clients of the reference's flags lack it. */
-        if (p->mark_ns != 0)
-            bad |= strv_add(&argv, "--mark") |
-                   strv_add(&argv, "%llu", (unsigned long long)p->mark_ns);
-        if (p->span_period_ns != 0)
-            bad |= strv_add(&argv, "--span_period_ns") |
-                   strv_add(&argv, "%llu",
-                            (unsigned long long)p->span_period_ns);
-    }
     for (const char *const *a = tb_client_env(c->client); *a; a++)
-        bad |= strv_add(&env, "%s", *a);
-    bad |= strv_add(&env, "TB_CONTROL_URL=http://127.0.0.1:%u/control", cport);
-    bad |= strv_add(&env, "TB_RESULT_URL=http://127.0.0.1:%u/result", cport);
-    bad |= strv_add(&env, "TB_SATELLITE_HOST=127.0.0.1");
-    bad |= strv_add(&env, "TB_SATELLITE_PORTS=%s", portlist);
-    bad |= strv_add(&env, "TB_ROOT=%s", tb_root_dir());
-    bad |= strv_add(&env, "TB_BUILD_DIR=%s", tb_build_dir());
-    if (bad) {
-        e = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
-        goto out;
-    }
+        bad |= strv_add(env, "%s", *a);
+    bad |= strv_add(env, "TB_CONTROL_URL=http://127.0.0.1:%u/control", cport);
+    bad |= strv_add(env, "TB_RESULT_URL=http://127.0.0.1:%u/result", cport);
+    bad |= strv_add(env, "TB_SATELLITE_HOST=127.0.0.1");
+    bad |= strv_add(env, "TB_SATELLITE_PORTS=%s", portlist);
+    bad |= strv_add(env, "TB_ROOT=%s", tb_root_dir());
+    bad |= strv_add(env, "TB_BUILD_DIR=%s", tb_build_dir());
+    return bad;
+}
 
+/* The parameters the client was asked to run with, into r. */
+static void record_params(const tb_controller *c, const struct params *p,
+                          tb_result *r)
+{
     snprintf(r->client, sizeof(r->client), "%s", tb_client_name(c->client));
     r->trace = p->trace;
     r->no_flush = p->no_flush;
@@ -230,31 +254,49 @@ static tb_err execute(tb_controller *c, const struct params *p,
     r->repeat = p->repeat;
     r->sleep_ns = p->sleep_ns;
     r->mark_ns = p->mark_ns;
+}
 
-    struct tb__run_opts ro = {.argv = (const char *const *)argv.v,
-                              .env = (const char *const *)env.v,
+/* Starts the client, samples it and waits for its exit (runner.c), after
+ * clearing the satellites of an earlier run's spans. */
+static tb_err spawn_and_measure(tb_controller *c, const struct params *p,
+                                tb_satellites *sats, const struct strv *argv,
+                                const struct strv *env, double timeout_s,
+                                tb_result *r, tb_error *err)
+{
+    struct tb__run_opts ro = {.argv = (const char *const *)argv->v,
+                              .env = (const char *const *)env->v,
                               .cwd = tb_root_dir(),
                               .name = tb_client_name(c->client),
                               .timeout_s = timeout_s};
-    {
-        char line[2048];
-        size_t off = 0;
-        for (size_t i = 0; i < argv.n && off < sizeof(line) - 1; i++) {
-            int w = snprintf(line + off, sizeof(line) - off, "%s%s",
-                             i ? " " : "", argv.v[i]);
-            off += w > 0 ? (size_t)w : 0;
-        }
-        tb_log(TB_LOG_DEBUG, "controller", "running %s: %s",
-               tb_client_name(c->client), line);
+    char line[2048];
+    size_t off = 0;
+
+    for (size_t i = 0; i < argv->n && off < sizeof(line) - 1; i++) {
+        int w = snprintf(line + off, sizeof(line) - off, "%s%s",
+                         i ? " " : "", argv->v[i]);
+        off += w > 0 ? (size_t)w : 0;
     }
+    tb_log(TB_LOG_DEBUG, "controller", "running %s: %s",
+           tb_client_name(c->client), line);
     if (sats != NULL) {
         tb_satellites_reset(sats); /* stray spans of an earlier run */
         tb_satellites_set_mark(sats, p->mark_ns);
     }
-    e = tb__run_client(&ro, r, err);
+    return tb__run_client(&ro, r, err);
+}
 
-    /* spans_sent is what the client said, never what it was asked: a
-     * client that died, hung or forgot to report made an unknown number. */
+/* What the client reported at the result endpoint, into r: the spans it
+ * made and its tracer calls' latency. spans_sent is what the client said,
+ * never what it was asked: a client that died, hung or forgot to report
+ * made an unknown number. A client that exited 0 (exited_ok) without a
+ * report fails with TB_ERR_CLIENT_PROTOCOL unless its registry entry says
+ * it cannot report. */
+static tb_err read_report(tb_controller *c, const struct params *p,
+                          bool exited_ok, tb_result *r, tb_error *err)
+{
+    uint64_t posted;
+    int64_t posted_after;
+
     r->spans_sent = 0;
     r->spans_sent_reported = false;
     if (tb__control_result(c->control, &posted, &posted_after)) {
@@ -275,58 +317,108 @@ static tb_err execute(tb_controller *c, const struct params *p,
         r->spans_sent_reported = true;
         if (p->mark_ns != 0)
             r->spans_sent_after_mark = posted_after;
-    } else if (e == TB_OK && tb_client_reports(c->client)) {
-        e = tb_error_set(err, TB_ERR_CLIENT_PROTOCOL,
-                         "client %s exited 0 without reporting the spans it "
-                         "made (POST {\"SpansSent\": N} to TB_RESULT_URL, "
-                         "clients/PROTOCOL.md); a client that cannot report "
-                         "says \"reports\": false in its registry entry "
-                         "(or: tracebench run --no-client-report)",
-                         tb_client_name(c->client));
+    } else if (exited_ok && tb_client_reports(c->client)) {
+        return tb_error_set(err, TB_ERR_CLIENT_PROTOCOL,
+                            "client %s exited 0 without reporting the spans "
+                            "it made (POST {\"SpansSent\": N} to "
+                            "TB_RESULT_URL, clients/PROTOCOL.md); a client "
+                            "that cannot report says \"reports\": false in "
+                            "its registry entry (or: tracebench run "
+                            "--no-client-report)",
+                            tb_client_name(c->client));
     }
+    return TB_OK;
+}
+
+/* The figures derived from the run's clock: CPU fraction and spans/s. */
+static void fill_rates(tb_result *r)
+{
     if (r->clock_time_s > 0) {
         r->cpu_usage = r->program_time_s / r->clock_time_s;
         if (r->spans_sent_reported)
             r->spans_per_second = (double)r->spans_sent / r->clock_time_s;
     }
-    if (sats != NULL) {
-        struct tb_satellite_counts counts;
-        tb_error serr = {0};
-        /* Interrupted: count what has arrived, without waiting. */
-        unsigned settle = r->interrupted ? 1 : p->settle_ms;
-        unsigned settle_max = r->interrupted ? 1 : p->settle_max_ms;
-        if (tb_satellites_collect(sats, settle, settle_max, &counts,
-                                  &serr) != TB_OK) {
-            if (e == TB_OK)
-                e = tb_error_set(err, serr.code, "%s", serr.msg);
-        } else {
-            r->has_satellites = true;
-            r->spans_received = counts.spans_received;
-            r->duplicate_spans = counts.duplicate_spans;
-            /* Received spans always count. Drops need what was made: the
-             * report, or for a client declared unable to report that ran
-             * to completion, Repeat as an estimate. */
-            if (r->spans_sent_reported) {
-                r->dropped_known = true;
-                r->dropped_spans = (int64_t)r->spans_sent -
-                                   (int64_t)counts.spans_received;
-            } else if (e == TB_OK) {
-                r->dropped_known = true;
-                r->dropped_estimated = true;
-                r->dropped_spans = (int64_t)p->repeat -
-                                   (int64_t)counts.spans_received;
-            }
-            r->spans_received_after_mark = counts.spans_after_mark;
-            if (counts.spans_received > 1 &&
-                counts.last_start_ns > counts.first_start_ns) {
-                r->made_sps = (double)(counts.spans_received - 1) /
-                              ((double)(counts.last_start_ns -
-                                        counts.first_start_ns) / 1e9);
-                r->steady_cpu = steady_cpu(r, counts.first_start_ns,
-                                           counts.last_start_ns);
-            }
+}
+
+/* Counts what the satellites received, once they have settled, into r:
+ * received and duplicate spans, drops, the rate spans were made at and
+ * the CPU while they were. completed: the run so far gave no error, so a
+ * client that cannot report ran to its end and made Repeat spans. */
+static tb_err collect_satellites(tb_satellites *sats, const struct params *p,
+                                 bool completed, tb_result *r, tb_error *err)
+{
+    struct tb_satellite_counts counts;
+    tb_error serr = {0};
+    /* Interrupted: count what has arrived, without waiting. */
+    unsigned settle = r->interrupted ? 1 : p->settle_ms;
+    unsigned settle_max = r->interrupted ? 1 : p->settle_max_ms;
+    tb_err e = TB_OK;
+
+    if (tb_satellites_collect(sats, settle, settle_max, &counts, &serr) !=
+        TB_OK) {
+        if (completed)
+            e = tb_error_set(err, serr.code, "%s", serr.msg);
+    } else {
+        r->has_satellites = true;
+        r->spans_received = counts.spans_received;
+        r->duplicate_spans = counts.duplicate_spans;
+        /* Received spans always count. Drops need what was made: the
+         * report, or for a client declared unable to report that ran
+         * to completion, Repeat as an estimate. */
+        if (r->spans_sent_reported) {
+            r->dropped_known = true;
+            r->dropped_spans = (int64_t)r->spans_sent -
+                               (int64_t)counts.spans_received;
+        } else if (completed) {
+            r->dropped_known = true;
+            r->dropped_estimated = true;
+            r->dropped_spans = (int64_t)p->repeat -
+                               (int64_t)counts.spans_received;
         }
-        tb_satellites_set_mark(sats, 0);
+        r->spans_received_after_mark = counts.spans_after_mark;
+        if (counts.spans_received > 1 &&
+            counts.last_start_ns > counts.first_start_ns) {
+            r->made_sps = (double)(counts.spans_received - 1) /
+                          ((double)(counts.last_start_ns -
+                                    counts.first_start_ns) / 1e9);
+            r->steady_cpu = steady_cpu(r, counts.first_start_ns,
+                                       counts.last_start_ns);
+        }
+    }
+    tb_satellites_set_mark(sats, 0);
+    return e;
+}
+
+/* Runs the client once with p and fills r: the control message served,
+ * the client spawned and measured, its report read, the satellites
+ * counted. The first failure is returned; r holds what was measured. */
+static tb_err execute(tb_controller *c, const struct params *p,
+                      tb_satellites *sats, const char *const *extra,
+                      double timeout_s, const char *const *prefix,
+                      tb_result *r, tb_error *err)
+{
+    const uint16_t *ports;
+    size_t n_ports = satellite_ports(sats, &ports);
+    struct strv argv = {0}, env = {0};
+    tb_err e, step;
+
+    if ((e = send_control(c, p, ports, n_ports, err)) != TB_OK)
+        return e;
+    if (build_argv(c, p, prefix, extra, &argv) != 0 ||
+        build_env(c, ports, n_ports, &env) != 0) {
+        e = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    record_params(c, p, r);
+    e = spawn_and_measure(c, p, sats, &argv, &env, timeout_s, r, err);
+    step = read_report(c, p, e == TB_OK, r, err);
+    if (e == TB_OK)
+        e = step;
+    fill_rates(r);
+    if (sats != NULL) {
+        step = collect_satellites(sats, p, e == TB_OK, r, err);
+        if (e == TB_OK)
+            e = step;
     }
 out:
     strv_free(&argv);
