@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "regress_internal.h"
 #include "tracebench/gate/compare.h"
 
@@ -249,7 +250,8 @@ tb_err tb_compare_run(const struct tb_compare_opts *o,
         TB_GATE_COST, TB_GATE_LATENCY};
     const tb_gate *gates = o->gates ? o->gates : every;
     size_t n_gates = o->gates ? o->n_gates : TB_GATE__COUNT;
-    const char *run = o->run_id ? o->run_id : getenv("TB_RUN_ID");
+    const char *run =
+        o->run_id ? o->run_id : tb__config_env(TB__CONFIG_RUN_ID);
     tb_regress *arm[2] = {NULL, NULL};
     tb_compare_result *res;
     char id[2][80];

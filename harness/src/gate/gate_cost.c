@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "regress_internal.h"
 #include "tracebench/gate/attribution.h"
 #include "tracebench/gate/cost.h"
@@ -61,7 +62,7 @@ tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o,
                      tb_error *err)
 {
     const struct tb_thresholds_cost *c = &rg->t->cost;
-    const char *kind_name = getenv("TB_COUNTER");
+    const char *kind_name = tb__config_env(TB__CONFIG_COUNTER);
     tb_counter_kind kind = TB_COUNTER_AUTO;
     tb_counter *counter = NULL;
     struct tb_cost cost;
@@ -122,7 +123,7 @@ tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o,
      * to a baseline being saved, for the next run's attribution. */
     profile[0] = '\0';
     if (cost.traced_file[0] != '\0') {
-        const char *save = getenv("TB_BASELINE_SAVE");
+        const char *save = tb__config_env(TB__CONFIG_BASELINE_SAVE);
         tb_error cerr = {0};
         snprintf(profile, sizeof(profile), "%s/traced.cachegrind", dir);
         if (copy_file(cost.traced_file, profile, &cerr) != TB_OK)

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "regress_internal.h"
 
 #define N_SATELLITES TB_SATELLITE_DEFAULT_COUNT
@@ -46,9 +47,7 @@ bool tb_gate_status_fails(tb_gate_status s, bool strict)
 
 bool tb_strict(void)
 {
-    const char *v = getenv("TB_STRICT");
-
-    return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+    return tb__config_flag(TB__CONFIG_STRICT);
 }
 
 tb_err tb__regress_controller(tb_regress *rg, bool calibrated,
@@ -95,7 +94,8 @@ tb_err tb_regress_new(const struct tb_regress_opts *o, tb_regress **out,
                       tb_error *err)
 {
     char dir[1024];
-    const char *run = o->run_id ? o->run_id : getenv("TB_RUN_ID");
+    const char *run =
+        o->run_id ? o->run_id : tb__config_env(TB__CONFIG_RUN_ID);
     tb_registry *reg = NULL;
     const tb_client *client;
     tb_client *own = NULL;
@@ -177,7 +177,7 @@ tb_err tb_regress_new(const struct tb_regress_opts *o, tb_regress **out,
     struct tb_satellites_opts so = {.ports = ports, .n_ports = N_SATELLITES};
     const char *conn = o->satellite_connection;
     if (conn == NULL || conn[0] == '\0')
-        conn = getenv("TB_SATELLITE_CONNECTION");
+        conn = tb__config_env(TB__CONFIG_SATELLITE_CONNECTION);
     if (conn == NULL || conn[0] == '\0')
         conn = rg->t->common.satellite_connection;
     if ((e = tb_satellite_connection_parse(conn, &so.connection_close,

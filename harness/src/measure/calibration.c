@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "config.h"
 #include "internal.h"
 #include "tracebench/measure/calibration.h"
 #include "tracebench/util/log.h"
@@ -17,7 +18,7 @@ void tb_calibration_path(const char *client, unsigned long argv_hash,
                          double target_cpu, char *buf, size_t size)
 {
     char host[128] = "host";
-    const char *dir = getenv("TB_CACHE_DIR");
+    const char *dir = tb__config_env(TB__CONFIG_CACHE_DIR);
 
     gethostname(host, sizeof(host) - 1);
     if (dir == NULL || dir[0] == '\0')

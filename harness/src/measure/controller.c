@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "config.h"
 #include "internal.h"
 #include "tracebench/measure/interrupt.h"
 #include "tracebench/measure/controller.h"
@@ -568,9 +569,10 @@ out:
     return e;
 }
 
-static double env_double(const char *name, double dflt)
+static double env_double(enum tb__config_var var, double dflt)
 {
-    const char *s = getenv(name);
+    const char *name = tb__config_name(var);
+    const char *s = tb__config_env(var);
     char *end;
     double v;
 
@@ -632,7 +634,7 @@ tb_err tb_controller_new(const struct tb_controller_opts *o,
 
     ttl = o->calibration_ttl_s > 0
               ? o->calibration_ttl_s
-              : env_double("TB_CALIBRATION_TTL", 3600.0);
+              : env_double(TB__CONFIG_CALIBRATION_TTL, 3600.0);
     tb_calibration_path(tb_client_name(c->client), argv_hash(c->client),
                         c->cal.target_cpu, path, sizeof(path));
     snprintf(c->cal_path, sizeof(c->cal_path), "%s", path);

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "internal.h"
 #include "strbuf.h"
 #include "tracebench/measure/counter.h"
@@ -94,7 +95,8 @@ bool tb_counter_perf_available(char *why, size_t why_size)
 /* The valgrind program: $TB_VALGRIND or a search of PATH. */
 static tb_err find_valgrind(char *path, size_t size, tb_error *err)
 {
-    const char *name = getenv("TB_VALGRIND"), *dirs = getenv("PATH");
+    const char *name = tb__config_env(TB__CONFIG_VALGRIND);
+    const char *dirs = getenv("PATH");
 
     if (name == NULL || name[0] == '\0')
         name = "valgrind";

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "internal.h"
 #include "tracebench/measure/interrupt.h"
 #include "tracebench/util/log.h"
@@ -49,7 +50,7 @@ struct run {
 
 static uint64_t log_max_from_env(void)
 {
-    const char *s = getenv("TB_LOG_CLIENT_MAX");
+    const char *s = tb__config_env(TB__CONFIG_LOG_CLIENT_MAX);
     char *end;
     unsigned long long v;
 

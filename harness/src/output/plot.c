@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "internal.h"
 #include "tracebench/output/plot.h"
 
@@ -19,7 +20,7 @@
 
 static const char *program_name(const struct tb_plot_opts *o)
 {
-    const char *env = getenv("TB_GNUPLOT");
+    const char *env = tb__config_env(TB__CONFIG_GNUPLOT);
 
     if (o != NULL && o->gnuplot != NULL && o->gnuplot[0] != '\0')
         return o->gnuplot;

@@ -14,6 +14,7 @@
 
 #include "tracebench/util/log.h"
 #include "tracebench/util/paths.h"
+#include "config.h"
 #include "internal.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -38,9 +39,9 @@ static int parse_level(const char *s)
 
 static void resolve_dir(void)
 {
-    const char *env = getenv("TB_LOG_DIR");
+    const char *env = tb__config_env(TB__CONFIG_LOG_DIR);
 
-    if (env != NULL && env[0] != '\0')
+    if (env != NULL)
         snprintf(dir, sizeof(dir), "%s", env);
     else
         snprintf(dir, sizeof(dir), "%s/logs", tb_root_dir());
@@ -116,7 +117,7 @@ static size_t vlog(tb_log_level level, const char *component, bool flush,
     if (!opened)
         open_files();
     if (console_level < 0) {
-        const char *env = getenv("TB_LOG_LEVEL");
+        const char *env = tb__config_env(TB__CONFIG_LOG_LEVEL);
         int l = env != NULL ? parse_level(env) : -1;
         console_level = l >= 0 ? l : TB_LOG_WARN;
     }

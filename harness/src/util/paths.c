@@ -1,18 +1,19 @@
 /* The project root and build directory, for resolving relative paths. */
-#include <stdlib.h>
+#include <stddef.h>
 
+#include "config.h"
 #include "tracebench/util/paths.h"
 
 const char *tb_root_dir(void)
 {
-    const char *env = getenv("TB_ROOT");
+    const char *env = tb__config_env(TB__CONFIG_ROOT);
 
-    return env != NULL && env[0] != '\0' ? env : TB_SOURCE_DIR;
+    return env != NULL ? env : TB_SOURCE_DIR;
 }
 
 const char *tb_build_dir(void)
 {
-    const char *env = getenv("TB_BUILD_DIR");
+    const char *env = tb__config_env(TB__CONFIG_BUILD_DIR);
 
-    return env != NULL && env[0] != '\0' ? env : TB_BINARY_DIR;
+    return env != NULL ? env : TB_BINARY_DIR;
 }
