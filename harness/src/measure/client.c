@@ -648,6 +648,7 @@ static bool executable(const char *prog)
 tb_err tb_client_check(const tb_client *c, tb_error *err)
 {
     const char *hint = c->missing[0] ? c->missing : "";
+    tb_err ran;
     int st;
 
     /* A program named by path is this project's (a build output): its
@@ -661,30 +662,31 @@ tb_err tb_client_check(const tb_client *c, tb_error *err)
                             c->name, c->argv[0], hint[0] ? "; " : "", hint);
     if (c->check == NULL)
         return TB_OK;
-    st = tb__run_quiet((const char *const *)c->check,
-                       (const char *const *)c->env, tb_root_dir(),
-                       TB__CHECK_TIMEOUT_MS);
-    if (st == 0)
+    /* The messages are worded here: no tb_error for tb__run_quiet. */
+    ran = tb__run_quiet((const char *const *)c->check,
+                        (const char *const *)c->env, tb_root_dir(),
+                        TB__CHECK_TIMEOUT_MS, &st, NULL);
+    if (ran == TB_OK && st == 0)
         return TB_OK;
     /* Only the protocol's "tracer not installed" status may skip a
      * client; a check that crashes or hangs is a broken client. */
-    if (st == 3)
+    if (ran == TB_OK && st == 3)
         return tb_error_set(err, TB_ERR_TRACER_MISSING,
                             "client %s: its tracer is not installed "
                             "(check '%s' exited 3)%s%s",
                             c->name, c->check[0], hint[0] ? "; " : "", hint);
-    if (st == TB__RUN_TIMEOUT)
+    if (ran == TB_ERR_CLIENT_TIMEOUT)
         return tb_error_set(err, TB_ERR_CLIENT_START,
                             "client %s: its check '%s' did not finish "
                             "within %d s; killed",
                             c->name, c->check[0],
                             TB__CHECK_TIMEOUT_MS / 1000);
-    if (st >= TB__RUN_SIGNAL)
+    if (ran == TB_ERR_CLIENT_CRASHED)
         return tb_error_set(err, TB_ERR_CLIENT_START,
                             "client %s: its check '%s' was killed by "
                             "signal %d",
-                            c->name, c->check[0], st - TB__RUN_SIGNAL);
-    if (st < 0)
+                            c->name, c->check[0], st);
+    if (ran != TB_OK)
         return tb_error_set(err, TB_ERR_CLIENT_START,
                             "client %s: its check '%s' could not start",
                             c->name, c->check[0]);

@@ -11,7 +11,7 @@
 #include "internal.h"
 #include "tracebench/util/log.h"
 
-#define BODY_LIMIT (64 * 1024)
+#define BODY_LIMIT_BYTES (64 * 1024)
 
 struct tb__control {
     struct MHD_Daemon *daemon;
@@ -27,7 +27,7 @@ struct tb__control {
 };
 
 struct upload {
-    char buf[BODY_LIMIT];
+    char buf[BODY_LIMIT_BYTES];
     size_t len;
     bool too_big;
 };
@@ -158,7 +158,7 @@ static struct MHD_Daemon *start_daemon(struct tb__control *c, int fd,
         0, NULL, NULL, handle, c, MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(BODY_LIMIT * 2),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(BODY_LIMIT_BYTES * 2),
         MHD_OPTION_END);
 }
 

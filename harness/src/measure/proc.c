@@ -130,13 +130,13 @@ out:
     return e;
 }
 
-int tb__proc_wait(struct tb__proc *p, int timeout_ms, int *status,
-                  struct rusage *ru)
+bool tb__proc_wait(struct tb__proc *p, int timeout_ms, int *status,
+                   struct rusage *ru)
 {
     int st = 0;
 
     if (p->pid <= 0)
-        return 1;
+        return true;
     if (p->pidfd >= 0) {
         struct pollfd pfd = {.fd = p->pidfd, .events = POLLIN};
         int rc;
@@ -144,7 +144,7 @@ int tb__proc_wait(struct tb__proc *p, int timeout_ms, int *status,
             rc = poll(&pfd, 1, timeout_ms);
         while (rc < 0 && errno == EINTR);
         if (rc == 0)
-            return 0;
+            return false;
     } else {
         /* No pidfd (kernel before 5.3): look every 10 ms. */
         double end = tb__now_s() + timeout_ms / 1000.0;
@@ -156,7 +156,7 @@ int tb__proc_wait(struct tb__proc *p, int timeout_ms, int *status,
                 si.si_pid == p->pid)
                 break;
             if (timeout_ms >= 0 && tb__now_s() >= end)
-                return 0;
+                return false;
             usleep(10000);
         }
     }
@@ -168,7 +168,7 @@ int tb__proc_wait(struct tb__proc *p, int timeout_ms, int *status,
     if (status != NULL)
         *status = st;
     p->pid = -1;
-    return 1;
+    return true;
 }
 
 void tb__proc_kill(struct tb__proc *p)
@@ -194,22 +194,34 @@ void tb__proc_close(struct tb__proc *p)
     p->pidfd = p->out_fd = p->err_fd = -1;
 }
 
-int tb__run_quiet(const char *const *argv, const char *const *env,
-                  const char *cwd, int timeout_ms)
+tb_err tb__run_quiet(const char *const *argv, const char *const *env,
+                     const char *cwd, int timeout_ms, int *status,
+                     tb_error *err)
 {
     struct tb__spawn_opts o = {.argv = argv, .env = env, .cwd = cwd,
                                .quiet = true};
     struct tb__proc p;
-    int status = 0;
+    int st = 0;
+    tb_err e;
 
-    if (tb__spawn(&o, &p, NULL) != TB_OK)
-        return TB__RUN_NOSTART;
-    if (!tb__proc_wait(&p, timeout_ms, &status, NULL)) {
+    *status = 0;
+    if ((e = tb__spawn(&o, &p, err)) != TB_OK)
+        return e;
+    if (!tb__proc_wait(&p, timeout_ms, &st, NULL)) {
         tb__proc_kill(&p);
-        return TB__RUN_TIMEOUT;
+        return tb_error_set(err, TB_ERR_CLIENT_TIMEOUT,
+                            "%s did not finish within %d ms; killed",
+                            argv[0], timeout_ms);
     }
     tb__proc_close(&p);
-    if (WIFSIGNALED(status))
-        return TB__RUN_SIGNAL + WTERMSIG(status);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : TB__RUN_NOSTART;
+    if (WIFSIGNALED(st)) {
+        *status = WTERMSIG(st);
+        return tb_error_set(err, TB_ERR_CLIENT_CRASHED,
+                            "%s was killed by signal %d", argv[0], *status);
+    }
+    if (!WIFEXITED(st))
+        return tb_error_set(err, TB_ERR_CLIENT_START,
+                            "%s ended with wait status %d", argv[0], st);
+    *status = WEXITSTATUS(st);
+    return TB_OK;
 }

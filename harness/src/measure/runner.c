@@ -19,11 +19,11 @@
 
 /* Output is read in large chunks, so a chatty client is not slowed by
  * one read per line; lines go to the log without a flush each. */
-#define READ_CHUNK (64 * 1024)
+#define READ_CHUNK_BYTES (64 * 1024)
 #define LINE_MAX_BYTES 4096
 #define TAIL_LINES 5
 #define LOG_PREFIX_BYTES 128  /* time, level and name, at most */
-#define DEFAULT_LOG_MAX (10ull * 1000 * 1000)
+#define DEFAULT_LOG_MAX_BYTES (10ull * 1000 * 1000)
 
 struct stream {
     int fd;
@@ -43,7 +43,7 @@ struct run {
     double prev_t;
     uint64_t log_max;            /* TB_LOG_CLIENT_MAX */
     uint64_t logged;             /* bytes of output logged so far */
-    char chunk[READ_CHUNK];
+    char chunk[READ_CHUNK_BYTES];
     pid_t before[TB__MAX_CHILDREN]; /* our children before the client */
     size_t n_before;
 };
@@ -55,14 +55,14 @@ static uint64_t log_max_from_env(void)
     unsigned long long v;
 
     if (s == NULL || s[0] == '\0')
-        return DEFAULT_LOG_MAX;
+        return DEFAULT_LOG_MAX_BYTES;
     errno = 0;
     v = strtoull(s, &end, 10);
     if (errno != 0 || end == s || *end != '\0') {
         tb_log(TB_LOG_WARN, "runner",
                "TB_LOG_CLIENT_MAX=%s is not a number of bytes; using %llu",
-               s, (unsigned long long)DEFAULT_LOG_MAX);
-        return DEFAULT_LOG_MAX;
+               s, (unsigned long long)DEFAULT_LOG_MAX_BYTES);
+        return DEFAULT_LOG_MAX_BYTES;
     }
     return v;
 }

@@ -16,7 +16,7 @@
 #define INSTALL_HINT                                                         \
     "install the Debian package gnuplot-nox (apt-get install gnuplot-nox), " \
     "or name the program with $TB_GNUPLOT or --gnuplot"
-#define ERR_TAIL 600            /* bytes of gnuplot's stderr kept */
+#define ERR_TAIL_BYTES 600 /* of gnuplot's stderr kept */
 
 static const char *program_name(const struct tb_plot_opts *o)
 {
@@ -46,7 +46,7 @@ tb_err tb_plot_find(const struct tb_plot_opts *o, char *path, size_t size,
                         INSTALL_HINT, name, dirs ? dirs : "unset");
 }
 
-/* Appends what fd has to tail, keeping only its last ERR_TAIL bytes. */
+/* Appends what fd has to tail, keeping only its last ERR_TAIL_BYTES. */
 static void drain(int fd, char *tail, size_t *len)
 {
     char buf[1024];
@@ -56,8 +56,8 @@ static void drain(int fd, char *tail, size_t *len)
         return;
     while ((n = read(fd, buf, sizeof(buf))) > 0) {
         for (ssize_t i = 0; i < n; i++) {
-            if (*len == ERR_TAIL) {
-                memmove(tail, tail + 1, ERR_TAIL - 1);
+            if (*len == ERR_TAIL_BYTES) {
+                memmove(tail, tail + 1, ERR_TAIL_BYTES - 1);
                 (*len)--;
             }
             tail[(*len)++] = buf[i] == '\n' ? ' ' : buf[i];
@@ -69,7 +69,7 @@ tb_err tb_plot_render(const char *dir, const char *script,
                       const struct tb_plot_opts *o, tb_error *err)
 {
     unsigned timeout_ms = TB_PLOT_DEFAULT_TIMEOUT_MS;
-    char prog[4096], tail[ERR_TAIL + 1];
+    char prog[4096], tail[ERR_TAIL_BYTES + 1];
     size_t tail_len = 0;
     const char *argv[3];
     struct tb__proc p;
@@ -94,7 +94,7 @@ tb_err tb_plot_render(const char *dir, const char *script,
         struct pollfd fds[2] = {{.fd = p.out_fd, .events = POLLIN},
                                 {.fd = p.err_fd, .events = POLLIN}};
         size_t ignored = 0;
-        char sink[ERR_TAIL + 1];
+        char sink[ERR_TAIL_BYTES + 1];
         poll(fds, 2, 50);
         drain(p.out_fd, sink, &ignored);
         drain(p.err_fd, tail, &tail_len);

@@ -176,31 +176,33 @@ tb_err tb_satellites_start(const struct tb_satellites_opts *opts,
                     : 0);
     atomic_init(&g->connection_close, o->connection_close);
     atomic_init(&g->counted_faults, 0);
-    g->bandwidth_bps = o->bandwidth_bytes_per_s != 0
-                           ? o->bandwidth_bytes_per_s
-                           : TB_SATELLITE_DEFAULT_BANDWIDTH;
+    g->bandwidth_bytes_per_s =
+        o->bandwidth_bytes_per_s != 0
+            ? o->bandwidth_bytes_per_s
+            : TB_SATELLITE_DEFAULT_BANDWIDTH_BYTES_PER_S;
     g->max_body_bytes = o->max_body_bytes != 0
                             ? o->max_body_bytes
-                            : TB_SATELLITE_DEFAULT_MAX_BODY;
+                            : TB_SATELLITE_DEFAULT_MAX_BODY_BYTES;
     g->idle_timeout_s = o->idle_timeout_s != 0
                             ? o->idle_timeout_s
-                            : TB_SATELLITE_DEFAULT_IDLE_TIMEOUT;
+                            : TB_SATELLITE_DEFAULT_IDLE_TIMEOUT_S;
     g->retry_after_s = o->retry_after_s != 0
                            ? o->retry_after_s
-                           : TB_SATELLITE_DEFAULT_RETRY_AFTER;
+                           : TB_SATELLITE_DEFAULT_RETRY_AFTER_S;
     g->max_connections = o->max_connections != 0
                              ? o->max_connections
                              : TB_SATELLITE_DEFAULT_MAX_CONNECTIONS;
-    g->request_deadline_ns = (uint64_t)((o->request_deadline_s > 0
-                                             ? o->request_deadline_s
-                                             : TB_SATELLITE_DEFAULT_REQUEST_DEADLINE) *
-                                        1e9);
-    g->min_upload_bps = o->min_upload_bytes_per_s != 0
+    g->request_deadline_ns =
+        (uint64_t)((o->request_deadline_s > 0
+                        ? o->request_deadline_s
+                        : TB_SATELLITE_DEFAULT_REQUEST_DEADLINE_S) *
+                   1e9);
+    g->min_upload_bytes_per_s = o->min_upload_bytes_per_s != 0
                             ? o->min_upload_bytes_per_s
-                            : TB_SATELLITE_DEFAULT_MIN_UPLOAD_RATE;
+                            : TB_SATELLITE_DEFAULT_MIN_UPLOAD_BYTES_PER_S;
     g->body_memory_bytes = o->body_memory_bytes != 0
                                ? o->body_memory_bytes
-                               : TB_SATELLITE_DEFAULT_BODY_MEMORY;
+                               : TB_SATELLITE_DEFAULT_BODY_MEMORY_BYTES;
     /* One body of the largest size must fit. */
     if (g->body_memory_bytes < g->max_body_bytes)
         g->body_memory_bytes = g->max_body_bytes;
@@ -507,10 +509,11 @@ char *tb_satellites_stats_json(const tb_satellites *sats)
     cJSON_AddStringToObject(root, "connection",
                             atomic_load(&g->connection_close) ? "close"
                                                               : "keep-alive");
-    cJSON_AddNumberToObject(root, "bandwidth_bytes_per_s",
-                            g->bandwidth_bps == TB_SATELLITE_NO_BANDWIDTH_CAP
-                                ? 0
-                                : (double)g->bandwidth_bps);
+    cJSON_AddNumberToObject(
+        root, "bandwidth_bytes_per_s",
+        g->bandwidth_bytes_per_s == TB_SATELLITE_NO_BANDWIDTH_CAP
+            ? 0
+            : (double)g->bandwidth_bytes_per_s);
     cJSON_AddNumberToObject(root, "in_flight", atomic_load(&g->in_flight));
     pthread_mutex_lock(&g->lock);
     counts_locked(g, &c);

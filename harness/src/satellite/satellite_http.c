@@ -31,8 +31,8 @@
  * three and four). The pool is zeroed between requests, which costs more
  * as it grows; measured CPU per report, 64 KiB: 121 us, 128 KiB: 116,
  * 256 KiB: 107 (client included). */
-#define CONN_MEMORY_LIMIT (256u * 1024)   /* bytes */
-#define BODY_KEEP_MAX (8u * 1024 * 1024)  /* bytes kept between requests */
+#define CONN_MEMORY_LIMIT_BYTES (256u * 1024)
+#define BODY_KEEP_MAX_BYTES (8u * 1024 * 1024) /* kept between requests */
 #define HANG_POLL_MS 100
 
 /* Routes besides the protocols (tb_satellite_protocol values). */
@@ -493,8 +493,8 @@ static void count_spans(struct conn *c)
 /* Holds the answer until the mode's per-span time has passed since the
  * request began (decoding time counts towards it, so a short delay costs
  * nothing when decoding is slower) and until the satellite's link, capped
- * at bandwidth_bps, has carried this request's bytes. False when the group
- * is stopping: the request is cut. */
+ * at bandwidth_bytes_per_s, has carried this request's bytes. False when
+ * the group is stopping: the request is cut. */
 static bool delay(struct conn *c, size_t n_spans)
 {
     struct tb_satellites *g = c->sat->group;
@@ -503,7 +503,7 @@ static bool delay(struct conn *c, size_t n_spans)
     struct timespec dl = c->start;
 
     ts_add_ns(&dl, ps * n_spans / 1000 + atomic_load(&g->response_delay_ns));
-    if (g->bandwidth_bps != TB_SATELLITE_NO_BANDWIDTH_CAP) {
+    if (g->bandwidth_bytes_per_s != TB_SATELLITE_NO_BANDWIDTH_CAP) {
         uint64_t bytes = c->received + 64; /* 64: a response's size */
         struct timespec link;
 
@@ -511,7 +511,8 @@ static bool delay(struct conn *c, size_t n_spans)
         if (ts_cmp(&sat->bw_free, &c->start) < 0)
             sat->bw_free = c->start;
         ts_add_ns(&sat->bw_free,
-                  (uint64_t)((double)bytes * 1e9 / (double)g->bandwidth_bps));
+                  (uint64_t)((double)bytes * 1e9 /
+                             (double)g->bandwidth_bytes_per_s));
         link = sat->bw_free;
         pthread_mutex_unlock(&sat->bw_lock);
         if (ts_cmp(&link, &dl) > 0)
@@ -665,7 +666,7 @@ static void on_completed(void *cls, struct MHD_Connection *mc,
     leave_flight(c);
     bump(c->sat->group);
     tb__arena_reset(c->arena);
-    if (c->cap > BODY_KEEP_MAX) {
+    if (c->cap > BODY_KEEP_MAX_BYTES) {
         tb__body_release(c->sat->group, c->cap);
         free(c->body);
         c->body = NULL;
@@ -769,7 +770,7 @@ static struct MHD_Daemon *start_daemon(struct tb__satellite *sat, int fd,
         sat->port, accept_policy, sat, on_request, sat,
         MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_CONNECTION_TIMEOUT, g->idle_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT_BYTES,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, sat,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, sat,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, sat,

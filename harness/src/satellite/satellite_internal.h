@@ -86,7 +86,7 @@ struct tb_satellites {
     atomic_bool connection_close; /* answer, then close */
     atomic_uint counted_faults;   /* reports met by count_503/count_reset */
 
-    uint64_t bandwidth_bps;     /* bytes/s; TB_SATELLITE_NO_BANDWIDTH_CAP */
+    uint64_t bandwidth_bytes_per_s; /* or TB_SATELLITE_NO_BANDWIDTH_CAP */
     size_t max_body_bytes;
     unsigned idle_timeout_s;
     unsigned retry_after_s;
@@ -94,7 +94,7 @@ struct tb_satellites {
     /* Limits (satellite_limits.c). */
     unsigned max_connections;   /* per satellite */
     uint64_t request_deadline_ns;
-    uint64_t min_upload_bps;
+    uint64_t min_upload_bytes_per_s;
     size_t body_memory_bytes;
     atomic_size_t body_reserved; /* bytes of body buffers held, all conns */
     uint64_t refused_connections; /* lock; over max_connections */

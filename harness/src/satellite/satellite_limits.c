@@ -41,7 +41,7 @@ static int verdict(const struct tb_satellites *g,
         return 2;
     got = atomic_load(&w->received);
     if (age > UPLOAD_GRACE_NS &&
-        (double)got < (double)g->min_upload_bps * ((double)age / 1e9))
+        (double)got < (double)g->min_upload_bytes_per_s * ((double)age / 1e9))
         return 1;
     return 0;
 }

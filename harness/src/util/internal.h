@@ -1,4 +1,12 @@
-/* Helpers shared inside libtracebench; not part of the public API. */
+/* Helpers shared inside libtracebench; not part of the public API.
+ *
+ * One return convention for the tb__ helpers, here and in the other
+ * internal headers: a helper that can fail returns tb_err (TB_OK is 0) and
+ * fills the caller's tb_error, if one is passed, with the first failure; a
+ * predicate, or a lookup that may find nothing, returns bool; a helper that
+ * cannot fail returns its value (a time, a count, an fd, an index with -1
+ * for none) or nothing, and one that allocates returns the pointer, NULL
+ * when out of memory. None returns an int for success (0/-1, 1/0). */
 #ifndef TB_INTERNAL_H
 #define TB_INTERNAL_H
 
@@ -34,8 +42,8 @@ tb_err tb__spawn(const struct tb__spawn_opts *o, struct tb__proc *p,
                  tb_error *err);
 
 /* Waits up to timeout_ms (< 0: forever) for the child to exit and reaps it.
- * Returns 1 when reaped (status and usage filled), 0 on timeout. */
-int tb__proc_wait(struct tb__proc *p, int timeout_ms, int *status,
+ * True when reaped (status and usage filled), false on timeout. */
+bool tb__proc_wait(struct tb__proc *p, int timeout_ms, int *status,
                   struct rusage *ru);
 
 /* Kills the whole process group and reaps the child; closes the fds. Safe to
@@ -57,15 +65,15 @@ void tb__names_free(char **names, size_t n);
  * when there is none. */
 bool tb__find_program(const char *name, char *path, size_t size);
 
-/* Runs argv to completion with stdout/stderr discarded. Returns its exit
- * status (0-255), TB__RUN_NOSTART if it could not start, TB__RUN_TIMEOUT
- * if it ran past timeout_ms (then killed), or TB__RUN_SIGNAL + n when
- * signal n killed it. */
-#define TB__RUN_NOSTART (-1)
-#define TB__RUN_TIMEOUT (-2)
-#define TB__RUN_SIGNAL 256
-int tb__run_quiet(const char *const *argv, const char *const *env,
-                  const char *cwd, int timeout_ms);
+/* Runs argv to completion with stdout/stderr discarded. TB_OK when it
+ * exited, whatever its status: *status is its exit status (0-255).
+ * TB_ERR_CLIENT_CRASHED when a signal killed it: *status is the signal.
+ * TB_ERR_CLIENT_TIMEOUT when it ran past timeout_ms (then killed), and
+ * TB_ERR_CLIENT_START when it could not start. err may be NULL, for a
+ * caller that words its own message. */
+tb_err tb__run_quiet(const char *const *argv, const char *const *env,
+                     const char *cwd, int timeout_ms, int *status,
+                     tb_error *err);
 
 /* --- reaper.c: processes that left the client's group --------------- */
 

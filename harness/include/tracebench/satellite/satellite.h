@@ -12,15 +12,15 @@
 #define TB_SATELLITE_DEFAULT_PORT 8360
 #define TB_SATELLITE_DEFAULT_COUNT 8
 /* The reference's per-satellite bandwidth cap, request + response bytes. */
-#define TB_SATELLITE_DEFAULT_BANDWIDTH (50ull * 1000 * 1000)  /* bytes/s */
+#define TB_SATELLITE_DEFAULT_BANDWIDTH_BYTES_PER_S (50ull * 1000 * 1000)
 #define TB_SATELLITE_NO_BANDWIDTH_CAP UINT64_MAX
-#define TB_SATELLITE_DEFAULT_MAX_BODY (64u * 1024 * 1024)     /* bytes */
-#define TB_SATELLITE_DEFAULT_IDLE_TIMEOUT 30                   /* s */
-#define TB_SATELLITE_DEFAULT_RETRY_AFTER 1                     /* s */
-#define TB_SATELLITE_DEFAULT_MAX_CONNECTIONS 512      /* per satellite */
-#define TB_SATELLITE_DEFAULT_REQUEST_DEADLINE 60                /* s */
-#define TB_SATELLITE_DEFAULT_MIN_UPLOAD_RATE 1000          /* bytes/s */
-#define TB_SATELLITE_DEFAULT_BODY_MEMORY (128u * 1024 * 1024) /* bytes */
+#define TB_SATELLITE_DEFAULT_MAX_BODY_BYTES (64u * 1024 * 1024)
+#define TB_SATELLITE_DEFAULT_IDLE_TIMEOUT_S 30
+#define TB_SATELLITE_DEFAULT_RETRY_AFTER_S 1
+#define TB_SATELLITE_DEFAULT_MAX_CONNECTIONS 512 /* per satellite */
+#define TB_SATELLITE_DEFAULT_REQUEST_DEADLINE_S 60
+#define TB_SATELLITE_DEFAULT_MIN_UPLOAD_BYTES_PER_S 1000
+#define TB_SATELLITE_DEFAULT_BODY_MEMORY_BYTES (128u * 1024 * 1024)
 
 typedef struct tb_satellites tb_satellites;
 

@@ -6,8 +6,8 @@
 
 #include "protocols.h"
 
-#define ARENA_INITIAL (256u * 1024)        /* bytes */
-#define ARENA_KEEP_MAX (32u * 1024 * 1024) /* bytes kept between requests */
+#define ARENA_INITIAL_BYTES (256u * 1024)
+#define ARENA_KEEP_MAX_BYTES (32u * 1024 * 1024) /* kept between requests */
 #define ARENA_ALIGN 16u
 
 /* An allocation that did not fit in the block; freed on reset. */
@@ -61,12 +61,12 @@ struct tb__arena *tb__arena_new(void)
 
     if (a == NULL)
         return NULL;
-    a->block = malloc(ARENA_INITIAL);
+    a->block = malloc(ARENA_INITIAL_BYTES);
     if (a->block == NULL) {
         free(a);
         return NULL;
     }
-    a->cap = ARENA_INITIAL;
+    a->cap = ARENA_INITIAL_BYTES;
     a->alloc.alloc = arena_alloc;
     a->alloc.free = arena_free;
     a->alloc.allocator_data = a;
@@ -85,7 +85,7 @@ void tb__arena_reset(struct tb__arena *a)
     }
     /* Grow the block to what the last request needed, so the next request
      * of the same size does not spill. */
-    if (a->spilled > 0 && want <= ARENA_KEEP_MAX) {
+    if (a->spilled > 0 && want <= ARENA_KEEP_MAX_BYTES) {
         unsigned char *b = malloc(want + want / 4);
 
         if (b != NULL) {

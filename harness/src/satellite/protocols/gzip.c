@@ -74,7 +74,7 @@ out:
     return rc;
 }
 
-#define STREAM_CHUNK (16 * 1024)
+#define STREAM_CHUNK_BYTES (16 * 1024)
 
 tb_err tb__gunzip_stream_begin(struct tb__gunzip_stream *s, tb_error *err)
 {
@@ -96,7 +96,7 @@ tb_err tb__gunzip_stream_feed(struct tb__gunzip_stream *s, const uint8_t *in,
                                            size_t len),
                               void *arg, tb_error *err)
 {
-    uint8_t out[STREAM_CHUNK];
+    uint8_t out[STREAM_CHUNK_BYTES];
 
     if (!s->ready)
         return tb_error_set(err, TB_ERR_DECODE, "gzip: not started");

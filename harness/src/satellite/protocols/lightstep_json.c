@@ -12,7 +12,7 @@ static tb_err guid(const cJSON *rec, const char *key, size_t i, uint64_t *hi,
     const cJSON *g = cJSON_GetObjectItemCaseSensitive(rec, key);
 
     if (!cJSON_IsString(g) ||
-        tb__hex_id(g->valuestring, strlen(g->valuestring), hi, lo) != 0)
+        !tb__hex_id(g->valuestring, strlen(g->valuestring), hi, lo))
         return tb_error_set(err, TB_ERR_DECODE, "lightstep json: "
                             "span_records[%zu].%s is not a hex string", i,
                             key);

@@ -20,7 +20,7 @@ static tb_err hex_field(const cJSON *span, const char *a, const char *b,
     const cJSON *v = item2(span, a, b);
 
     if (!cJSON_IsString(v) || strlen(v->valuestring) != want ||
-        tb__hex_id(v->valuestring, want, hi, lo) != 0)
+        !tb__hex_id(v->valuestring, want, hi, lo))
         return tb_error_set(err, TB_ERR_DECODE, "otlp json: span %s is not "
                             "%zu hex digits", a, want);
     return TB_OK;

@@ -56,8 +56,8 @@ void tb__arena_reset(struct tb__arena *a);
 ProtobufCAllocator *tb__arena_allocator(struct tb__arena *a);
 
 /* Parses 1-32 hex digits (either case) into a 128-bit id, right-aligned.
- * Returns 0 on success, -1 when s is empty, too long or not hex. */
-int tb__hex_id(const char *s, size_t len, uint64_t *hi, uint64_t *lo);
+ * False when s is empty, too long or not hex (*hi, *lo untouched). */
+bool tb__hex_id(const char *s, size_t len, uint64_t *hi, uint64_t *lo);
 
 /* A span's start time from a JSON value in units of ns_per_unit ns: a
  * number in [0, 2^64), or when strings is set also a string of decimal

@@ -44,21 +44,21 @@ static int hex_digit(char c)
     return -1;
 }
 
-int tb__hex_id(const char *s, size_t len, uint64_t *hi, uint64_t *lo)
+bool tb__hex_id(const char *s, size_t len, uint64_t *hi, uint64_t *lo)
 {
     uint64_t h = 0, l = 0;
 
     if (len == 0 || len > 32)
-        return -1;
+        return false;
     for (size_t i = 0; i < len; i++) {
         int d = hex_digit(s[i]);
 
         if (d < 0)
-            return -1;
+            return false;
         h = (h << 4) | (l >> 60);
         l = (l << 4) | (uint64_t)d;
     }
     *hi = h;
     *lo = l;
-    return 0;
+    return true;
 }

@@ -26,15 +26,15 @@ tb_err tb__decode_zipkin(struct tb__decode_ctx *ctx, const uint8_t *body,
         uint64_t thi, tlo, shi, slo;
 
         if (!cJSON_IsString(t) ||
-            tb__hex_id(t->valuestring, strlen(t->valuestring), &thi,
-                       &tlo) != 0) {
+            !tb__hex_id(t->valuestring, strlen(t->valuestring), &thi,
+                        &tlo)) {
             rc = tb_error_set(err, TB_ERR_DECODE, "zipkin: span %zu: "
                               "traceId is not hex", i);
             goto out;
         }
         if (!cJSON_IsString(s) || strlen(s->valuestring) > 16 ||
-            tb__hex_id(s->valuestring, strlen(s->valuestring), &shi,
-                       &slo) != 0) {
+            !tb__hex_id(s->valuestring, strlen(s->valuestring), &shi,
+                        &slo)) {
             rc = tb_error_set(err, TB_ERR_DECODE, "zipkin: span %zu: id is "
                               "not up to 16 hex digits", i);
             goto out;
