@@ -557,7 +557,7 @@ Test(satellite, restart_on_the_same_ports)
         cr_assert(eq(u16, port(1), p1));
         cr_assert(eq(long, post(p1, &cases[0], &b, 1).status, 200));
     }
-    /* Counts survive a restart (the reference's reconnect graph). */
+    /* Counts survive a restart (LightStep's suite's reconnect graph). */
     cr_assert(eq(u64, collect().spans_received, 10));
     tbf_free(&b);
 }

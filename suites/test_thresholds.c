@@ -124,7 +124,7 @@ Test(thresholds, repository_defaults_load_full_profile)
                  TB_OK), "%s", err.msg);
     cr_assert(eq(str, t->profile, "full"));
     cr_assert(eq(str, t->client, ""));
-    /* The reference's limits. */
+    /* The limits of LightStep's benchmark suite. */
     cr_assert(eq(dbl, t->memory.rate_sps, 500));
     cr_assert(eq(dbl, t->memory.short_runtime_s, 5));
     cr_assert(eq(dbl, t->memory.long_runtime_s, 100));

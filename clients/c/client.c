@@ -1,6 +1,7 @@
-/* The C client: the reference's client loop, driving a tracer chosen with
- * --tracer. Control values come from the reference's flags, or from
- * GET $TB_CONTROL_URL when no --repeat flag is given (clients/PROTOCOL.md). */
+/* The C client: the client loop of LightStep's benchmark suite, driving a
+ * tracer chosen with --tracer. Control values come from that suite's
+ * flags, or from GET $TB_CONTROL_URL when no --repeat flag is given
+ * (clients/PROTOCOL.md). */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -525,7 +526,7 @@ int main(int argc, char **argv)
     if (cfg.port < 0 && (env = getenv("TB_SATELLITE_PORTS")) != NULL)
         cfg.port = atoi(env);
     if (cfg.port < 0)
-        cfg.port = 8360; /* the reference's first satellite */
+        cfg.port = 8360; /* LightStep's suite's first satellite */
     env = getenv("TB_SATELLITE_HOST");
     snprintf(cfg.host, sizeof(cfg.host), "%s", env ? env : "127.0.0.1");
 

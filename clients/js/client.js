@@ -1,6 +1,7 @@
 'use strict';
-// The tracebench Node client: the client loop of REFERENCE.md over one of
-// two real tracers, chosen with --tracer:
+// The tracebench Node client: the client loop of LightStep's benchmark
+// suite (../shared/REFERENCE.md) over one of two real tracers, chosen
+// with --tracer:
 //
 //   lightstep  lightstep-tracer (npm), protobuf reports over plain HTTP
 //              to POST /api/v2/reports                      (client "js")
@@ -404,7 +405,7 @@ class Loop {
     this.latency.add(spent + nowNs() - t0);
   }
 
-  // n (1..6) spans under parent, as the reference did: client, server,
+  // n (1..6) spans under parent, as LightStep's suite did: client, server,
   // database, then the rest under the server span.
   trace(n, parent) {
     const client = this.span('make_some_request', parent);

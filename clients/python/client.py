@@ -1,5 +1,6 @@
-"""The tracebench Python client: the client loop of REFERENCE.md over one of
-two real tracers, chosen with --tracer:
+"""The tracebench Python client: the client loop of LightStep's benchmark
+suite (../shared/REFERENCE.md) over one of two real tracers, chosen with
+--tracer:
 
   zipkin   py_zipkin (Debian python3-py-zipkin), pure Python, Zipkin v2 JSON
            through the buffered transport of zipkin_tracer.py.
@@ -87,7 +88,8 @@ def parse_args(argv):
 
 
 def control_from_url(url):
-    """Fetches the reference's control message: used when no --repeat."""
+    """Fetches the control message of LightStep's benchmark suite: used when
+    no --repeat."""
     with urllib.request.urlopen(url, timeout=10) as r:
         return json.loads(r.read())
 
@@ -302,7 +304,7 @@ class Loop:
             self.latency.add(spent + time.perf_counter_ns() - t0)
 
     def trace(self, n, parent=None):
-        """Makes n (1..6) spans under parent, as the reference did: client,
+        """Makes n (1..6) spans under parent, as LightStep's suite did: client,
         server, database, then the rest under the server span."""
         client = self.start("make_some_request", parent)
         self.span_body(client)

@@ -1,5 +1,5 @@
-/* tracebench graph: the reference's graphs for one client, or one chart
- * comparing clients, with progress on stderr. */
+/* tracebench graph: the graphs of LightStep's benchmark suite for one
+ * client, or one chart comparing clients, with progress on stderr. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>

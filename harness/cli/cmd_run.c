@@ -1,4 +1,5 @@
-/* tracebench run: one benchmark, printed as the seed prints it, or JSON. */
+/* tracebench run: one benchmark, printed as LightStep's benchmark suite
+ * prints it, or JSON. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

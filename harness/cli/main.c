@@ -14,7 +14,7 @@ static const struct {
     {"run", tb_cli_run, "benchmark a client once and print the result"},
     {"clients", tb_cli_clients, "list the registered clients"},
     {"satellite", tb_cli_satellite, "run mock satellites in the foreground"},
-    {"graph", tb_cli_graph, "draw the reference's graphs (PNG + CSV)"},
+    {"graph", tb_cli_graph, "draw LightStep's benchmark graphs (PNG + CSV)"},
     {"cost", tb_cli_cost, "instructions per span, traced minus untraced"},
     {"report", tb_cli_report, "write an HTML report of logs/results.jsonl"},
     {"compare", tb_cli_compare, "two tracer versions, gate by gate, B vs A"},

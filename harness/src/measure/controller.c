@@ -1,5 +1,5 @@
 /* The controller: serves the control message, calibrates the client and
- * runs benchmarks, as the reference's Controller did. */
+ * runs benchmarks, as the Controller of LightStep's benchmark suite did. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +14,8 @@
 #include "tracebench/util/log.h"
 #include "tracebench/util/paths.h"
 
-#define SLEEP_INTERVAL_NS 100000000ULL /* the reference's SleepInterval */
-#define CAL_WORK 200000                /* the reference's calibration trial */
+#define SLEEP_INTERVAL_NS 100000000ULL /* LightStep's suite's SleepInterval */
+#define CAL_WORK 200000 /* LightStep's suite's calibration trial */
 #define CAL_REPEAT 500
 #define CAL_MIN_TRIALS 3
 #define CAL_MAX_TRIALS 6
@@ -206,7 +206,7 @@ static int build_argv(const tb_controller *c, const struct params *p,
                strv_add(argv, "%u", c->num_tags);
         bad |= strv_add(argv, "--num_logs") |
                strv_add(argv, "%u", c->num_logs);
-        /* Only when asked: clients of the reference's flags lack it. */
+        /* Only when asked: clients of LightStep's suite's flags lack it. */
         if (p->mark_ns != 0)
             bad |= strv_add(argv, "--mark") |
                    strv_add(argv, "%llu", (unsigned long long)p->mark_ns);
@@ -519,7 +519,7 @@ static tb_err calibrate(tb_controller *c, tb_error *err)
                              (double)p.sleep_ns);
             goto out;
         }
-        /* The reference's proportional step gives this trial's estimate
+        /* LightStep's suite's proportional step gives this trial's estimate
          * of the right sleep. The next trial uses the median of the
          * estimates so far, so one trial disturbed by a neighbour on the
          * machine does not throw the calibration off. */

@@ -1,4 +1,4 @@
-/* Results: printing in the seed's form, and JSON. */
+/* Results: printing in the form of LightStep's benchmark suite, and JSON. */
 #include <stdlib.h>
 #include <string.h>
 

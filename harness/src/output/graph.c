@@ -105,7 +105,7 @@ void tb_graph_set_runtime(struct tb_graph_settings *s, tb_graph_kind kind,
 {
     s->runtime_s = runtime_s;
     if (kind == TB_GRAPH_DISCONNECT) {
-        /* The reference: down at 30 s and back at 120 s of 180 s. The
+        /* LightStep's suite: down at 30 s and back at 120 s of 180 s. The
          * quick 12 s run rounds to 3 s and 8 s. */
         s->down_at_s = round(runtime_s * 30.0 / 180.0 * 10) / 10;
         s->up_at_s = round(runtime_s * 120.0 / 180.0 * 10) / 10;

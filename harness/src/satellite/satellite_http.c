@@ -152,7 +152,7 @@ static enum MHD_Result respond(struct MHD_Connection *mc, unsigned status,
         MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
     }
     /* --connection close: MHD closes the connection once this answer is
-     * sent, as the reference's satellite did after every report. */
+     * sent, as LightStep's Python satellite did after every report. */
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     if (ci != NULL && ci->socket_context != NULL) {

@@ -9,7 +9,7 @@ static const char *const mode_names[TB_MODE__COUNT] = {
     [TB_MODE_SLOW_FAIL] = "slow_fail",
 };
 
-/* The reference's per-span delays. */
+/* The per-span delays of LightStep's benchmark suite. */
 static const double mode_delay_us[TB_MODE__COUNT] = {
     [TB_MODE_TYPICAL] = 0.05,
     [TB_MODE_SLOW_SUCCEED] = 1.0,

@@ -2,8 +2,9 @@
  * <dir>/default.json and overridden key by key by <dir>/<client>.json.
  *
  * Each file is a JSON object with an optional "description" string and up
- * to two profiles, "full" (the reference's durations) and "quick" (short
- * runs for ctest); a profile maps gate names to objects of keys:
+ * to two profiles, "full" (the durations of LightStep's benchmark suite)
+ * and "quick" (short runs for ctest); a profile maps gate names to objects
+ * of keys:
  *
  *   {"description": "...",
  *    "full":  {"cpu": {"rate_sps": 500, "max_overhead_points": 10, ...},

@@ -1,4 +1,5 @@
-/* The figures of one benchmark, as the seed's Result. */
+/* The figures of one benchmark, as the Result of LightStep's benchmark
+ * suite. */
 #ifndef TRACEBENCH_RESULT_H
 #define TRACEBENCH_RESULT_H
 
@@ -90,8 +91,8 @@ typedef struct tb_result {
 tb_result *tb_result_new(void);
 void tb_result_free(tb_result *r);
 
-/* Prints in the seed's form: "95.3 spans / sec", "72% CPU usage",
- * "0.0% spans dropped (out of 499 sent)", "took 10.2s". */
+/* Prints in the form of LightStep's benchmark suite: "95.3 spans / sec",
+ * "72% CPU usage", "0.0% spans dropped (out of 499 sent)", "took 10.2s". */
 void tb_result_print(const tb_result *r, FILE *out);
 
 /* A JSON object with every field. Returns malloc'd text the caller frees,

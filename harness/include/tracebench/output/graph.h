@@ -1,6 +1,7 @@
-/* Graphs: the reference's four figures for one client (CPU, dropped spans,
- * memory, unreliable satellites) and the cross-client comparisons, each a
- * PNG drawn by gnuplot with its raw data next to it as CSV. */
+/* Graphs: the four figures of LightStep's benchmark suite for one client
+ * (CPU, dropped spans, memory, unreliable satellites) and the cross-client
+ * comparisons, each a PNG drawn by gnuplot with its raw data next to it as
+ * CSV. */
 #ifndef TRACEBENCH_GRAPH_H
 #define TRACEBENCH_GRAPH_H
 
@@ -36,8 +37,8 @@ struct tb_graph_settings {
     double up_at_s;             /* disconnect: and back, s in */
 };
 
-/* The reference's settings for kind, or with quick a version that runs in
- * about a minute per client (after calibration). */
+/* The settings of LightStep's benchmark suite for kind, or with quick a
+ * version that runs in about a minute per client (after calibration). */
 void tb_graph_defaults(tb_graph_kind kind, bool quick,
                        struct tb_graph_settings *out);
 

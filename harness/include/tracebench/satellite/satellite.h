@@ -11,7 +11,8 @@
 
 #define TB_SATELLITE_DEFAULT_PORT 8360
 #define TB_SATELLITE_DEFAULT_COUNT 8
-/* The reference's per-satellite bandwidth cap, request + response bytes. */
+/* The per-satellite bandwidth cap of LightStep's benchmark suite, request
+ * + response bytes. */
 #define TB_SATELLITE_DEFAULT_BANDWIDTH_BYTES_PER_S (50ull * 1000 * 1000)
 #define TB_SATELLITE_NO_BANDWIDTH_CAP UINT64_MAX
 #define TB_SATELLITE_DEFAULT_MAX_BODY_BYTES (64u * 1024 * 1024)
@@ -99,7 +100,7 @@ struct tb_satellites_opts {
     double response_delay_ms;       /* held before every report's answer,
                                        on top of the per-span delay; 0 */
     bool connection_close;          /* answer, then close the connection
-                                       (the reference satellite's way);
+                                       (LightStep's satellite's way);
                                        false: keep it alive */
 };
 
