@@ -76,8 +76,8 @@ static double count(struct rig *r, bool trace, uint64_t iters)
     char arg[32];
     const char *extra[] = {"--burn_iters", arg, NULL};
     struct tb_benchmark_opts bo = {.satellites = r->sats, .trace = trace,
-                                   .exact = true, .work = WORK,
-                                   .repeat = r->spans, .timeout_s = 300,
+                                   .fixed_work = WORK,
+                                   .fixed_repeat = r->spans, .timeout_s = 300,
                                    .extra_args = extra,
                                    .counter = r->counter,
                                    .counter_tag = trace ? "t" : "u"};

@@ -51,8 +51,8 @@ tb_err tb_cost_measure(const struct tb_cost_opts *o, struct tb_cost *out,
             snprintf(tag, sizeof(tag), "%s-%u", trace ? "traced" : "untraced",
                      i + 1);
             struct tb_benchmark_opts bo = {
-                .satellites = o->satellites, .trace = trace, .exact = true,
-                .work = out->work, .repeat = out->spans,
+                .satellites = o->satellites, .trace = trace,
+                .fixed_work = out->work, .fixed_repeat = out->spans,
                 .timeout_s = o->timeout_s > 0 ? o->timeout_s : 600,
                 .extra_args = o->extra_args, .counter = o->counter,
                 .counter_tag = tag};

@@ -715,7 +715,7 @@ static tb_err counted(tb_controller *c, const struct tb_benchmark_opts *o,
     return e != TB_OK ? e : ce;
 }
 
-static tb_err run_exact(tb_controller *c, const struct tb_benchmark_opts *o,
+static tb_err run_unpaced(tb_controller *c, const struct tb_benchmark_opts *o,
                         const struct params *p, tb_result **out,
                         tb_error *err)
 {
@@ -724,10 +724,12 @@ static tb_err run_exact(tb_controller *c, const struct tb_benchmark_opts *o,
 
     if ((r = tb_result_new()) == NULL)
         return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+    r->uncalibrated = true;
     tb_log(TB_LOG_INFO, "controller",
-           "exact run %s: %s, work %llu, %llu spans, no sleep%s%s",
+           "unpaced run %s: %s, work %llu, %llu spans, sleep %llu ns%s%s",
            tb_client_name(c->client), o->trace ? "traced" : "untraced",
            (unsigned long long)p->work, (unsigned long long)p->repeat,
+           (unsigned long long)p->sleep_ns,
            o->counter ? ", counted by " : "",
            o->counter ? tb_counter_name(tb_counter_backend(o->counter)) : "");
     e = counted(c, o, p, o->timeout_s, r, err);
@@ -758,14 +760,18 @@ tb_err tb_controller_benchmark(tb_controller *c,
     tb_result *r;
     tb_err e;
 
-    if (o->exact) {
-        if (o->work == 0 || o->repeat == 0)
-            return tb_error_set(err, TB_ERR_INVALID_ARG,
-                                "an exact run needs work and repeat > 0");
-        p.work = o->work;
-        p.repeat = o->repeat;
-        p.sleep_ns = 0;
-        return run_exact(c, o, &p, out, err);
+    if ((o->fixed_work > 0) != (o->fixed_repeat > 0))
+        return tb_error_set(err, TB_ERR_INVALID_ARG,
+                            "work and repeat are given together or not at "
+                            "all (got work %llu, repeat %llu)",
+                            (unsigned long long)o->fixed_work,
+                            (unsigned long long)o->fixed_repeat);
+    if (o->fixed_work > 0 && o->spans_per_second == 0) {
+        /* Fixed work and no rate: an unpaced run (cost). */
+        p.work = o->fixed_work;
+        p.repeat = o->fixed_repeat;
+        p.sleep_ns = o->fixed_sleep_ns;
+        return run_unpaced(c, o, &p, out, err);
     }
     if (!(o->spans_per_second > 0) || isinf(o->spans_per_second))
         return tb_error_set(err, TB_ERR_INVALID_ARG,
@@ -779,12 +785,6 @@ tb_err tb_controller_benchmark(tb_controller *c,
         tb_log(TB_LOG_WARN, "controller",
                "a runtime of %.2f s is under 1 s: start-up will dominate",
                o->runtime_s);
-    if ((o->fixed_work > 0) != (o->fixed_repeat > 0))
-        return tb_error_set(err, TB_ERR_INVALID_ARG,
-                            "work and repeat are given together or not at "
-                            "all (got work %llu, repeat %llu)",
-                            (unsigned long long)o->fixed_work,
-                            (unsigned long long)o->fixed_repeat);
     if (c->uncalibrated && o->fixed_work == 0)
         return tb_error_set(err, TB_ERR_INVALID_ARG,
                             "client %s is not calibrated: give work and "

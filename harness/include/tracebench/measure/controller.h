@@ -44,7 +44,7 @@ struct tb_benchmark_opts {
     tb_satellites *satellites;    /* NULL: spans_received unavailable */
     bool trace;                   /* false: the client's no-op tracer */
     bool no_flush;
-    double spans_per_second;      /* > 0 */
+    double spans_per_second;      /* > 0; 0 only with fixed work */
     double runtime_s;             /* > 0; under 1 s warns */
     bool no_timeout;  /* else killed at timeout_s, or when that is 0 at
                        * 2 x runtime + 15 s + settle_max (start-up) */
@@ -53,12 +53,7 @@ struct tb_benchmark_opts {
      * counted apart: the client reports how many it started from then
      * (SpansSentAfterMark), the satellites how many of those arrived. */
     uint64_t mark_unix_ns;
-    /* With exact set, the client is run with exactly this work per span
-     * and repeat, no sleep, and spans_per_second and runtime_s are
-     * ignored: a cost measurement, where the pace does not matter and
-     * no calibration is needed; its timeout_s: 0 none, else the limit. */
-    bool exact;
-    uint64_t work, repeat;
+    /* 0, or the limit in seconds (else see no_timeout). */
     double timeout_s;
     /* NULL, or counts the client's instructions into the result (valgrind
      * runs the client on its synthetic CPU: slow). counter_tag names the
@@ -70,10 +65,14 @@ struct tb_benchmark_opts {
      * i * period, sleeping only when ahead, so a client that keeps up
      * makes exactly the asked rate. Only when set, like the mark. */
     bool pace_by_deadline;
-    /* Fixed work (tracebench run --work N --repeat N [--sleep NS]): these
-     * values go to the client as they are, spans_per_second and
-     * runtime_s only set the timeout; the result is marked uncalibrated.
-     * Both work and repeat > 0, or neither. */
+    /* Fixed work (tracebench run --work N --repeat N [--sleep NS], the
+     * cost gate, the latency gate): these values go to the client as
+     * they are and no calibration is needed; the result is marked
+     * uncalibrated. Both work and repeat > 0, or neither. With
+     * spans_per_second 0 the run is unpaced (a cost measurement, where
+     * the pace does not matter): runtime_s is ignored and only timeout_s
+     * limits it. Else spans_per_second and runtime_s set the timeout and
+     * the deadline pacing. */
     uint64_t fixed_work, fixed_repeat, fixed_sleep_ns;
     /* The satellites are counted once nothing is in flight and the count
      * has been still for settle_quiet_s, or after settle_max_s at most.
