@@ -23,7 +23,7 @@ static void usage(FILE *f)
         "slow_fail, none\n"
         "  --no-flush               do not flush the tracer at exit\n"
         "  --no-timeout             never kill the client (default: at 2 x "
-        "runtime)\n"
+        "runtime + 16 s)\n"
         "  --json                   print the result as JSON\n"
         "  --client-cmd CMD         run CMD as the client instead of the "
         "registry's\n"
