@@ -18,14 +18,7 @@
 /* "pass", "fail", "inconclusive", "known failure", "fixed?". */
 const char *tb_gate_status_name(tb_gate_status s);
 
-/* Whether a status fails the build. A failure does; a known failure does
- * not; inconclusive and "fixed?" do only when strict (TB_STRICT=1, as CI
- * sets): an inconclusive gate proved nothing, and a known defect that
- * stopped failing must be taken off the list (or was never real). */
-bool tb_gate_status_fails(tb_gate_status s, bool strict);
-
-/* $TB_STRICT set to anything but "" or "0". */
-bool tb_strict(void);
+/* tb_gate_status_fails and tb_strict: gate.h. */
 
 typedef struct tb_regress tb_regress;
 
