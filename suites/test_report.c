@@ -11,6 +11,7 @@
 #include <criterion/new/assert.h>
 
 #include "common.h"
+#include "tracebench/output/compare_report.h"
 #include "tracebench/output/report.h"
 
 TestSuite(report, .timeout = 60);
@@ -304,4 +305,86 @@ Test(report, a_missing_results_file_is_an_error, .init = setup,
     cr_assert(strstr(err.msg, "/nonexistent/results.jsonl") != NULL, "%s",
               err.msg);
     cr_assert_neq(access(out, F_OK), 0, "no page written");
+}
+
+/* What tracebench compare writes (through the compare writer, not hand
+ * made lines) comes back as the "A vs B" section: one chart per figure,
+ * the later comparison of the same arms and figure replacing the
+ * earlier, names escaped; and the benchmarks file holds each arm and
+ * B - A. */
+Test(report, an_a_vs_b_section_with_a_chart_per_figure, .init = setup,
+     .fini = teardown)
+{
+    struct tb_compare_figure f[2] = {
+        {.gate = TB_GATE_CPU, .name = "cpu.overhead_points",
+         .unit = "points", .bound = TB_BOUND_AT_MOST, .rounds = 3,
+         .a_median = 2.0, .b_median = 7.5, .diff = 5.5, .lo = 4.0,
+         .hi = 6.5, .ratio = 3.75, .allowed = 1.0,
+         .tolerance = "baseline.cpu_overhead_abs_points",
+         .verdict = TB_COMPARE_WORSE, .message = "B costs more"},
+        {.gate = TB_GATE_MEMORY, .name = "memory.ratio", .unit = "ratio",
+         .bound = TB_BOUND_AT_MOST, .rounds = 3, .a_median = 1.02,
+         .b_median = 1.01, .diff = -0.01, .lo = -0.03, .hi = 0.01,
+         .ratio = 0.99, .allowed = 0.2, .tolerance = "memory_ratio_rel",
+         .verdict = TB_COMPARE_SAME, .message = "the same"}};
+    tb_compare_result r = {.run_id = "r1", .profile = "quick",
+                           .a = "js-otel", .b = "<js-otel@1>", .n = 2,
+                           .figures = f};
+    struct tb_report_opts o = {.results_path = results, .out_path = out,
+                               .graphs_dir = ""};
+    struct tb_report_summary sum;
+    char bench[300];
+    tb_error err = {0};
+
+    /* An earlier comparison of the same arms and cpu figure: replaced. */
+    f[0].b_median = 99.25;
+    cr_assert_eq(tb_compare_write(&r, results, NULL, NULL, &err), TB_OK,
+                 "%s", err.msg);
+    f[0].b_median = 7.5;
+    cr_assert_eq(tb_compare_write(&r, results, NULL, NULL, &err), TB_OK,
+                 "%s", err.msg);
+    cr_assert_eq(tb_report_write(&o, &sum, &err), TB_OK, "%s", err.msg);
+    char *html = slurp(out);
+    cr_assert_eq(sum.compared, 2, "two figures, not %zu", sum.compared);
+    cr_assert(strstr(html, "<h2 id=\"a-vs-b\">A vs B</h2>") != NULL);
+    cr_assert_eq(count(html, "<svg class=\"ab\""), 2);
+    cr_assert_eq(count(html, "<h3>"), 1, "one pair of arms");
+    cr_assert(strstr(html, "&lt;js-otel@1&gt;") != NULL);
+    cr_assert(strstr(html, "<js-otel@1>") == NULL, "names are escaped");
+    cr_assert(strstr(html, "99.25") == NULL, "the earlier line is replaced");
+    cr_assert(strstr(html, "<title>B: 7.5</title>") != NULL);
+    cr_assert(strstr(html, "<td class=\"fail\" title=\"B costs more\">worse"
+                           "</td>") != NULL);
+    cr_assert(strstr(html, "<td class=\"pass\" title=\"the same\">same"
+                           "</td>") != NULL);
+    free(html);
+
+    snprintf(bench, sizeof(bench), "%s/benchmarks-compare.json", dir);
+    cr_assert_eq(tb_compare_write_benchmarks(&r, bench, &err), TB_OK, "%s",
+                 err.msg);
+    char *json = slurp(bench);
+    cr_assert(strstr(json, "\"name\":\t\"js-otel cpu.overhead_points\"") !=
+              NULL, "%s", json);
+    cr_assert(strstr(json, "\"name\":\t\"<js-otel@1> vs js-otel "
+                           "cpu.overhead_points (B - A)\"") != NULL);
+    cr_assert(strstr(json, "\"range\":\t\"4 to 6.5\"") != NULL);
+    cr_assert(strstr(json, "\"extra\":\t\"worse\"") != NULL);
+    cr_assert_eq(count(json, "\"name\""), 6, "three entries a figure");
+    free(json);
+}
+
+Test(report, no_a_vs_b_section_without_a_comparison, .init = setup,
+     .fini = teardown)
+{
+    struct tb_report_opts o = {.results_path = results, .out_path = out,
+                               .graphs_dir = ""};
+    struct tb_report_summary sum;
+    tb_error err = {0};
+
+    write_file(results, GATE("c", "cpu", "pass", ""));
+    cr_assert_eq(tb_report_write(&o, &sum, &err), TB_OK, "%s", err.msg);
+    char *html = slurp(out);
+    cr_assert_eq(sum.compared, 0);
+    cr_assert(strstr(html, "A vs B") == NULL);
+    free(html);
 }

@@ -160,16 +160,17 @@ int tb_cli_compare(int argc, char **argv)
                      : 1;
         goto out;
     }
-    char md[1100], junit[1100];
-    snprintf(md, sizeof(md), "%s/compare.md", out_dir ? out_dir
-                                                       : tb_log_dir());
-    snprintf(junit, sizeof(junit), "%s/junit-compare.xml",
-             out_dir ? out_dir : tb_log_dir());
+    char md[1100], junit[1100], bench[1100];
+    const char *dir = out_dir ? out_dir : tb_log_dir();
+    snprintf(md, sizeof(md), "%s/compare.md", dir);
+    snprintf(junit, sizeof(junit), "%s/junit-compare.xml", dir);
+    snprintf(bench, sizeof(bench), "%s/benchmarks-compare.json", dir);
     /* Written before the verdict decides the exit status. */
-    if (tb_compare_write(res, co.results_path, md, junit, &err) != TB_OK)
+    if (tb_compare_write(res, co.results_path, md, junit, &err) != TB_OK ||
+        tb_compare_write_benchmarks(res, bench, &err) != TB_OK)
         tb_cli_fail("%s", err.msg);
     tb_compare_print(res, stdout);
-    printf("written: %s, %s\n", md, junit);
+    printf("written: %s, %s, %s\n", md, junit, bench);
     status = tb_compare_any_worse(res) || err.code != TB_OK ? 1 : 0;
 out:
     tb_compare_result_free(res);

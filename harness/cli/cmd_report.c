@@ -65,8 +65,9 @@ int tb_cli_report(int argc, char **argv)
     else
         snprintf(out, sizeof(out), "%s/report.html", tb_log_dir());
     printf("wrote %s: %zu clients, %zu gates (%zu pass, %zu fail, %zu "
-           "inconclusive), %zu graphs%s\n", out, sum.clients, sum.gates,
-           sum.pass, sum.fail, sum.inconclusive, sum.graphs,
+           "inconclusive), %zu graphs, %zu figures compared (A vs B)%s\n",
+           out, sum.clients, sum.gates, sum.pass, sum.fail,
+           sum.inconclusive, sum.graphs, sum.compared,
            sum.warnings ? "; some lines skipped (see warnings)" : "");
     return 0;
 }

@@ -3,7 +3,10 @@
  * Everything is written before the caller decides its exit status. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "tracebench/output/compare_report.h"
 #include "tracebench/output/record.h"
@@ -136,4 +139,58 @@ tb_err tb_compare_write(const tb_compare_result *r, const char *results_path,
                                 markdown_path);
     }
     return junit_path != NULL ? write_junit(r, junit_path, err) : TB_OK;
+}
+
+/* A github-action-benchmark entry, or nothing for a NaN value. */
+static void bench(cJSON *all, const char *name, const char *unit,
+                  double value, const char *range, const char *extra)
+{
+    cJSON *e;
+
+    if (!isfinite(value) || (e = cJSON_CreateObject()) == NULL)
+        return;
+    cJSON_AddStringToObject(e, "name", name);
+    cJSON_AddStringToObject(e, "unit", unit);
+    cJSON_AddNumberToObject(e, "value", value);
+    if (range != NULL)
+        cJSON_AddStringToObject(e, "range", range);
+    cJSON_AddStringToObject(e, "extra", extra);
+    cJSON_AddItemToArray(all, e);
+}
+
+tb_err tb_compare_write_benchmarks(const tb_compare_result *r,
+                                   const char *path, tb_error *err)
+{
+    cJSON *all = cJSON_CreateArray();
+    char *text = NULL;
+    FILE *f = NULL;
+    tb_err e = TB_OK;
+
+    if (all == NULL)
+        return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < r->n; i++) {
+        const struct tb_compare_figure *x = &r->figures[i];
+        char name[256], range[96];
+
+        snprintf(name, sizeof(name), "%s %s", r->a, x->name);
+        bench(all, name, x->unit, x->a_median, NULL, "A");
+        snprintf(name, sizeof(name), "%s %s", r->b, x->name);
+        bench(all, name, x->unit, x->b_median, NULL, "B");
+        snprintf(name, sizeof(name), "%s vs %s %s (B - A)", r->b, r->a,
+                 x->name);
+        snprintf(range, sizeof(range), "%g to %g", x->lo, x->hi);
+        bench(all, name, x->unit, x->diff, range,
+              tb_compare_verdict_name(x->verdict));
+    }
+    if ((text = cJSON_Print(all)) == NULL) {
+        e = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+    } else if ((f = fopen(path, "w")) == NULL ||
+               fputs(text, f) == EOF || fputc('\n', f) == EOF) {
+        e = tb_error_set(err, TB_ERR_IO, "%s: cannot write", path);
+    }
+    if (f != NULL && fclose(f) != 0 && e == TB_OK)
+        e = tb_error_set(err, TB_ERR_IO, "%s: cannot write", path);
+    free(text);
+    cJSON_Delete(all);
+    return e;
 }

@@ -21,7 +21,7 @@
 
 /* Every character that could end a text node or an attribute value is an
  * entity, so a client named "<script>" prints as text. */
-static void esc(struct tb__buf *b, const char *s)
+void tb__html_esc(struct tb__buf *b, const char *s)
 {
     if (s == NULL)
         return;
@@ -77,7 +77,7 @@ static const char style[] =
 static void verdict_cell(struct tb__buf *b, const char *v)
 {
     tb__buf_printf(b, "<td class=\"%s\">", verdict_class(v));
-    esc(b, v != NULL ? v : "?");
+    tb__html_esc(b, v != NULL ? v : "?");
     tb__buf_puts(b, "</td>");
 }
 
@@ -107,7 +107,7 @@ static void client_summary(struct tb__buf *b, const struct tb__report_model *m)
         v = fail ? "fail" : inc || other ? "inconclusive"
                           : pass ? "pass" : NULL;
         tb__buf_printf(b, "<tr><td><a href=\"#client-%zu\">", c);
-        esc(b, m->clients[c].name);
+        tb__html_esc(b, m->clients[c].name);
         tb__buf_printf(b, "</a></td><td class=\"num\">%zu</td><td class="
                           "\"num\">%zu</td><td class=\"num\">%zu</td><td "
                           "class=\"num\">%zu</td>", pass, fail, inc,
@@ -138,11 +138,11 @@ static void gate_table(struct tb__buf *b, const struct tb__report_model *m,
                 "<th>time</th></tr>\n");
         any = true;
         tb__buf_puts(b, "<tr><td>");
-        esc(b, g->gate);
+        tb__html_esc(b, g->gate);
         tb__buf_puts(b, "</td><td>");
-        esc(b, g->profile);
+        tb__html_esc(b, g->profile);
         tb__buf_puts(b, "</td><td><code>");
-        esc(b, g->figure);
+        tb__html_esc(b, g->figure);
         tb__buf_puts(b, "</code></td><td class=\"num\">");
         num(b, g->median);
         tb__buf_puts(b, "</td><td class=\"num\">");
@@ -161,11 +161,11 @@ static void gate_table(struct tb__buf *b, const struct tb__report_model *m,
         num(b, g->limit);
         if (g->limit_key != NULL || g->limit_source != NULL) {
             tb__buf_puts(b, "<br><span class=\"muted\"><code>");
-            esc(b, g->limit_key);
+            tb__html_esc(b, g->limit_key);
             tb__buf_puts(b, "</code>");
             if (g->limit_source != NULL) {
                 tb__buf_puts(b, " from <code>");
-                esc(b, g->limit_source);
+                tb__html_esc(b, g->limit_source);
                 tb__buf_puts(b, "</code>");
             }
             tb__buf_puts(b, "</span>");
@@ -175,7 +175,7 @@ static void gate_table(struct tb__buf *b, const struct tb__report_model *m,
         if (g->has_baseline) {
             tb__buf_printf(b, "<td class=\"%s\">",
                            verdict_class(g->b_verdict));
-            esc(b, g->b_verdict != NULL ? g->b_verdict : "?");
+            tb__html_esc(b, g->b_verdict != NULL ? g->b_verdict : "?");
             tb__buf_puts(b, "<br><span class=\"muted\">baseline median ");
             num(b, g->b_median);
             if (!isnan(g->b_tolerance_rel))
@@ -186,9 +186,9 @@ static void gate_table(struct tb__buf *b, const struct tb__report_model *m,
             tb__buf_puts(b, "<td class=\"muted\">none</td>");
         }
         tb__buf_puts(b, "<td>");
-        esc(b, g->message);
+        tb__html_esc(b, g->message);
         tb__buf_puts(b, "</td><td class=\"muted\">");
-        esc(b, g->time);
+        tb__html_esc(b, g->time);
         tb__buf_puts(b, "</td></tr>\n");
     }
     if (any)
@@ -265,13 +265,13 @@ static void figure(struct tb__buf *b, struct tb__report_model *m,
     }
     base = strrchr(png, '/') ? strrchr(png, '/') + 1 : png;
     tb__buf_puts(b, "<figure><img alt=\"");
-    esc(b, tb_graph_kind_name(kind));
+    tb__html_esc(b, tb_graph_kind_name(kind));
     tb__buf_puts(b, " graph of ");
-    esc(b, client);
+    tb__html_esc(b, client);
     tb__buf_printf(b, "\" width=\"%u\" height=\"%u\" src=\"", w, h);
     if (o != NULL && o->link_graphs) {
         relative_to(out_dir, png, rel, sizeof(rel));
-        esc(b, rel);
+        tb__html_esc(b, rel);
     } else {
         char *data = NULL;
         size_t len = 0;
@@ -286,16 +286,16 @@ static void figure(struct tb__buf *b, struct tb__report_model *m,
         free(data);
     }
     tb__buf_puts(b, "\"><figcaption>");
-    esc(b, base);
+    tb__html_esc(b, base);
     if (access(csv, R_OK) == 0) {
         tb__buf_puts(b, "; raw data in ");
         if (o != NULL && o->link_graphs) {
             relative_to(out_dir, csv, rel, sizeof(rel));
             tb__buf_puts(b, "<a href=\"");
-            esc(b, rel);
+            tb__html_esc(b, rel);
             tb__buf_puts(b, "\">");
         }
-        esc(b, strrchr(csv, '/') ? strrchr(csv, '/') + 1 : csv);
+        tb__html_esc(b, strrchr(csv, '/') ? strrchr(csv, '/') + 1 : csv);
         if (o != NULL && o->link_graphs)
             tb__buf_puts(b, "</a>");
     }
@@ -319,7 +319,7 @@ static void page(struct tb__buf *b, struct tb__report_model *m,
                       "</title>\n<style>\n%s</style>\n</head>\n<body>\n"
                       "<h1>tracebench report</h1>\n<p class=\"muted\">"
                       "Written %s from <code>", style, when);
-    esc(b, results);
+    tb__html_esc(b, results);
     tb__buf_printf(b, "</code>: %zu gate results (%zu older ones "
                       "superseded), %zu runs, %zu clients.</p>\n",
                    m->n_gates, m->sum.superseded, m->sum.runs,
@@ -331,7 +331,7 @@ static void page(struct tb__buf *b, struct tb__report_model *m,
     for (size_t c = 0; c < m->n_clients; c++) {
         const char *name = m->clients[c].name;
         tb__buf_printf(b, "<h2 id=\"client-%zu\">", c);
-        esc(b, name);
+        tb__html_esc(b, name);
         tb__buf_printf(b, "</h2>\n<p class=\"muted\">%zu runs recorded."
                           "</p>\n", m->clients[c].runs);
         gate_table(b, m, name);
@@ -358,6 +358,7 @@ static void page(struct tb__buf *b, struct tb__report_model *m,
             b->failed = true;
         tb__buf_free(&cmp);
     }
+    m->sum.compared = tb__report_compare(b, results);
     if (m->sum.warnings > 0) {
         tb__buf_printf(b, "<h2 id=\"warnings\">Warnings</h2>\n<p>%zu "
                           "lines or files were skipped:</p>\n<ul>\n",
@@ -370,7 +371,7 @@ static void page(struct tb__buf *b, struct tb__report_model *m,
 
             snprintf(line, sizeof(line), "%.*s", (int)len, w);
             tb__buf_puts(b, "<li>");
-            esc(b, line);
+            tb__html_esc(b, line);
             tb__buf_puts(b, "</li>\n");
             w += len + (nl != NULL);
         }

@@ -35,6 +35,17 @@ struct tb__report_model {
     struct tb_report_summary sum;
 };
 
+/* Appends s with every character that could end a text node or an
+ * attribute value as an entity (report.c). */
+void tb__html_esc(struct tb__buf *b, const char *s);
+
+/* The "A vs B" section: the latest "compare" line of each pair of arms,
+ * profile and figure in path, as a table and one chart per figure
+ * (report_compare.c). Appends nothing when path holds no compare line;
+ * returns how many figures it drew. Unreadable lines were already
+ * warned about by tb__report_read. */
+size_t tb__report_compare(struct tb__buf *b, const char *path);
+
 /* Reads path into m (zeroed by the caller). */
 tb_err tb__report_read(struct tb__report_model *m,
                        const struct tb_report_opts *o, const char *path,

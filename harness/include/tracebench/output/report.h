@@ -34,6 +34,7 @@ struct tb_report_summary {
     size_t clients;
     size_t graphs;              /* PNGs shown */
     size_t warnings;            /* lines skipped */
+    size_t compared;            /* figures in the "A vs B" section */
 };
 
 /* Reads the results and writes the page (through a temporary file, so a
