@@ -30,24 +30,6 @@ static uint64_t now_ms(void)
     return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
-void tb__proto_stats_reason(struct tb__proto_stats *ps, const char *reason)
-{
-    for (size_t i = 0; i < ps->n_reasons; i++) {
-        if (strcmp(ps->reasons[i].text, reason) == 0) {
-            ps->reasons[i].count++;
-            return;
-        }
-    }
-    if (ps->n_reasons == TB__MAX_REASONS) {
-        ps->other_reasons++;
-        return;
-    }
-    snprintf(ps->reasons[ps->n_reasons].text,
-             sizeof(ps->reasons[0].text), "%s", reason);
-    ps->reasons[ps->n_reasons].count = 1;
-    ps->n_reasons++;
-}
-
 /* Wakes handlers sleeping in a delay or a hang and stops every server;
  * the admin lock is held. */
 static void stop_all(tb_satellites *g)
@@ -145,6 +127,7 @@ tb_err tb_satellites_start(const struct tb_satellites_opts *opts,
     if (g == NULL)
         return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
     init_sync(g);
+    g->stats_json = tb_satellites_stats_json;
     g->n = o->ports != NULL ? o->n_ports : TB_SATELLITE_DEFAULT_COUNT;
     g->ports = calloc(g->n, sizeof(*g->ports));
     g->sats = calloc(g->n, sizeof(*g->sats));

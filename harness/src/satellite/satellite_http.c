@@ -67,6 +67,25 @@ struct conn {
     struct tb__span_keys keys;
 };
 
+/* Records a rejected request's reason; group lock held. */
+static void stats_reason(struct tb__proto_stats *ps, const char *reason)
+{
+    for (size_t i = 0; i < ps->n_reasons; i++) {
+        if (strcmp(ps->reasons[i].text, reason) == 0) {
+            ps->reasons[i].count++;
+            return;
+        }
+    }
+    if (ps->n_reasons == TB__MAX_REASONS) {
+        ps->other_reasons++;
+        return;
+    }
+    snprintf(ps->reasons[ps->n_reasons].text,
+             sizeof(ps->reasons[0].text), "%s", reason);
+    ps->reasons[ps->n_reasons].count = 1;
+    ps->n_reasons++;
+}
+
 static const char *const success_body[TB_PROTO__COUNT] = {
     [TB_PROTO_LIGHTSTEP] = "",
     [TB_PROTO_LIGHTSTEP_JSON] = "{}",
@@ -234,7 +253,7 @@ static enum MHD_Result answer_get(struct conn *c, struct MHD_Connection *mc)
         pthread_mutex_unlock(&g->lock);
         return respond_text(mc, MHD_HTTP_OK, line);
     }
-    json = tb_satellites_stats_json(g);
+    json = g->stats_json(g);
     if (json == NULL)
         return respond_text(mc, MHD_HTTP_INTERNAL_SERVER_ERROR,
                             "out of memory\n");
@@ -302,7 +321,7 @@ static enum MHD_Result begin(struct conn *c, struct MHD_Connection *mc,
         g->proto[route].requests++;
         g->proto[route].rejected++;
         c->sat->requests++;
-        tb__proto_stats_reason(&g->proto[route], reason);
+        stats_reason(&g->proto[route], reason);
         pthread_mutex_unlock(&g->lock);
         c->route = ROUTE_DONE;
         strcat(reason, "\n");
@@ -428,7 +447,7 @@ static void reject(struct conn *c, const char *reason)
     ps->rejected++;
     ps->bytes += c->received;
     c->sat->requests++;
-    tb__proto_stats_reason(ps, reason);
+    stats_reason(ps, reason);
     pthread_mutex_unlock(&g->lock);
     tb_log(TB_LOG_DEBUG, "satellite", "port %u: %s rejected: %s",
            c->sat->port, tb_satellite_protocol_name(c->route), reason);

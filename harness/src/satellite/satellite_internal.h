@@ -61,6 +61,10 @@ struct tb__satellite {
 };
 
 struct tb_satellites {
+    /* The one thing the HTTP layer asks of the group above it (GET
+     * /stats), passed down so that satellite_http.c calls nothing of
+     * satellite.c: tb_satellites_stats_json, set at start. */
+    char *(*stats_json)(const struct tb_satellites *g);
     pthread_mutex_t admin;      /* serialises start, stop, set_fault */
     pthread_mutex_t lock;       /* counts, reasons, stopping */
     pthread_cond_t wake;        /* CLOCK_MONOTONIC; sleeps and hangs */
@@ -132,8 +136,5 @@ void tb__conn_watch_remove(struct tb_satellites *g,
  * budget would be exceeded. */
 bool tb__body_reserve(struct tb_satellites *g, size_t n);
 void tb__body_release(struct tb_satellites *g, size_t n);
-
-/* Records a rejected request's reason; group lock held. */
-void tb__proto_stats_reason(struct tb__proto_stats *ps, const char *reason);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tracebench/satellite/protocol.h"
 #include "tracebench/util/err.h"
 
 #define TB_SATELLITE_DEFAULT_PORT 8360
@@ -51,16 +52,6 @@ typedef enum tb_satellite_fault {
     TB_FAULT__COUNT
 } tb_satellite_fault;
 
-/* The wire protocols, as counted separately in the stats. */
-typedef enum tb_satellite_protocol {
-    TB_PROTO_LIGHTSTEP = 0, /* POST /api/v2/reports, protobuf */
-    TB_PROTO_LIGHTSTEP_JSON,/* POST /api/v0/reports, JSON */
-    TB_PROTO_OTLP,          /* POST /v1/traces, protobuf */
-    TB_PROTO_OTLP_JSON,     /* POST /v1/traces, JSON */
-    TB_PROTO_ZIPKIN,        /* POST /api/v2/spans, JSON */
-    TB_PROTO_DATADOG,       /* PUT/POST /v0.3/traces, /v0.4/traces */
-    TB_PROTO__COUNT
-} tb_satellite_protocol;
 
 /* What one benchmark saw, read by tb_satellites_collect. */
 struct tb_satellite_counts {

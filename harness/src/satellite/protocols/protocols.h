@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "tracebench/util/err.h"
-#include "tracebench/satellite/satellite.h"
+#include "tracebench/satellite/protocol.h"
 
 /* A span's identity: a trace id of up to 128 bits and a 64-bit span id.
  * 64-bit trace ids (LightStep, Datadog) have trace_hi = 0. Beside it, when
