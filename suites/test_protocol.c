@@ -7,8 +7,6 @@
 #include "../harness/src/satellite/protocols/protocols.h"
 #include "fixtures/bodies.h"
 
-TestSuite(protocol, .timeout = 60);
-
 static struct tb__arena *arena;
 static struct tb__span_keys keys;
 
@@ -23,6 +21,9 @@ static void teardown(void)
     tb__arena_free(arena);
     tb__span_keys_free(&keys);
 }
+
+/* Every test decodes into the same fresh arena and key list. */
+TestSuite(protocol, .init = setup, .fini = teardown, .timeout = 60);
 
 static tb_err decode(tb_satellite_protocol p, const void *body, size_t len,
                      tb_error *err)
@@ -61,7 +62,7 @@ static void assert_keys(size_t n, uint64_t base, uint64_t trace_hi,
 static const size_t sizes[] = {0, 1, 7, 100, 1000};
 #define N_SIZES (sizeof(sizes) / sizeof(sizes[0]))
 
-Test(protocol, lightstep_exact_ids, .init = setup, .fini = teardown)
+Test(protocol, lightstep_exact_ids)
 {
     for (size_t s = 0; s < N_SIZES; s++) {
         struct tbf_buf b = {0};
@@ -75,8 +76,7 @@ Test(protocol, lightstep_exact_ids, .init = setup, .fini = teardown)
     }
 }
 
-Test(protocol, lightstep_report_is_about_93kb, .init = setup,
-     .fini = teardown)
+Test(protocol, lightstep_report_is_about_93kb)
 {
     struct tbf_buf b = {0};
 
@@ -86,7 +86,7 @@ Test(protocol, lightstep_report_is_about_93kb, .init = setup,
     tbf_free(&b);
 }
 
-Test(protocol, otlp_exact_ids, .init = setup, .fini = teardown)
+Test(protocol, otlp_exact_ids)
 {
     for (int legacy = 0; legacy < 2; legacy++) {
         for (size_t s = 0; s < N_SIZES; s++) {
@@ -103,7 +103,7 @@ Test(protocol, otlp_exact_ids, .init = setup, .fini = teardown)
     }
 }
 
-Test(protocol, otlp_json_exact_ids, .init = setup, .fini = teardown)
+Test(protocol, otlp_json_exact_ids)
 {
     for (size_t s = 0; s < N_SIZES; s++) {
         struct tbf_buf b = {0};
@@ -117,7 +117,7 @@ Test(protocol, otlp_json_exact_ids, .init = setup, .fini = teardown)
     }
 }
 
-Test(protocol, zipkin_exact_ids, .init = setup, .fini = teardown)
+Test(protocol, zipkin_exact_ids)
 {
     for (size_t s = 0; s < N_SIZES; s++) {
         struct tbf_buf b = {0};
@@ -131,7 +131,7 @@ Test(protocol, zipkin_exact_ids, .init = setup, .fini = teardown)
     }
 }
 
-Test(protocol, lightstep_json_exact_ids, .init = setup, .fini = teardown)
+Test(protocol, lightstep_json_exact_ids)
 {
     const char *top = "{\"span_records\":[{\"span_guid\":\"a\","
                       "\"trace_guid\":\"B\"}]}";
@@ -155,7 +155,7 @@ Test(protocol, lightstep_json_exact_ids, .init = setup, .fini = teardown)
     cr_assert(eq(u64, keys.v[0].start_ns, 0)); /* no oldest_micros */
 }
 
-Test(protocol, datadog_exact_ids, .init = setup, .fini = teardown)
+Test(protocol, datadog_exact_ids)
 {
     for (size_t s = 0; s < N_SIZES; s++) {
         struct tbf_buf b = {0};
@@ -180,7 +180,7 @@ static void assert_starts(const uint64_t *want, size_t n)
         cr_assert(eq(u64, keys.v[i].start_ns, want[i]), "span %zu", i);
 }
 
-Test(protocol, zipkin_start_times, .init = setup, .fini = teardown)
+Test(protocol, zipkin_start_times)
 {
     static const struct {
         const char *field; /* inserted before "id" */
@@ -214,7 +214,7 @@ Test(protocol, zipkin_start_times, .init = setup, .fini = teardown)
     tbf_free(&b);
 }
 
-Test(protocol, datadog_start_times, .init = setup, .fini = teardown)
+Test(protocol, datadog_start_times)
 {
     enum { ABSENT, INT, UINT, FLOAT, STR, NIL };
     static const struct {
@@ -275,7 +275,7 @@ static void pb_fixed64(struct tbf_buf *b, unsigned field, uint64_t v)
     tbf_put(b, le, 8);
 }
 
-Test(protocol, otlp_start_times, .init = setup, .fini = teardown)
+Test(protocol, otlp_start_times)
 {
     static const struct {
         bool has;
@@ -315,7 +315,7 @@ Test(protocol, otlp_start_times, .init = setup, .fini = teardown)
     tbf_free(&b);
 }
 
-Test(protocol, otlp_json_start_times, .init = setup, .fini = teardown)
+Test(protocol, otlp_json_start_times)
 {
     static const struct {
         const char *field; /* inserted before "spanId" */
@@ -359,7 +359,7 @@ Test(protocol, otlp_json_start_times, .init = setup, .fini = teardown)
     tbf_free(&b);
 }
 
-Test(protocol, lightstep_json_start_times, .init = setup, .fini = teardown)
+Test(protocol, lightstep_json_start_times)
 {
     static const struct {
         const char *field; /* inserted before "span_guid" */
@@ -424,7 +424,7 @@ static tb_err ls_both(const struct tbf_buf *b, struct tb__span_keys *ref)
 /* Timestamp{seconds, nanos} is an int64 and an int32 on the wire, so
  * negative, oversized and overflowing values can all be sent; both
  * decoders must date them alike. */
-Test(protocol, lightstep_start_times, .init = setup, .fini = teardown)
+Test(protocol, lightstep_start_times)
 {
     enum { S = 1, N = 2, NONE = 4 };
     static const struct {
@@ -512,8 +512,7 @@ Test(protocol, lightstep_start_times, .init = setup, .fini = teardown)
     tb__span_keys_free(&ref);
 }
 
-Test(protocol, rejects_with_a_one_line_reason, .init = setup,
-     .fini = teardown)
+Test(protocol, rejects_with_a_one_line_reason)
 {
     static const struct {
         tb_satellite_protocol p;
@@ -553,8 +552,7 @@ Test(protocol, rejects_with_a_one_line_reason, .init = setup,
     }
 }
 
-Test(protocol, otlp_rejects_wrong_id_lengths, .init = setup,
-     .fini = teardown)
+Test(protocol, otlp_rejects_wrong_id_lengths)
 {
     struct tbf_buf b = {0}, ss = {0}, rs = {0}, span = {0};
     tb_error err = {0};
@@ -588,7 +586,7 @@ static void prefixes(tb_satellite_protocol p, const struct tbf_buf *b,
     }
 }
 
-Test(protocol, survives_truncation, .init = setup, .fini = teardown)
+Test(protocol, survives_truncation)
 {
     struct tbf_buf b = {0};
 
@@ -614,8 +612,7 @@ Test(protocol, survives_truncation, .init = setup, .fini = teardown)
 
 /* Random bytes, and valid bodies with random bytes flipped: decoders must
  * return (either way) without crashing or leaking; ASan checks the rest. */
-Test(protocol, survives_random_and_corrupted_bytes, .init = setup,
-     .fini = teardown)
+Test(protocol, survives_random_and_corrupted_bytes)
 {
     struct tbf_buf valid[TB_PROTO__COUNT] = {{0}};
     uint8_t buf[4096];
@@ -719,8 +716,7 @@ Test(protocol, gzip_inflates_within_the_limit)
 
 /* The fast LightStep walk agrees with a full protobuf-c unpack on valid
  * reports and on corrupted ones that both accept. */
-Test(protocol, lightstep_walk_matches_protobuf_c, .init = setup,
-     .fini = teardown)
+Test(protocol, lightstep_walk_matches_protobuf_c)
 {
     struct tb__span_keys ref = {0};
     struct tb__decode_ctx rctx = {NULL, &ref};
