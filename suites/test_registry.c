@@ -7,7 +7,7 @@
 
 #include "tracebench.h"
 
-TestSuite(client, .timeout = 60);
+TestSuite(registry, .timeout = 60);
 
 static char tmpdir[64];
 
@@ -40,7 +40,7 @@ static void bad_registry(const char *text, const char *want)
     rmdir(tmpdir);
 }
 
-Test(client, the_project_registry_loads)
+Test(registry, the_project_registry_loads)
 {
     tb_registry *reg;
     tb_error err = {0};
@@ -57,7 +57,7 @@ Test(client, the_project_registry_loads)
     tb_registry_free(reg);
 }
 
-Test(client, unknown_name_lists_the_registered_ones)
+Test(registry, unknown_name_lists_the_registered_ones)
 {
     const char *path = write_registry(
         "{\"alpha\": {\"argv\": [\"/bin/true\"]},"
@@ -75,32 +75,32 @@ Test(client, unknown_name_lists_the_registered_ones)
     rmdir(tmpdir);
 }
 
-Test(client, malformed_json_reports_the_line)
+Test(registry, malformed_json_reports_the_line)
 {
     bad_registry("{\n \"a\": {\"argv\": [\"/bin/true\"]},\n \"b\": {,\n}\n",
                  "malformed JSON at line 3");
 }
 
-Test(client, unknown_key_is_named)
+Test(registry, unknown_key_is_named)
 {
     bad_registry("{\"a\": {\"argv\": [\"/bin/true\"], \"agrv\": []}}",
                  "a.agrv: unknown key");
 }
 
-Test(client, argv_must_be_a_list_of_strings)
+Test(registry, argv_must_be_a_list_of_strings)
 {
     bad_registry("{\"a\": {\"argv\": \"/bin/true\"}}", "a.argv: expected");
     bad_registry("{\"a\": {\"argv\": [\"/bin/true\", 3]}}",
                  "a.argv[1]: expected a string");
 }
 
-Test(client, reports_is_typed)
+Test(registry, reports_is_typed)
 {
     bad_registry("{\"a\": {\"argv\": [\"x\"], \"reports\": 0}}",
                  "a.reports: expected true or false");
 }
 
-Test(client, env_and_flags_are_typed)
+Test(registry, env_and_flags_are_typed)
 {
     bad_registry("{\"a\": {\"argv\": [\"x\"], \"env\": {\"K\": 1}}}",
                  "a.env.K: expected a string");
@@ -108,7 +108,7 @@ Test(client, env_and_flags_are_typed)
                  "a.flags: expected true or false");
 }
 
-Test(client, env_entries_become_key_value_pairs)
+Test(registry, env_entries_become_key_value_pairs)
 {
     const char *path = write_registry(
         "{\"a\": {\"argv\": [\"/bin/true\"], \"flags\": false,"
@@ -128,7 +128,7 @@ Test(client, env_entries_become_key_value_pairs)
     rmdir(tmpdir);
 }
 
-Test(client, check_reports_the_missing_package)
+Test(registry, check_reports_the_missing_package)
 {
     /* Only exit status 3 says "tracer not installed" (a skip); any other
      * failure of the check is a broken client (an error). */
@@ -171,7 +171,7 @@ Test(client, check_reports_the_missing_package)
     unlink(path);
 }
 
-Test(client, command_lines_split_like_a_shell)
+Test(registry, command_lines_split_like_a_shell)
 {
     tb_client *c;
     tb_error err = {0};
@@ -199,7 +199,7 @@ Test(client, command_lines_split_like_a_shell)
 
 /* A variant is its base with env set key by key and args appended, written
  * above or below its base; a variant of a variant works too. */
-Test(client, a_variant_derives_from_its_base)
+Test(registry, a_variant_derives_from_its_base)
 {
     const char *path = write_registry(
         "{\"b@2\": {\"base\": \"b@1\", \"env\": {\"V\": \"2\"}, "
@@ -243,7 +243,7 @@ Test(client, a_variant_derives_from_its_base)
     rmdir(tmpdir);
 }
 
-Test(client, a_bad_variant_is_named)
+Test(registry, a_bad_variant_is_named)
 {
     bad_registry("{\"v\": {\"base\": \"nobody\"}}",
                  "v.base: no client named 'nobody'");
@@ -256,7 +256,7 @@ Test(client, a_bad_variant_is_named)
                  "v.base: expected a client's name");
 }
 
-Test(client, set_env_replaces_or_adds_and_rejects_a_bare_word)
+Test(registry, set_env_replaces_or_adds_and_rejects_a_bare_word)
 {
     tb_client *c;
     tb_error err = {0};
@@ -274,7 +274,7 @@ Test(client, set_env_replaces_or_adds_and_rejects_a_bare_word)
 }
 
 /* The project's own variants load the older tracers they name. */
-Test(client, the_project_variants_load_their_own_tracer_versions)
+Test(registry, the_project_variants_load_their_own_tracer_versions)
 {
     static const struct {
         const char *name, *pkg, *version;
