@@ -19,14 +19,34 @@ static tb_err guid(const cJSON *rec, const char *key, size_t i, uint64_t *hi,
     return TB_OK;
 }
 
+/* One span record: its guids and oldest_micros, the start in epoch
+ * microseconds. */
+static tb_err record(const cJSON *rec, size_t i, struct tb__span_key *key,
+                     tb_error *err)
+{
+    uint64_t shi;
+    tb_err rc;
+
+    rc = guid(rec, "trace_guid", i, &key->trace_hi, &key->trace_lo, err);
+    if (rc != TB_OK)
+        return rc;
+    if ((rc = guid(rec, "span_guid", i, &shi, &key->span_id, err)) != TB_OK)
+        return rc;
+    if (shi != 0)
+        return tb_error_set(err, TB_ERR_DECODE, "lightstep json: "
+                            "span_records[%zu].span_guid over 64 bits", i);
+    key->start_ns = tb__json_start_ns(
+        cJSON_GetObjectItemCaseSensitive(rec, "oldest_micros"), true, 1000);
+    return TB_OK;
+}
+
 tb_err tb__decode_lightstep_json(struct tb__decode_ctx *ctx,
                                  const uint8_t *body, size_t len,
                                  tb_error *err)
 {
     cJSON *root = cJSON_ParseWithLength((const char *)body, len);
-    const cJSON *recs, *rec;
-    tb_err rc = TB_OK;
-    size_t i = 0;
+    const cJSON *recs;
+    tb_err rc;
 
     if (root == NULL)
         return tb_error_set(err, TB_ERR_DECODE, "lightstep json: invalid "
@@ -36,36 +56,12 @@ tb_err tb__decode_lightstep_json(struct tb__decode_ctx *ctx,
         recs = cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItemCaseSensitive(root, "report"), "span_records");
     if (recs != NULL && cJSON_IsNull(recs))
-        goto out; /* an empty report */
-    if (!cJSON_IsArray(recs)) {
+        rc = TB_OK; /* an empty report */
+    else if (!cJSON_IsArray(recs))
         rc = tb_error_set(err, TB_ERR_DECODE, "lightstep json: no "
                           "span_records array");
-        goto out;
-    }
-    cJSON_ArrayForEach(rec, recs) {
-        uint64_t thi, tlo, shi, slo;
-
-        if ((rc = guid(rec, "trace_guid", i, &thi, &tlo, err)) != TB_OK)
-            goto out;
-        if ((rc = guid(rec, "span_guid", i, &shi, &slo, err)) != TB_OK)
-            goto out;
-        if (shi != 0) {
-            rc = tb_error_set(err, TB_ERR_DECODE, "lightstep json: "
-                              "span_records[%zu].span_guid over 64 bits", i);
-            goto out;
-        }
-        /* oldest_micros: the start, epoch microseconds. */
-        rc = tb__span_keys_push(
-            ctx->keys, thi, tlo, slo,
-            tb__json_start_ns(cJSON_GetObjectItemCaseSensitive(
-                                  rec, "oldest_micros"),
-                              true, 1000),
-            err);
-        if (rc != TB_OK)
-            goto out;
-        i++;
-    }
-out:
+    else
+        rc = tb__json_spans_push(ctx, recs, record, err);
     cJSON_Delete(root);
     return rc;
 }

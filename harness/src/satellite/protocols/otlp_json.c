@@ -26,10 +26,30 @@ static tb_err hex_field(const cJSON *span, const char *a, const char *b,
     return TB_OK;
 }
 
+static tb_err span_key(const cJSON *span, size_t i,
+                       struct tb__span_key *key, tb_error *err)
+{
+    uint64_t shi;
+    tb_err rc;
+
+    (void)i; /* the messages name the field, not the span */
+    rc = hex_field(span, "traceId", "trace_id", 32, &key->trace_hi,
+                   &key->trace_lo, err);
+    if (rc != TB_OK)
+        return rc;
+    rc = hex_field(span, "spanId", "span_id", 16, &shi, &key->span_id, err);
+    if (rc != TB_OK)
+        return rc;
+    /* A fixed64: a decimal string by the OTLP JSON mapping. */
+    key->start_ns = tb__json_start_ns(
+        item2(span, "startTimeUnixNano", "start_time_unix_nano"), true, 1);
+    return TB_OK;
+}
+
 static tb_err add_scopes(struct tb__decode_ctx *ctx, const cJSON *scopes,
                          tb_error *err)
 {
-    const cJSON *ss, *span;
+    const cJSON *ss;
 
     if (scopes == NULL)
         return TB_OK;
@@ -38,30 +58,15 @@ static tb_err add_scopes(struct tb__decode_ctx *ctx, const cJSON *scopes,
                             "not an array");
     cJSON_ArrayForEach(ss, scopes) {
         const cJSON *spans = item2(ss, "spans", "spans");
+        tb_err rc;
 
         if (spans == NULL)
             continue;
         if (!cJSON_IsArray(spans))
             return tb_error_set(err, TB_ERR_DECODE, "otlp json: spans is "
                                 "not an array");
-        cJSON_ArrayForEach(span, spans) {
-            uint64_t thi, tlo, shi, slo;
-            tb_err rc;
-
-            rc = hex_field(span, "traceId", "trace_id", 32, &thi, &tlo, err);
-            if (rc == TB_OK)
-                rc = hex_field(span, "spanId", "span_id", 16, &shi, &slo,
-                               err);
-            /* A fixed64: a decimal string by the OTLP JSON mapping. */
-            uint64_t start = tb__json_start_ns(
-                item2(span, "startTimeUnixNano", "start_time_unix_nano"),
-                true, 1);
-            if (rc == TB_OK)
-                rc = tb__span_keys_push(ctx->keys, thi, tlo, slo, start,
-                                        err);
-            if (rc != TB_OK)
-                return rc;
-        }
+        if ((rc = tb__json_spans_push(ctx, spans, span_key, err)) != TB_OK)
+            return rc;
     }
     return TB_OK;
 }

@@ -102,6 +102,19 @@ struct tb__decode_ctx {
     struct tb__span_keys *keys; /* appended to */
 };
 
+/* Reads the i-th element of a JSON span array into *key (its identity
+ * and start; key->repeat is not for it to set); TB_ERR_DECODE with the
+ * reason when the element is not a span of the protocol. */
+typedef tb_err tb__json_span_fn(const struct cJSON *span, size_t i,
+                                struct tb__span_key *key, tb_error *err);
+
+/* Reads each element of spans (a cJSON array; NULL for none) with read
+ * and appends its key to ctx->keys, in order; the first failure stops the
+ * walk and is returned (the keys appended before it stay). */
+tb_err tb__json_spans_push(struct tb__decode_ctx *ctx,
+                           const struct cJSON *spans,
+                           tb__json_span_fn *read, tb_error *err);
+
 typedef tb_err (*tb__decode_fn)(struct tb__decode_ctx *ctx,
                                 const uint8_t *body, size_t len,
                                 tb_error *err);
