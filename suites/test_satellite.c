@@ -14,24 +14,12 @@
 
 #include "fixtures/bodies.h"
 #include "fixtures/http.h"
+#include "fixtures/satellites.h"
 #include "tracebench/satellite/satellite.h"
 
-static tb_satellites *sats;
-
-static void init(void)
-{
-    setenv("TB_LOG_DIR", "/tmp/tracebench-test-satellite-logs", 1);
-    curl_global_init(CURL_GLOBAL_ALL);
-    sats = NULL;
-}
-
-static void fini(void)
-{
-    tb_satellites_free(sats);
-    curl_global_cleanup();
-}
-
-TestSuite(satellite, .init = init, .fini = fini, .timeout = 60);
+/* sats, the group under test: fixtures/satellites.h. */
+TestSuite(satellite, .init = tbf_satellites_init,
+          .fini = tbf_satellites_fini, .timeout = 60);
 
 static double now_s(void)
 {
@@ -41,25 +29,11 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* n satellites on free ports, no bandwidth cap unless asked. */
-static void start_opts(struct tb_satellites_opts *o, size_t n)
-{
-    uint16_t ports[8] = {0};
-    tb_error err = {0};
-
-    o->ports = ports;
-    o->n_ports = n;
-    if (o->bandwidth_bytes_per_s == 0)
-        o->bandwidth_bytes_per_s = TB_SATELLITE_NO_BANDWIDTH_CAP;
-    cr_assert(eq(int, tb_satellites_start(o, &sats, &err), TB_OK), "%s",
-              err.msg);
-}
-
 static void start(tb_satellite_mode mode, size_t n)
 {
     struct tb_satellites_opts o = {.mode = mode};
 
-    start_opts(&o, n);
+    tbf_satellites_start(&o, n);
 }
 
 static uint16_t port(size_t i)
@@ -386,7 +360,7 @@ Test(satellite, bandwidth_cap)
     struct tbf_buf b = {0};
     double t0;
 
-    start_opts(&o, 1);
+    tbf_satellites_start(&o, 1);
     ls_report(&b, 100, 0, 10, 15); /* ~93 KB */
     t0 = now_s();
     for (int i = 0; i < 5; i++)
@@ -403,7 +377,7 @@ Test(satellite, faults_answer_and_count_nothing)
     struct tbf_resp r;
     tb_error err = {0};
 
-    start_opts(&o, 1);
+    tbf_satellites_start(&o, 1);
     ls_report(&b, 10, 0, 1, 1);
     cr_assert(eq(int, tb_satellites_set_fault(sats, TB_FAULT_429, &err),
                  TB_OK));
@@ -665,7 +639,7 @@ Test(satellite, oversized_bodies_get_413)
     struct tbf_req q = {.path = "/api/v2/spans"};
     struct tbf_resp r;
 
-    start_opts(&o, 1);
+    tbf_satellites_start(&o, 1);
     zipkin_json(&b, 200, 0); /* ~40 KB */
     cr_assert(eq(long, post(port(0), &cases[4], &b, 0).status, 413));
     cr_assert(eq(long, post(port(0), &cases[4], &b, 1).status, 413));
@@ -717,7 +691,7 @@ Test(satellite, idle_connections_time_out)
     int fd;
     double t0;
 
-    start_opts(&o, 1);
+    tbf_satellites_start(&o, 1);
     fd = socket(AF_INET, SOCK_STREAM, 0);
     sa.sin_family = AF_INET;
     sa.sin_port = htons(port(0));

@@ -17,38 +17,12 @@
 
 #include "fixtures/bodies.h"
 #include "fixtures/http.h"
+#include "fixtures/satellites.h"
 #include "tracebench/satellite/satellite.h"
 
-static tb_satellites *sats;
-
-static void init(void)
-{
-    setenv("TB_LOG_DIR", "/tmp/tracebench-test-satellite-logs", 1);
-    curl_global_init(CURL_GLOBAL_ALL);
-    sats = NULL;
-}
-
-static void fini(void)
-{
-    tb_satellites_free(sats);
-    curl_global_cleanup();
-}
-
-TestSuite(satellite_limits, .init = init, .fini = fini, .timeout = 60);
-
-static uint16_t start(struct tb_satellites_opts *o)
-{
-    static uint16_t any[1] = {0};
-    const uint16_t *p;
-    tb_error err = {0};
-
-    o->ports = any;
-    o->n_ports = 1;
-    o->bandwidth_bytes_per_s = TB_SATELLITE_NO_BANDWIDTH_CAP;
-    cr_assert_eq(tb_satellites_start(o, &sats, &err), TB_OK, "%s", err.msg);
-    tb_satellites_ports(sats, &p);
-    return p[0];
-}
+/* sats, the group under test: fixtures/satellites.h. */
+TestSuite(satellite_limits, .init = tbf_satellites_init,
+          .fini = tbf_satellites_fini, .timeout = 60);
 
 /* A number from the group's /stats JSON. */
 static double stat(const char *key)
@@ -105,7 +79,7 @@ Test(satellite_limits, thirty_two_gzip_bombs_stay_under_256_mb)
     enum { N = 32 };
     struct bomb b[N];
     pthread_t t[N];
-    uint16_t port = start(&o);
+    uint16_t port = tbf_satellites_start(&o, 1);
     int too_large = 0, busy = 0;
 
     /* 256 MiB of zeros: about 256 KB sent, 4 x max_body once inflated. */
@@ -211,7 +185,7 @@ static int drip(uint16_t port)
 Test(satellite_limits, drip_upload_is_cut)
 {
     struct tb_satellites_opts o = {0}; /* default: 1000 bytes/s */
-    uint16_t port = start(&o);
+    uint16_t port = tbf_satellites_start(&o, 1);
 
     cr_assert(drip(port), "a 3 bytes/s upload was never cut");
     cr_assert_eq(stat("cut_slow_uploads"), 1);
@@ -222,7 +196,7 @@ Test(satellite_limits, overdue_request_is_cut)
 {
     struct tb_satellites_opts o = {.request_deadline_s = 1.5,
                                    .min_upload_bytes_per_s = 1};
-    uint16_t port = start(&o);
+    uint16_t port = tbf_satellites_start(&o, 1);
 
     cr_assert(drip(port), "a request past its deadline was never cut");
     cr_assert_eq(stat("cut_overdue_requests"), 1);
@@ -232,7 +206,7 @@ Test(satellite_limits, overdue_request_is_cut)
 Test(satellite_limits, connections_past_the_limit_are_refused_and_counted)
 {
     struct tb_satellites_opts o = {.max_connections = 4};
-    uint16_t port = start(&o);
+    uint16_t port = tbf_satellites_start(&o, 1);
     int fds[6], closed = 0;
 
     for (int i = 0; i < 6; i++) {
@@ -250,7 +224,7 @@ Test(satellite_limits, connections_past_the_limit_are_refused_and_counted)
 Test(satellite_limits, a_body_posted_to_ipv6_loopback_is_counted)
 {
     struct tb_satellites_opts o = {0};
-    uint16_t port = start(&o);
+    uint16_t port = tbf_satellites_start(&o, 1);
     struct tbf_buf b = {0};
     int fd = connect_to(AF_INET6, port);
 

@@ -11,38 +11,12 @@
 
 #include "fixtures/bodies.h"
 #include "fixtures/http.h"
+#include "fixtures/satellites.h"
 #include "tracebench/satellite/satellite.h"
 
-static tb_satellites *sats;
-
-static void init(void)
-{
-    setenv("TB_LOG_DIR", "/tmp/tracebench-test-satellite-logs", 1);
-    curl_global_init(CURL_GLOBAL_ALL);
-    sats = NULL;
-}
-
-static void fini(void)
-{
-    tb_satellites_free(sats);
-    curl_global_cleanup();
-}
-
-TestSuite(satellite_options, .init = init, .fini = fini, .timeout = 60);
-
-static uint16_t start(struct tb_satellites_opts *o)
-{
-    uint16_t ports[1] = {0};
-    const uint16_t *got;
-    tb_error err = {0};
-
-    o->ports = ports;
-    o->n_ports = 1;
-    o->bandwidth_bytes_per_s = TB_SATELLITE_NO_BANDWIDTH_CAP;
-    cr_assert_eq(tb_satellites_start(o, &sats, &err), TB_OK, "%s", err.msg);
-    tb_satellites_ports(sats, &got);
-    return got[0];
-}
+/* sats, the group under test: fixtures/satellites.h. */
+TestSuite(satellite_options, .init = tbf_satellites_init,
+          .fini = tbf_satellites_fini, .timeout = 60);
 
 static struct tbf_resp post_zipkin(uint16_t port, size_t n)
 {
@@ -72,7 +46,7 @@ Test(satellite_options, count_503_counts_then_refuses_so_a_resend_is_a_duplicate
                                    .retry_after_s = 2};
     struct tb_satellite_counts c;
     tb_error err = {0};
-    uint16_t port = start(&o);
+    uint16_t port = tbf_satellites_start(&o, 1);
     struct tbf_resp r = post_zipkin(port, 5);
 
     cr_assert_eq(r.status, 503, "status %ld: %s", r.status, r.body);
@@ -87,7 +61,7 @@ Test(satellite_options, count_503_counts_then_refuses_so_a_resend_is_a_duplicate
 Test(satellite_options, response_delay_holds_every_answer)
 {
     struct tb_satellites_opts o = {0};
-    uint16_t port = start(&o);
+    uint16_t port = tbf_satellites_start(&o, 1);
     double t0, plain, held;
 
     t0 = now_s();
@@ -149,7 +123,7 @@ static bool closes_after_answer(uint16_t port)
 Test(satellite_options, close_answers_then_closes_keep_alive_keeps)
 {
     struct tb_satellites_opts o = {0};
-    uint16_t port = start(&o);
+    uint16_t port = tbf_satellites_start(&o, 1);
 
     cr_assert(!closes_after_answer(port));
     tb_satellites_set_connection_close(sats, true);
@@ -161,7 +135,7 @@ Test(satellite_options, count_reset_counts_then_closes_unanswered)
     struct tb_satellites_opts o = {.fault = TB_FAULT_COUNT_RESET};
     struct tb_satellite_counts c;
     tb_error err = {0};
-    uint16_t port = start(&o);
+    uint16_t port = tbf_satellites_start(&o, 1);
 
     cr_assert_eq(post_zipkin(port, 4).status, 0); /* no answer */
     cr_assert_eq(post_zipkin(port, 4).status, 202); /* the retry */
