@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "client_opts.h"
 #include "tracebench.h"
 
 #define MAX_ENV 32
@@ -36,21 +37,6 @@ static void usage(FILE *f)
         "Exit 1 when any figure is worse\nor could not be measured, 0 "
         "otherwise; 2 for bad usage or configuration, before anything\nis "
         "measured.\n");
-}
-
-/* Splits STR like a shell into the arm's extra arguments; *holder owns
- * them. */
-static int split_args(const char *str, tb_client **holder,
-                      const char *const **out)
-{
-    tb_error err = {0};
-
-    tb_client_free(*holder);
-    *holder = NULL;
-    if (tb_client_from_command("args", str, holder, &err) != TB_OK)
-        return tb_cli_fail("%s", err.msg);
-    *out = tb_client_argv(*holder);
-    return 0;
 }
 
 static int parse_gates(const char *list, tb_gate *gates, size_t *n)
@@ -116,10 +102,15 @@ int tb_cli_compare(int argc, char **argv)
                                   optarg);
             co.profile = optarg;
             break;
-        case 'a': bad = split_args(optarg, &args_holder[0], &co.a.extra_args);
-                  break;
-        case 'b': bad = split_args(optarg, &args_holder[1], &co.b.extra_args);
-                  break;
+        case 'a':
+        case 'b': {
+            int k = c == 'b';
+            struct tb_compare_arm *arm = k ? &co.b : &co.a;
+            if (tb_cli_split_args(optarg, &args_holder[k], &arm->extra_args,
+                                  &err) != TB_OK)
+                bad = tb_cli_fail("%s", err.msg);
+            break;
+        }
         case 'A':
         case 'B': {
             int k = c == 'B';

@@ -3,10 +3,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "client_opts.h"
 #include "tracebench.h"
 #include "tracebench/gate/cost.h"
 
@@ -98,29 +98,14 @@ int tb_cli_cost(int argc, char **argv)
         usage(stderr);
         return tb_cli_fail("cost needs exactly one CLIENT name");
     }
-    co.client_name = argv[optind];
-    if (cmd != NULL) {
-        if (tb_client_from_command(argv[optind], cmd, &custom, &err) != TB_OK)
-            return tb_cli_fail("%s", err.msg);
-        co.client = custom;
-    }
-    /* Split as a shell would, with the client command's own parser. */
-    if (args != NULL && args[0] != '\0') {
-        if (tb_client_from_command("client-args", args, &extra, &err) !=
-            TB_OK)
-            return tb_cli_fail("--client-args: %s", err.msg);
-        o.extra_args = tb_client_argv(extra);
-    }
-    if (strcmp(mode, "none") != 0) {
-        struct tb_satellites_opts so = {0};
-        uint16_t ports[TB_SATELLITE_DEFAULT_COUNT] = {0};
-        so.ports = ports;
-        so.n_ports = TB_SATELLITE_DEFAULT_COUNT;
-        if (tb_satellite_mode_parse(mode, &so.mode, &err) != TB_OK ||
-            tb_satellites_start(&so, &sats, &err) != TB_OK)
-            goto out;
-        o.satellites = sats;
-    }
+    if (tb_cli_client(&co, argv[optind], cmd, false, &custom, &err) != TB_OK)
+        return tb_cli_fail("%s", err.msg);
+    if (args != NULL && args[0] != '\0' &&
+        tb_cli_split_args(args, &extra, &o.extra_args, &err) != TB_OK)
+        return tb_cli_fail("--client-args: %s", err.msg);
+    if (tb_cli_satellites_start(mode, true, &sats, &err) != TB_OK)
+        goto out;
+    o.satellites = sats;
     if (tb_controller_new(&co, &ctl, &err) != TB_OK)
         goto out;
     {

@@ -3,9 +3,9 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
+#include "client_opts.h"
 #include "tracebench.h"
 
 static void usage(FILE *f)
@@ -158,25 +158,10 @@ int tb_cli_run(int argc, char **argv)
         if (!runtime_given)
             bo.runtime_s = 150;
     }
-    co.client_name = argv[optind];
-    if (cmd != NULL) {
-        if (tb_client_from_command(argv[optind], cmd, &custom, &err) != TB_OK)
-            return tb_cli_fail("%s", err.msg);
-        co.client = custom;
-    } else if (no_report || n_env > 0) {
-        tb_registry *reg = NULL;
-        const tb_client *found;
-        if (tb_registry_load(co.registry_path, &reg, &err) != TB_OK ||
-            (found = tb_registry_find(reg, argv[optind], &err)) == NULL) {
-            tb_registry_free(reg);
-            return tb_cli_fail("%s", err.msg);
-        }
-        custom = tb_client_copy(found);
-        tb_registry_free(reg);
-        if (custom == NULL)
-            return tb_cli_fail("out of memory");
-        co.client = custom;
-    }
+    /* A copy of the registry's client when it is to be changed. */
+    if (tb_cli_client(&co, argv[optind], cmd, no_report || n_env > 0,
+                      &custom, &err) != TB_OK)
+        return tb_cli_fail("%s", err.msg);
     if (no_report)
         tb_client_set_reports(custom, false);
     for (size_t i = 0; i < n_env; i++)
@@ -184,25 +169,17 @@ int tb_cli_run(int argc, char **argv)
             tb_client_free(custom);
             return tb_cli_fail("--client-env: %s", err.msg);
         }
-    /* Split as a shell would, with the client command's own parser. */
-    if (args != NULL && args[0] != '\0') {
-        if (tb_client_from_command("client-args", args, &extra, &err) !=
-            TB_OK) {
-            tb_client_free(custom);
-            return tb_cli_fail("--client-args: %s", err.msg);
-        }
-        bo.extra_args = tb_client_argv(extra);
+    if (args != NULL && args[0] != '\0' &&
+        tb_cli_split_args(args, &extra, &bo.extra_args, &err) != TB_OK) {
+        tb_client_free(custom);
+        return tb_cli_fail("--client-args: %s", err.msg);
     }
     /* Before anything starts: Ctrl-C then stops the client and the
      * satellites instead of orphaning them. */
     tb_interrupt_install();
-    if (strcmp(mode, "none") != 0) {
-        struct tb_satellites_opts so = {0};
-        if (tb_satellite_mode_parse(mode, &so.mode, &err) != TB_OK ||
-            tb_satellites_start(&so, &sats, &err) != TB_OK)
-            goto out;
-        bo.satellites = sats;
-    }
+    if (tb_cli_satellites_start(mode, false, &sats, &err) != TB_OK)
+        goto out;
+    bo.satellites = sats;
     if (tb_controller_new(&co, &ctl, &err) != TB_OK)
         goto out;
     e = tb_controller_benchmark(ctl, &bo, &r, &err);
