@@ -17,10 +17,5 @@ static int init(const struct client_config *cfg, char *msg, unsigned len)
 const struct tracer_ops tracer_datadog = {
     .name = "datadog",
     .init = init,
-    .start_span = tracer_noop_start_span,
-    .set_tag = tracer_noop_set_tag,
-    .log = tracer_noop_set_tag,
-    .finish = tracer_noop_finish,
-    .flush = tracer_noop_nothing,
-    .close = tracer_noop_nothing,
+    TRACER_NOOP_CALLS,
 };

@@ -35,10 +35,5 @@ void tracer_noop_nothing(void) {}
 const struct tracer_ops tracer_noop = {
     .name = "noop",
     .init = init,
-    .start_span = tracer_noop_start_span,
-    .set_tag = tracer_noop_set_tag,
-    .log = tracer_noop_set_tag,
-    .finish = tracer_noop_finish,
-    .flush = tracer_noop_nothing,
-    .close = tracer_noop_nothing,
+    TRACER_NOOP_CALLS,
 };
