@@ -1,7 +1,6 @@
 /* Gate names: the one table between tb_gate and the names used in
  * results.jsonl, thresholds keys and the command line. */
-#include <string.h>
-
+#include "internal.h"
 #include "tracebench/gate/gate.h"
 
 static const char *const gate_names[TB_GATE__COUNT] = {
@@ -15,11 +14,12 @@ const char *tb_gate_name(tb_gate gate)
 
 tb_err tb_gate_parse(const char *name, tb_gate *out, tb_error *err)
 {
-    for (int i = 0; i < TB_GATE__COUNT; i++)
-        if (strcmp(name, gate_names[i]) == 0) {
-            *out = (tb_gate)i;
-            return TB_OK;
-        }
+    size_t i;
+
+    if (tb__name_find(gate_names, TB_GATE__COUNT, name, &i)) {
+        *out = (tb_gate)i;
+        return TB_OK;
+    }
     return tb_error_set(err, TB_ERR_INVALID_ARG,
                         "no gate named '%s' (gates: memory, drops, cpu, "
                         "throughput, duplicates, flush, outage, slow, cost, latency)",

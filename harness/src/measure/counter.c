@@ -42,11 +42,12 @@ const char *tb_counter_name(tb_counter_kind k)
 tb_err tb_counter_parse(const char *name, tb_counter_kind *out,
                         tb_error *err)
 {
-    for (int i = 0; i < 4; i++)
-        if (strcmp(name, names[i]) == 0) {
-            *out = (tb_counter_kind)i;
-            return TB_OK;
-        }
+    size_t i;
+
+    if (tb__name_find(names, 4, name, &i)) {
+        *out = (tb_counter_kind)i;
+        return TB_OK;
+    }
     return tb_error_set(err, TB_ERR_INVALID_ARG,
                         "--counter: '%s' is not one of auto, perf, "
                         "valgrind, none", name);

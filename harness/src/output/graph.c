@@ -31,11 +31,12 @@ const char *tb_graph_kind_name(tb_graph_kind kind)
 
 tb_err tb_graph_kind_parse(const char *name, tb_graph_kind *out, tb_error *err)
 {
-    for (int k = 0; k < TB_GRAPH__COUNT; k++)
-        if (strcmp(name, kind_names[k]) == 0) {
-            *out = (tb_graph_kind)k;
-            return TB_OK;
-        }
+    size_t k;
+
+    if (tb__name_find(kind_names, TB_GRAPH__COUNT, name, &k)) {
+        *out = (tb_graph_kind)k;
+        return TB_OK;
+    }
     return tb_error_set(err, TB_ERR_INVALID_ARG,
                         "unknown graph '%s': use cpu, dropped, memory, "
                         "disconnect, compare-cpu or compare-memory",

@@ -1,6 +1,7 @@
 /* Names of the satellites' modes, faults and protocols, both ways. */
-#include <string.h>
+#include <stdio.h>
 
+#include "internal.h"
 #include "tracebench/satellite/satellite.h"
 
 static const char *const mode_names[TB_MODE__COUNT] = {
@@ -58,51 +59,54 @@ double tb_satellite_mode_delay_us(tb_satellite_mode mode)
     return (unsigned)mode < TB_MODE__COUNT ? mode_delay_us[mode] : 0.0;
 }
 
-/* Finds name in names; -1 when absent. */
-static int lookup(const char *const *names, int n, const char *name)
+static const char *const connection_names[] = {"keep-alive", "close"};
+
+/* The index of name in names; else TB_ERR_INVALID_ARG "unknown satellite
+ * <what> '<name>' (valid: <names, in order>)". */
+static tb_err parse(const char *const *names, size_t n, const char *what,
+                    const char *name, size_t *index, tb_error *err)
 {
-    for (int i = 0; name != NULL && i < n; i++)
-        if (strcmp(names[i], name) == 0)
-            return i;
-    return -1;
+    char valid[256] = "";
+    size_t used = 0;
+
+    if (tb__name_find(names, n, name, index))
+        return TB_OK;
+    for (size_t i = 0; i < n && used < sizeof(valid); i++)
+        used += (size_t)snprintf(valid + used, sizeof(valid) - used, "%s%s",
+                                 i > 0 ? ", " : "", names[i]);
+    return tb_error_set(err, TB_ERR_INVALID_ARG, "unknown satellite %s '%s' "
+                        "(valid: %s)", what, name ? name : "", valid);
 }
 
 tb_err tb_satellite_mode_parse(const char *name, tb_satellite_mode *out,
                                tb_error *err)
 {
-    int i = lookup(mode_names, TB_MODE__COUNT, name);
+    size_t i;
+    tb_err rc = parse(mode_names, TB_MODE__COUNT, "mode", name, &i, err);
 
-    if (i < 0)
-        return tb_error_set(err, TB_ERR_INVALID_ARG, "unknown satellite "
-                            "mode '%s' (valid: typical, slow_succeed, "
-                            "slow_fail)", name ? name : "");
-    *out = (tb_satellite_mode)i;
-    return TB_OK;
+    if (rc == TB_OK)
+        *out = (tb_satellite_mode)i;
+    return rc;
 }
 
 tb_err tb_satellite_fault_parse(const char *name, tb_satellite_fault *out,
                                 tb_error *err)
 {
-    int i = lookup(fault_names, TB_FAULT__COUNT, name);
+    size_t i;
+    tb_err rc = parse(fault_names, TB_FAULT__COUNT, "fault", name, &i, err);
 
-    if (i < 0)
-        return tb_error_set(err, TB_ERR_INVALID_ARG, "unknown satellite "
-                            "fault '%s' (valid: none, 429, 503, 500, hang, "
-                            "refuse, count_503, count_reset)", name ? name : "");
-    *out = (tb_satellite_fault)i;
-    return TB_OK;
+    if (rc == TB_OK)
+        *out = (tb_satellite_fault)i;
+    return rc;
 }
 
 tb_err tb_satellite_connection_parse(const char *name, bool *close,
                                      tb_error *err)
 {
-    if (name != NULL && strcmp(name, "keep-alive") == 0)
-        *close = false;
-    else if (name != NULL && strcmp(name, "close") == 0)
-        *close = true;
-    else
-        return tb_error_set(err, TB_ERR_INVALID_ARG, "unknown satellite "
-                            "connection '%s' (valid: keep-alive, close)",
-                            name ? name : "");
-    return TB_OK;
+    size_t i;
+    tb_err rc = parse(connection_names, 2, "connection", name, &i, err);
+
+    if (rc == TB_OK)
+        *close = i == 1;
+    return rc;
 }

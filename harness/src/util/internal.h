@@ -167,6 +167,10 @@ void tb__log_flush(void);
 double tb__now_s(void);          /* monotonic seconds */
 uint64_t tb__unix_ns(void);      /* CLOCK_REALTIME, ns since the epoch */
 char *tb__strdup(const char *s);
+/* The one lookup of the name tables (enum value -> name): true with
+ * *index when name is names[*index]; false for NULL or an unknown name. */
+bool tb__name_find(const char *const *names, size_t n, const char *name,
+                   size_t *index);
 /* Reads a whole file into a malloc'd NUL-terminated buffer. */
 tb_err tb__read_file(const char *path, char **out, size_t *len, tb_error *err);
 

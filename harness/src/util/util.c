@@ -36,6 +36,17 @@ char *tb__strdup(const char *s)
     return d;
 }
 
+bool tb__name_find(const char *const *names, size_t n, const char *name,
+                   size_t *index)
+{
+    for (size_t i = 0; name != NULL && i < n; i++)
+        if (strcmp(names[i], name) == 0) {
+            *index = i;
+            return true;
+        }
+    return false;
+}
+
 tb_err tb__read_file(const char *path, char **out, size_t *len, tb_error *err)
 {
     FILE *f = fopen(path, "rb");
