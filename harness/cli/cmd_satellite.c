@@ -53,6 +53,20 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
     return 0;
 }
 
+/* A number >= 0 that strtod reads, the whole string. */
+static int parse_nonneg(const char *s, double *out)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno != 0 || end == s || *end != '\0' || v < 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 /* "8360-8367", "8360,8362" or "0". */
 static int parse_ports(const char *spec, uint16_t *ports, size_t *n)
 {
@@ -134,7 +148,6 @@ int tb_cli_satellite(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         uint64_t v;
-        char *end;
 
         switch (c) {
         case 'm':
@@ -154,10 +167,7 @@ int tb_cli_satellite(int argc, char **argv)
             o.ports = ports;
             break;
         case 'd':
-            errno = 0;
-            o.span_delay_us = strtod(optarg, &end);
-            if (errno != 0 || end == optarg || *end != '\0' ||
-                o.span_delay_us < 0) {
+            if (parse_nonneg(optarg, &o.span_delay_us) != 0) {
                 fprintf(stderr, "tracebench: bad --span-delay-us '%s' (want "
                         "microseconds >= 0)\n", optarg);
                 return 2;
@@ -183,10 +193,7 @@ int tb_cli_satellite(int argc, char **argv)
             o.max_body_bytes = (size_t)v;
             break;
         case 'R':
-            errno = 0;
-            o.response_delay_ms = strtod(optarg, &end);
-            if (errno != 0 || end == optarg || *end != '\0' ||
-                o.response_delay_ms < 0) {
+            if (parse_nonneg(optarg, &o.response_delay_ms) != 0) {
                 fprintf(stderr, "tracebench: bad --response-delay-ms '%s' "
                         "(want milliseconds >= 0)\n", optarg);
                 return 2;
