@@ -37,7 +37,7 @@ void tb__html_esc(struct tb__buf *b, const char *s)
     }
 }
 
-static void num(struct tb__buf *b, double v)
+void tb__html_num(struct tb__buf *b, double v)
 {
     if (isnan(v))
         tb__buf_puts(b, "&mdash;");
@@ -144,21 +144,21 @@ static void gate_table(struct tb__buf *b, const struct tb__report_model *m,
         tb__buf_puts(b, "</td><td><code>");
         tb__html_esc(b, g->figure);
         tb__buf_puts(b, "</code></td><td class=\"num\">");
-        num(b, g->median);
+        tb__html_num(b, g->median);
         tb__buf_puts(b, "</td><td class=\"num\">");
         if (isnan(g->lo) && isnan(g->hi)) {
-            num(b, NAN);
+            tb__html_num(b, NAN);
         } else {
             tb__buf_puts(b, "[");
-            num(b, g->lo);
+            tb__html_num(b, g->lo);
             tb__buf_puts(b, ", ");
-            num(b, g->hi);
+            tb__html_num(b, g->hi);
             tb__buf_puts(b, "]");
         }
         tb__buf_puts(b, "</td><td class=\"num\">");
-        num(b, g->n);
+        tb__html_num(b, g->n);
         tb__buf_puts(b, "</td><td>");
-        num(b, g->limit);
+        tb__html_num(b, g->limit);
         if (g->limit_key != NULL || g->limit_source != NULL) {
             tb__buf_puts(b, "<br><span class=\"muted\"><code>");
             tb__html_esc(b, g->limit_key);
@@ -177,7 +177,7 @@ static void gate_table(struct tb__buf *b, const struct tb__report_model *m,
                            verdict_class(g->b_verdict));
             tb__html_esc(b, g->b_verdict != NULL ? g->b_verdict : "?");
             tb__buf_puts(b, "<br><span class=\"muted\">baseline median ");
-            num(b, g->b_median);
+            tb__html_num(b, g->b_median);
             if (!isnan(g->b_tolerance_rel))
                 tb__buf_printf(b, ", tolerance &plusmn;%.4g%%",
                                g->b_tolerance_rel * 100);

@@ -97,14 +97,6 @@ static tb_err add_line(const tb_results_line *l, void *arg, tb_error *err)
     return TB_OK;
 }
 
-static void num(struct tb__buf *b, double v)
-{
-    if (isnan(v))
-        tb__buf_puts(b, "&mdash;");
-    else
-        tb__buf_printf(b, "%.4g", v);
-}
-
 /* The gate report's colours: better and same pass, worse fails. */
 static const char *verdict_class(const char *v)
 {
@@ -202,22 +194,22 @@ static void row(struct tb__buf *b, const struct cmp *c)
     tb__buf_puts(b, " <span class=\"muted\">");
     tb__html_esc(b, c->unit);
     tb__buf_puts(b, "</span></td><td class=\"num\">");
-    num(b, c->a_median);
+    tb__html_num(b, c->a_median);
     tb__buf_puts(b, "</td><td class=\"num\">");
-    num(b, c->b_median);
+    tb__html_num(b, c->b_median);
     tb__buf_puts(b, "</td><td class=\"num\">");
-    num(b, c->diff);
+    tb__html_num(b, c->diff);
     if (isfinite(c->lo) && isfinite(c->hi) && c->lo != c->hi) {
         tb__buf_puts(b, " (");
-        num(b, c->lo);
+        tb__html_num(b, c->lo);
         tb__buf_puts(b, " to ");
-        num(b, c->hi);
+        tb__html_num(b, c->hi);
         tb__buf_puts(b, ")");
     }
     tb__buf_puts(b, "</td><td class=\"num\">");
-    num(b, c->rounds);
+    tb__html_num(b, c->rounds);
     tb__buf_puts(b, "</td><td class=\"num\">");
-    num(b, c->allowed);
+    tb__html_num(b, c->allowed);
     tb__buf_printf(b, "</td><td class=\"%s\" title=\"",
                    verdict_class(c->verdict));
     tb__html_esc(b, c->message);

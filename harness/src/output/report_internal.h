@@ -38,6 +38,9 @@ struct tb__report_model {
 /* Appends s with every character that could end a text node or an
  * attribute value as an entity (report.c). */
 void tb__html_esc(struct tb__buf *b, const char *s);
+/* Appends v as the report's tables show a figure: %.4g, a dash for NaN
+ * (report.c). */
+void tb__html_num(struct tb__buf *b, double v);
 
 /* The "A vs B" section: the latest "compare" line of each pair of arms,
  * profile and figure in path, as a table and one chart per figure
