@@ -152,7 +152,7 @@ static void detects(const char *client, double fraction, uint64_t spans,
         clean[i] /= (double)spans;
     }
     struct tb_bootstrap_opts bo = {.seed = 1, .paired = true};
-    cr_assert(eq(int, tb_bootstrap_median_diff(hot, k, clean, k, &bo, &iv,
+    cr_assert(eq(int, tb_stats_bootstrap_median_diff(hot, k, clean, k, &bo, &iv,
                                                &err), TB_OK), "%s", err.msg);
     cr_log_info("%s: tracer %.0f instructions/span; injection %.0f + %.2f "
                 "an iteration, %llu iterations = %.0f (%.2f%%, asked %.0f%%); "

@@ -147,7 +147,7 @@ Test(stats, diff_interval_contains_true_difference_and_excludes_zero)
     for (int method = 0; method < 2; method++) {
         struct tb_bootstrap_opts o = {.seed = 1, .method = method};
 
-        cr_assert(eq(int, tb_bootstrap_median_diff(traced, 5, untraced, 5,
+        cr_assert(eq(int, tb_stats_bootstrap_median_diff(traced, 5, untraced, 5,
                                                    &o, &iv, NULL), TB_OK));
         cr_assert(epsilon_eq(dbl, iv.estimate, 72.3 - 60.1, 1e-9));
         cr_assert(le(dbl, iv.lo, 12.0), "method %d lo %g", method, iv.lo);
@@ -167,7 +167,7 @@ Test(stats, diff_interval_of_identical_samples_straddles_zero)
     const double x[] = {61.0, 59.5, 60.2, 60.9, 59.8};
     tb_interval iv;
 
-    cr_assert(eq(int, tb_bootstrap_median_diff(x, 5, x, 5, NULL, &iv, NULL),
+    cr_assert(eq(int, tb_stats_bootstrap_median_diff(x, 5, x, 5, NULL, &iv, NULL),
                  TB_OK));
     cr_assert(eq(dbl, iv.estimate, 0.0));
     cr_assert(lt(dbl, iv.lo, 0.0));
@@ -190,7 +190,7 @@ Test(stats, diff_interval_of_same_distribution_mostly_straddles_zero)
 
         normal_sample(a, 5, 60.0, 1.0, 100 + s);
         normal_sample(b, 5, 60.0, 1.0, 10000 + s);
-        cr_assert(eq(int, tb_bootstrap_median_diff(a, 5, b, 5, &o, &iv,
+        cr_assert(eq(int, tb_stats_bootstrap_median_diff(a, 5, b, 5, &o, &iv,
                                                    NULL), TB_OK));
         excluded += iv.lo > 0.0 || iv.hi < 0.0;
     }
@@ -205,12 +205,12 @@ Test(stats, same_seed_same_interval_other_seed_other_interval)
 
     normal_sample(a, 5, 70.0, 2.0, 1);
     normal_sample(b, 5, 60.0, 2.0, 2);
-    cr_assert(eq(int, tb_bootstrap_median_diff(a, 5, b, 5, &o, &i1, NULL),
+    cr_assert(eq(int, tb_stats_bootstrap_median_diff(a, 5, b, 5, &o, &i1, NULL),
                  TB_OK));
-    cr_assert(eq(int, tb_bootstrap_median_diff(a, 5, b, 5, &o, &i2, NULL),
+    cr_assert(eq(int, tb_stats_bootstrap_median_diff(a, 5, b, 5, &o, &i2, NULL),
                  TB_OK));
     o.seed = 54321;
-    cr_assert(eq(int, tb_bootstrap_median_diff(a, 5, b, 5, &o, &i3, NULL),
+    cr_assert(eq(int, tb_stats_bootstrap_median_diff(a, 5, b, 5, &o, &i3, NULL),
                  TB_OK));
     cr_assert(eq(dbl, i1.lo, i2.lo));
     cr_assert(eq(dbl, i1.hi, i2.hi));
@@ -229,7 +229,7 @@ Test(stats, interval_is_reproducible_across_builds)
     struct tb_bootstrap_opts o = {.seed = 7, .method = TB_BOOTSTRAP_PERCENTILE};
     tb_interval iv;
 
-    cr_assert(eq(int, tb_bootstrap_median_diff(a, 5, b, 5, &o, &iv, NULL),
+    cr_assert(eq(int, tb_stats_bootstrap_median_diff(a, 5, b, 5, &o, &iv, NULL),
                  TB_OK));
     /* Percentile bootstrap values are differences of observed values. */
     cr_assert(epsilon_eq(dbl, iv.lo, 71.5 - 60.2, 1e-9), "lo %.17g", iv.lo);
@@ -238,14 +238,14 @@ Test(stats, interval_is_reproducible_across_builds)
     /* The smoothed method also goes through log, cos and sqrt, which a
      * different libm may round differently in the last bits. */
     o.method = TB_BOOTSTRAP_SMOOTHED;
-    cr_assert(eq(int, tb_bootstrap_median_diff(a, 5, b, 5, &o, &iv, NULL),
+    cr_assert(eq(int, tb_stats_bootstrap_median_diff(a, 5, b, 5, &o, &iv, NULL),
                  TB_OK));
     cr_assert(epsilon_eq(dbl, iv.lo, 11.43245744940681, 1e-6), "lo %.17g",
               iv.lo);
     cr_assert(epsilon_eq(dbl, iv.hi, 12.936695031941387, 1e-6), "hi %.17g",
               iv.hi);
     o.paired = true;
-    cr_assert(eq(int, tb_bootstrap_median_diff(a, 5, b, 5, &o, &iv, NULL),
+    cr_assert(eq(int, tb_stats_bootstrap_median_diff(a, 5, b, 5, &o, &iv, NULL),
                  TB_OK));
     cr_assert(epsilon_eq(dbl, iv.lo, 11.578379160459029, 1e-6), "lo %.17g",
               iv.lo);
@@ -261,7 +261,7 @@ Test(stats, percentile_one_sample_interval_of_five_is_min_max)
     struct tb_bootstrap_opts o = {.seed = 3, .method = TB_BOOTSTRAP_PERCENTILE};
     tb_interval iv;
 
-    cr_assert(eq(int, tb_bootstrap_median(x, N(x), &o, &iv, NULL), TB_OK));
+    cr_assert(eq(int, tb_stats_bootstrap_median(x, N(x), &o, &iv, NULL), TB_OK));
     cr_assert(eq(dbl, iv.estimate, 3.0));
     cr_assert(eq(dbl, iv.lo, 1.0));
     cr_assert(eq(dbl, iv.hi, 5.0));
@@ -275,7 +275,7 @@ Test(stats, smoothed_one_sample_interval_brackets_median)
     tb_interval iv;
 
     normal_sample(x, N(x), 100.0, 5.0, 9);
-    cr_assert(eq(int, tb_bootstrap_median(x, N(x), NULL, &iv, NULL), TB_OK));
+    cr_assert(eq(int, tb_stats_bootstrap_median(x, N(x), NULL, &iv, NULL), TB_OK));
     cr_assert(lt(dbl, iv.lo, iv.estimate));
     cr_assert(gt(dbl, iv.hi, iv.estimate));
     cr_assert(gt(dbl, iv.lo, 85.0));
@@ -287,7 +287,7 @@ Test(stats, constant_sample_gives_zero_width_interval)
     const double x[] = {0, 0, 0, 0, 0};
     tb_interval iv;
 
-    cr_assert(eq(int, tb_bootstrap_median(x, N(x), NULL, &iv, NULL), TB_OK));
+    cr_assert(eq(int, tb_stats_bootstrap_median(x, N(x), NULL, &iv, NULL), TB_OK));
     cr_assert(eq(dbl, iv.lo, 0.0));
     cr_assert(eq(dbl, iv.hi, 0.0));
 }
@@ -301,9 +301,9 @@ Test(stats, higher_confidence_gives_wider_interval)
 
     normal_sample(a, 7, 12.0, 1.0, 11);
     normal_sample(b, 7, 10.0, 1.0, 12);
-    cr_assert(eq(int, tb_bootstrap_median_diff(a, 7, b, 7, &o80, &i80, NULL),
+    cr_assert(eq(int, tb_stats_bootstrap_median_diff(a, 7, b, 7, &o80, &i80, NULL),
                  TB_OK));
-    cr_assert(eq(int, tb_bootstrap_median_diff(a, 7, b, 7, &o99, &i99, NULL),
+    cr_assert(eq(int, tb_stats_bootstrap_median_diff(a, 7, b, 7, &o99, &i99, NULL),
                  TB_OK));
     cr_assert(lt(dbl, i99.lo, i80.lo));
     cr_assert(gt(dbl, i99.hi, i80.hi));
@@ -324,9 +324,9 @@ Test(stats, pairing_cancels_noise_shared_by_interleaved_trials)
         a[i] = 62 + load[i] + 0.1 * (double)(i % 3);
         b[i] = 60 + load[i] - 0.1 * (double)(i % 2);
     }
-    cr_assert(eq(int, tb_bootstrap_median_diff(a, 8, b, 8, &op, &ip, NULL),
+    cr_assert(eq(int, tb_stats_bootstrap_median_diff(a, 8, b, 8, &op, &ip, NULL),
                  TB_OK));
-    cr_assert(eq(int, tb_bootstrap_median_diff(a, 8, b, 8, &ou, &iu, NULL),
+    cr_assert(eq(int, tb_stats_bootstrap_median_diff(a, 8, b, 8, &ou, &iu, NULL),
                  TB_OK));
     cr_assert(lt(dbl, ip.hi - ip.lo, 0.5 * (iu.hi - iu.lo)),
               "paired [%g, %g] unpaired [%g, %g]", ip.lo, ip.hi, iu.lo,
@@ -351,7 +351,7 @@ Test(stats, coverage_of_5_vs_5_intervals_is_near_nominal)
 
         normal_sample(a, 5, 12.0, 1.0, 1000 + (uint64_t)t);
         normal_sample(b, 5, 10.0, 1.0, 5000 + (uint64_t)t);
-        cr_assert(eq(int, tb_bootstrap_median_diff(a, 5, b, 5, &o, &iv,
+        cr_assert(eq(int, tb_stats_bootstrap_median_diff(a, 5, b, 5, &o, &iv,
                                                    NULL), TB_OK));
         covered += iv.lo <= 2.0 && 2.0 <= iv.hi;
     }
@@ -369,7 +369,7 @@ Test(stats, bootstrap_rejects_bad_input)
     tb_interval iv = {.lo = 42};
     tb_error err = {0};
 
-    cr_assert(eq(int, tb_bootstrap_median(one, 1, NULL, &iv, &err),
+    cr_assert(eq(int, tb_stats_bootstrap_median(one, 1, NULL, &iv, &err),
                  TB_ERR_INVALID_ARG));
     cr_assert(not(zero(ptr, strstr(err.msg, "at least 2 values"))), "%s",
               err.msg);
@@ -377,19 +377,19 @@ Test(stats, bootstrap_rejects_bad_input)
 
     o.confidence = 1.0;
     tb_error_clear(&err);
-    cr_assert(eq(int, tb_bootstrap_median(x, 3, &o, &iv, &err),
+    cr_assert(eq(int, tb_stats_bootstrap_median(x, 3, &o, &iv, &err),
                  TB_ERR_INVALID_ARG));
     cr_assert(not(zero(ptr, strstr(err.msg, "confidence"))), "%s", err.msg);
 
     o.confidence = 0;
     o.resamples = 10;
-    cr_assert(eq(int, tb_bootstrap_median(x, 3, &o, &iv, NULL),
+    cr_assert(eq(int, tb_stats_bootstrap_median(x, 3, &o, &iv, NULL),
                  TB_ERR_INVALID_ARG));
 
     o.resamples = 0;
     o.paired = true;
     tb_error_clear(&err);
-    cr_assert(eq(int, tb_bootstrap_median_diff(x, 3, x, 2, &o, &iv, &err),
+    cr_assert(eq(int, tb_stats_bootstrap_median_diff(x, 3, x, 2, &o, &iv, &err),
                  TB_ERR_INVALID_ARG));
     cr_assert(not(zero(ptr, strstr(err.msg, "paired"))), "%s", err.msg);
     cr_assert(eq(dbl, iv.lo, 42.0));

@@ -28,7 +28,7 @@ ParameterizedTest(struct dcase *c, units, durations)
     double v = -1;
     tb_error err = {0};
 
-    cr_assert_eq(tb_parse_duration("--runtime", c->text, &v, &err), TB_OK,
+    cr_assert_eq(tb_units_parse_duration("--runtime", c->text, &v, &err), TB_OK,
                  "%s", err.msg);
     cr_assert_float_eq(v, c->want_s, 1e-12, "%s", c->text);
 }
@@ -39,7 +39,7 @@ Test(units, bad_durations_are_rejected_by_name)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         tb_error err = {0};
         double v = 42;
-        cr_assert_eq(tb_parse_duration("--runtime", bad[i], &v, &err),
+        cr_assert_eq(tb_units_parse_duration("--runtime", bad[i], &v, &err),
                      TB_ERR_INVALID_ARG, "'%s' accepted", bad[i]);
         cr_assert(strstr(err.msg, "--runtime") != NULL, "%s", err.msg);
         cr_assert_float_eq(v, 42, 0, "output untouched on failure");
@@ -49,21 +49,21 @@ Test(units, bad_durations_are_rejected_by_name)
 Test(units, counts_take_suffixes)
 {
     double v;
-    cr_assert_eq(tb_parse_count("--sps", "10k", &v, NULL), TB_OK);
+    cr_assert_eq(tb_units_parse_count("--sps", "10k", &v, NULL), TB_OK);
     cr_assert_float_eq(v, 10000, 0);
-    cr_assert_eq(tb_parse_count("--sps", "1.5M", &v, NULL), TB_OK);
+    cr_assert_eq(tb_units_parse_count("--sps", "1.5M", &v, NULL), TB_OK);
     cr_assert_float_eq(v, 1.5e6, 0);
-    cr_assert_eq(tb_parse_count("--sps", "3q", &v, NULL), TB_ERR_INVALID_ARG);
+    cr_assert_eq(tb_units_parse_count("--sps", "3q", &v, NULL), TB_ERR_INVALID_ARG);
 }
 
 Test(units, fractions_are_in_zero_one)
 {
     double v;
-    cr_assert_eq(tb_parse_fraction("--target-cpu", "70%", &v, NULL), TB_OK);
+    cr_assert_eq(tb_units_parse_fraction("--target-cpu", "70%", &v, NULL), TB_OK);
     cr_assert_float_eq(v, 0.7, 1e-12);
-    cr_assert_eq(tb_parse_fraction("--target-cpu", "0.8", &v, NULL), TB_OK);
-    cr_assert_eq(tb_parse_fraction("--target-cpu", "0", &v, NULL),
+    cr_assert_eq(tb_units_parse_fraction("--target-cpu", "0.8", &v, NULL), TB_OK);
+    cr_assert_eq(tb_units_parse_fraction("--target-cpu", "0", &v, NULL),
                  TB_ERR_INVALID_ARG);
-    cr_assert_eq(tb_parse_fraction("--target-cpu", "1.2", &v, NULL),
+    cr_assert_eq(tb_units_parse_fraction("--target-cpu", "1.2", &v, NULL),
                  TB_ERR_INVALID_ARG);
 }

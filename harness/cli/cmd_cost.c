@@ -67,15 +67,15 @@ int tb_cli_cost(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 's':
-            if (tb_parse_count("--spans", optarg, &v, &err) == TB_OK)
+            if (tb_units_parse_count("--spans", optarg, &v, &err) == TB_OK)
                 o.spans = (uint64_t)llround(v);
             break;
         case 'w':
-            if (tb_parse_count("--work", optarg, &v, &err) == TB_OK)
+            if (tb_units_parse_count("--work", optarg, &v, &err) == TB_OK)
                 o.work = (uint64_t)llround(v);
             break;
         case 'k':
-            if (tb_parse_count("--trials", optarg, &v, &err) == TB_OK &&
+            if (tb_units_parse_count("--trials", optarg, &v, &err) == TB_OK &&
                 (v < 1 || v > TB_COST_MAX_TRIALS))
                 tb_error_set(&err, TB_ERR_INVALID_ARG,
                              "--trials: %s is not in 1-%d", optarg,

@@ -198,14 +198,14 @@ int tb_cli_graph(int argc, char **argv)
         switch (c) {
         case 'q': a.quick = true; break;
         case 'n':
-            if (tb_parse_count("--trials", optarg, &a.trials, &err) ==
+            if (tb_units_parse_count("--trials", optarg, &a.trials, &err) ==
                     TB_OK && (a.trials < 1 || a.trials != floor(a.trials)))
                 tb_error_set(&err, TB_ERR_INVALID_ARG,
                              "--trials: %s is not a whole number >= 1",
                              optarg);
             break;
         case 'r':
-            if (tb_parse_duration("--runtime", optarg, &a.runtime_s,
+            if (tb_units_parse_duration("--runtime", optarg, &a.runtime_s,
                                   &err) == TB_OK && !(a.runtime_s > 0))
                 tb_error_set(&err, TB_ERR_INVALID_ARG,
                              "--runtime: %s is not over 0 s", optarg);
@@ -218,7 +218,7 @@ int tb_cli_graph(int argc, char **argv)
                              "--rates: give 1 to %d rates",
                              TB_GRAPH_MAX_RATES);
             for (size_t i = 0; i < n && err.code == TB_OK; i++)
-                if (tb_parse_count("--rates", list[i], &a.rates[i],
+                if (tb_units_parse_count("--rates", list[i], &a.rates[i],
                                    &err) == TB_OK && !(a.rates[i] > 0))
                     tb_error_set(&err, TB_ERR_INVALID_ARG,
                                  "--rates: %s is not over 0", list[i]);
@@ -229,7 +229,7 @@ int tb_cli_graph(int argc, char **argv)
         case 'C': client_list = optarg; break;
         case 'o': a.go.out_dir = optarg; break;
         case 'G': a.go.plot.gnuplot = optarg; break;
-        case 'c': tb_parse_fraction("--target-cpu", optarg,
+        case 'c': tb_units_parse_fraction("--target-cpu", optarg,
                                     &a.co.target_cpu, &err); break;
         case 'x': a.co.recalibrate = true; break;
         case 'a': a.any_port = true; break;

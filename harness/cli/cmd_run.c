@@ -97,22 +97,22 @@ int tb_cli_run(int argc, char **argv)
         switch (c) {
         case 't': bo.trace = true; break;
         case 'T': bo.trace = false; break;
-        case 's': e = tb_parse_count("--sps", optarg, &bo.spans_per_second,
+        case 's': e = tb_units_parse_count("--sps", optarg, &bo.spans_per_second,
                                      &err); break;
-        case 'r': e = tb_parse_duration("--runtime", optarg, &bo.runtime_s,
+        case 'r': e = tb_units_parse_duration("--runtime", optarg, &bo.runtime_s,
                                         &err);
             runtime_given = true;
             break;
-        case 'w': if (tb_parse_count("--work", optarg, &num, &err) == TB_OK)
+        case 'w': if (tb_units_parse_count("--work", optarg, &num, &err) == TB_OK)
                 bo.fixed_work = (uint64_t)num;
             break;
-        case 'e': if (tb_parse_count("--repeat", optarg, &num, &err) == TB_OK)
+        case 'e': if (tb_units_parse_count("--repeat", optarg, &num, &err) == TB_OK)
                 bo.fixed_repeat = (uint64_t)num;
             break;
-        case 'l': if (tb_parse_count("--sleep", optarg, &num, &err) == TB_OK)
+        case 'l': if (tb_units_parse_count("--sleep", optarg, &num, &err) == TB_OK)
                 bo.fixed_sleep_ns = (uint64_t)num;
             break;
-        case 'c': e = tb_parse_fraction("--target-cpu", optarg,
+        case 'c': e = tb_units_parse_fraction("--target-cpu", optarg,
                                         &co.target_cpu, &err); break;
         case 'S': mode = optarg; break;
         case 'f': bo.no_flush = true; break;
@@ -126,7 +126,7 @@ int tb_cli_run(int argc, char **argv)
             env[n_env++] = optarg;
             break;
         case 'p':
-            if (tb_parse_count("--control-port", optarg, &port, &err) ==
+            if (tb_units_parse_count("--control-port", optarg, &port, &err) ==
                     TB_OK && port > 65535)
                 tb_error_set(&err, TB_ERR_INVALID_ARG,
                              "--control-port: %s is not in 0-65535", optarg);

@@ -80,7 +80,7 @@ int main(int argc, char **argv)
             struct tb_bootstrap_opts bo = {.seed = 1, .paired = true};
             tb_interval iv;
             double mt, mu, rt, ru;
-            tb_bootstrap_median_diff(cpu[1], (size_t)trials, cpu[0],
+            tb_stats_bootstrap_median_diff(cpu[1], (size_t)trials, cpu[0],
                                      (size_t)trials, &bo, &iv, NULL);
             tb_stats_median(cpu[1], (size_t)trials, &mt, NULL);
             tb_stats_median(cpu[0], (size_t)trials, &mu, NULL);

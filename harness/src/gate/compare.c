@@ -188,7 +188,7 @@ static void judge_series(const tb_compare_result *res, const tb_thresholds *t,
                                        .seed = BOOTSTRAP_SEED,
                                        .paired = true};
         tb_interval iv;
-        if (tb_bootstrap_median_diff(s->b, s->n, s->a, s->n, &bo, &iv,
+        if (tb_stats_bootstrap_median_diff(s->b, s->n, s->a, s->n, &bo, &iv,
                                      NULL) == TB_OK) {
             f->lo = iv.lo;
             f->hi = iv.hi;

@@ -97,7 +97,7 @@ tb_err tb_cost_measure(const struct tb_cost_opts *o, struct tb_cost *out,
         struct tb_bootstrap_opts bo = {.confidence = out->confidence,
                                        .seed = COST_SEED, .paired = true};
         tb_interval iv;
-        if ((e = tb_bootstrap_median_diff(out->traced, n, out->untraced, n,
+        if ((e = tb_stats_bootstrap_median_diff(out->traced, n, out->untraced, n,
                                           &bo, &iv, err)) != TB_OK)
             return e;
         out->lo = iv.lo / (double)out->spans;

@@ -54,7 +54,7 @@ tb_err tb__gate_cpu(tb_regress *rg, struct tb_gate_outcome *o,
         struct tb_bootstrap_opts bo = {.confidence = c->confidence,
                                        .seed = BOOTSTRAP_SEED,
                                        .paired = true};
-        if ((e = tb_bootstrap_median_diff(traced, n, untraced, n, &bo, &iv,
+        if ((e = tb_stats_bootstrap_median_diff(traced, n, untraced, n, &bo, &iv,
                                           err)) != TB_OK)
             goto out;
         if (f == NULL)

@@ -339,7 +339,7 @@ out:
     return e;
 }
 
-tb_err tb_bootstrap_median(const double *x, size_t n,
+tb_err tb_stats_bootstrap_median(const double *x, size_t n,
                            const struct tb_bootstrap_opts *opts,
                            tb_interval *out, tb_error *err)
 {
@@ -350,7 +350,7 @@ tb_err tb_bootstrap_median(const double *x, size_t n,
     return bootstrap(x, n, NULL, 0, opts, out, err);
 }
 
-tb_err tb_bootstrap_median_diff(const double *a, size_t na, const double *b,
+tb_err tb_stats_bootstrap_median_diff(const double *a, size_t na, const double *b,
                                 size_t nb,
                                 const struct tb_bootstrap_opts *opts,
                                 tb_interval *out, tb_error *err)

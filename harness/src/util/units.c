@@ -13,7 +13,7 @@ static int number(const char *s, double *v, char **end)
     return errno == 0 && *end != s && isfinite(*v) && *v >= 0;
 }
 
-tb_err tb_parse_count(const char *what, const char *s, double *out,
+tb_err tb_units_parse_count(const char *what, const char *s, double *out,
                       tb_error *err)
 {
     char *end;
@@ -37,7 +37,7 @@ bad:
                         what, s);
 }
 
-tb_err tb_parse_duration(const char *what, const char *s, double *out_s,
+tb_err tb_units_parse_duration(const char *what, const char *s, double *out_s,
                          tb_error *err)
 {
     static const struct {
@@ -59,7 +59,7 @@ tb_err tb_parse_duration(const char *what, const char *s, double *out_s,
                         what, s);
 }
 
-tb_err tb_parse_fraction(const char *what, const char *s, double *out,
+tb_err tb_units_parse_fraction(const char *what, const char *s, double *out,
                          tb_error *err)
 {
     char *end;

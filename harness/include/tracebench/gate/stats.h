@@ -123,7 +123,7 @@ typedef struct tb_interval {
 /* Bootstrap confidence interval of the median of x (n >= 2 finite values).
  * opts may be NULL; opts->paired is ignored. Fills *out on success.
  * TB_ERR_INVALID_ARG for a bad sample or option, TB_ERR_NOMEM. */
-tb_err tb_bootstrap_median(const double *x, size_t n,
+tb_err tb_stats_bootstrap_median(const double *x, size_t n,
                            const struct tb_bootstrap_opts *opts,
                            tb_interval *out, tb_error *err);
 
@@ -132,7 +132,7 @@ tb_err tb_bootstrap_median(const double *x, size_t n,
  * CPU gate, a is the traced and b the untraced trials, so the estimate is
  * the tracer's overhead. Fills *out on success. TB_ERR_INVALID_ARG for a
  * bad sample or option, TB_ERR_NOMEM. */
-tb_err tb_bootstrap_median_diff(const double *a, size_t na, const double *b,
+tb_err tb_stats_bootstrap_median_diff(const double *a, size_t na, const double *b,
                                 size_t nb,
                                 const struct tb_bootstrap_opts *opts,
                                 tb_interval *out, tb_error *err);
