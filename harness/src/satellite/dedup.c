@@ -293,8 +293,8 @@ static void peek(const struct tb__dedup *d, uint64_t h)
     __builtin_prefetch((const void *)at, 1);
 }
 
-int tb__dedup_insert(struct tb__dedup *d, uint64_t trace_hi,
-                     uint64_t trace_lo, uint64_t span_id)
+bool tb__dedup_insert(struct tb__dedup *d, uint64_t trace_hi,
+                      uint64_t trace_lo, uint64_t span_id)
 {
     struct slot k = make_key(trace_hi, trace_lo, span_id);
     uint64_t h = hash(&k);
@@ -304,7 +304,7 @@ int tb__dedup_insert(struct tb__dedup *d, uint64_t trace_hi,
     pthread_mutex_lock(&sh->lock);
     r = insert_locked(sh, &k, h);
     pthread_mutex_unlock(&sh->lock);
-    return r;
+    return r != 0;              /* -1, not recorded, still counts as new */
 }
 
 /* A key with its hash, ordered by shard. */

@@ -27,11 +27,11 @@ struct tb__dedup;
 struct tb__dedup *tb__dedup_new(void);
 void tb__dedup_free(struct tb__dedup *d);
 
-/* 1 when the identity is new (and is now recorded), 0 when it was seen
- * before, -1 when the table could not grow (the identity counts as new but
- * is not recorded). */
-int tb__dedup_insert(struct tb__dedup *d, uint64_t trace_hi,
-                     uint64_t trace_lo, uint64_t span_id);
+/* True when the identity is new (and is now recorded; if the table could
+ * not grow it counts as new but is not recorded), false when it was seen
+ * before. */
+bool tb__dedup_insert(struct tb__dedup *d, uint64_t trace_hi,
+                      uint64_t trace_lo, uint64_t span_id);
 
 /* Records n identities, as n calls of tb__dedup_insert would, sets
  * keys[i].repeat on those seen before, and returns how many counted as
