@@ -167,12 +167,14 @@ struct loop {
 };
 
 /* --span_burn_ns: spins in the calling thread, as a tracer doing costly
- * work inside start/finish would: the loop itself gets slower. */
+ * work inside start/finish would: the loop itself gets slower. It spins
+ * on the thread's CPU clock, as the burner does: a preempted client is
+ * slowed by more wall time than ns, never charged less CPU than ns. */
 static void burn_here(uint64_t ns)
 {
-    uint64_t t0 = mono_ns();
+    uint64_t t0 = cpu_ns();
 
-    while (mono_ns() - t0 < ns)
+    while (cpu_ns() - t0 < ns)
         ;
 }
 

@@ -53,7 +53,8 @@ def parse_args(argv):
     # Deliberate regressions, so the regression gates can be shown to fail.
     # They act in the traced path only, as a worse tracer would.
     p.add_argument("--burn_ns", type=int, default=0,
-                   help="busy-wait this many ns per traced span")
+                   help="CPU time to burn per traced span, ns, paid while the "
+                        "loop would sleep (as a background thread's)")
     p.add_argument("--burn_iters", type=int, default=0,
                    help="run this many loop iterations per traced span "
                         "(an exact instruction count, no clock)")
@@ -66,8 +67,8 @@ def parse_args(argv):
     p.add_argument("--drop_every", type=int, default=0,
                    help="never finish every Nth traced span")
     p.add_argument("--span_burn_ns", type=int, default=0,
-                   help="busy-wait this many ns per traced span in the "
-                        "calling thread (as --burn_ns here)")
+                   help="CPU time to burn per traced span, ns, in the "
+                        "calling thread: the loop gets slower")
     p.add_argument("--leak_after_ms", type=int, default=0,
                    help="--leak_bytes only from this many ms after the "
                         "loop began")
@@ -179,8 +180,12 @@ def work(n):
 
 
 def burn(ns):
-    end = time.perf_counter_ns() + ns
-    while time.perf_counter_ns() < end:
+    """--burn_ns, --span_burn_ns: spins until this thread has used ns of
+    CPU time. By the wall clock a preempted client (2 shared cores) would
+    burn less CPU than asked, and the regression it stands for would
+    shrink with the machine's load."""
+    end = time.thread_time_ns() + ns
+    while time.thread_time_ns() < end:
         pass
 
 
@@ -235,6 +240,7 @@ class Loop:
         self.work_units = s["work"]
         traced = s["trace"]
         self.burn_ns = args.burn_ns if traced else 0
+        self.burn_owed_ns = 0
         # --burn_iters: the loop is inlined in span_body over a range made
         # once, so a span pays only the iterations and a few bytecodes.
         self.burn_range = range(args.burn_iters if traced else 0)
@@ -257,6 +263,22 @@ class Loop:
         self.made_after_mark = 0
         self.leaked = []
 
+    def idle(self, ns):
+        """Waits ns, paying the --burn_ns owed first. A tracer's
+        background thread runs while the application sleeps, so it costs
+        CPU without stretching the run, as the C client's burner thread
+        does; burnt in span_body it would stretch the run (the sleep per
+        span is fixed) and the CPU share would rise by much less than it
+        costs."""
+        if self.burn_owed_ns:
+            t0 = time.monotonic_ns()
+            pay = min(self.burn_owed_ns, ns)
+            burn(pay)
+            self.burn_owed_ns -= pay
+            ns -= time.monotonic_ns() - t0
+        if ns > 0:
+            time.sleep(ns / 1e9)
+
     def start(self, name, parent):
         # The clock is read before the tracer reads its own, so a span
         # counted here also starts at or after the mark.
@@ -274,7 +296,7 @@ class Loop:
         self.open_ns.append(time.perf_counter_ns() - self.t0)
         work(self.work_units)
         if self.burn_ns:
-            burn(self.burn_ns)
+            self.burn_owed_ns += self.burn_ns
         if self.burn_range:
             # n iterations of a small-int step kept in an attribute:
             # CPython runs every bytecode it is given, so the count is
@@ -379,12 +401,16 @@ def main(argv):
             # fast the machine was at calibration.
             ahead_ns = start_ns + loop.made * period_ns - time.monotonic_ns()
             if ahead_ns > 0:
-                time.sleep(ahead_ns / 1e9)
+                loop.idle(ahead_ns)
             continue
         debt_ns += s["sleep_ns"] * n
         if interval_ns > 0 and debt_ns > interval_ns:
             debt_ns -= interval_ns
-            time.sleep(interval_ns / 1e9)
+            loop.idle(interval_ns)
+    # What the sleeps could not pay (a burn above the idle time) is paid
+    # before the flush, as the C client's burner does.
+    if loop.burn_owed_ns:
+        burn(loop.burn_owed_ns)
     if args.skip_flush:
         # Leave as a program that forgets its tracer does: what is
         # buffered is lost.
