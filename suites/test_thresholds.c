@@ -142,6 +142,7 @@ Test(thresholds, repository_defaults_load_full_profile)
     cr_assert(eq(dbl, t->throughput.min_sps, 3000));
     cr_assert(eq(dbl, t->throughput.max_cpu, 0.8));
     cr_assert(eq(dbl, t->throughput.min_made_fraction, 0.97));
+    cr_assert(eq(u64, t->throughput.max_dropped_per_step, 0));
     cr_assert(eq(u64, t->throughput.max_trials, 3));
     cr_assert(eq(uint, t->cpu.max_trials, 9));
     cr_assert(eq(dbl, t->common.max_drift_points, 3));
@@ -361,6 +362,12 @@ static struct bad_file bad_files[] = {
      {"full.throughput.max_trials", "at least", "got 0"}},
     {"{\"full\": {\"throughput\": {\"min_made_fraction\": 1.2}}}",
      {"full.throughput.min_made_fraction", "at most 1", "got 1.2"}},
+    {"{\"quick\": {\"throughput\": {\"max_dropped_per_step\": -1}}}",
+     {"quick.throughput.max_dropped_per_step", "whole number at least 0",
+      "got -1"}},
+    {"{\"full\": {\"throughput\": {\"max_dropped_per_step\": 2.5}}}",
+     {"full.throughput.max_dropped_per_step", "whole number at least 0",
+      "got 2.5"}},
     {"{\"full\": {\"common\": {\"max_drift_points\": 0}}}",
      {"full.common.max_drift_points", "greater than 0", "got 0"}},
 };
@@ -396,6 +403,30 @@ Test(thresholds, bad_value_in_defaults_names_default_json)
     load_fails(NULL, "quick", &err);
     assert_has(err.msg, "default.json: full.cpu.max_overhead_points");
     assert_has(err.msg, "expected a number greater than 0, got \"10\"");
+}
+
+Test(thresholds, bad_max_dropped_per_step_in_defaults_names_file_and_key)
+{
+    tb_error err;
+
+    write_defaults_with("\"max_dropped_per_step\": 0",
+                        "\"max_dropped_per_step\": \"none\"");
+    load_fails(NULL, "full", &err);
+    assert_has(err.msg, "default.json: full.throughput.max_dropped_per_step");
+    assert_has(err.msg, "expected a whole number at least 0, got \"none\"");
+}
+
+Test(thresholds, client_sets_max_dropped_per_step)
+{
+    tb_thresholds *t = NULL;
+    tb_error err = {0};
+
+    write_file("py.json",
+               "{\"quick\": {\"throughput\": {\"max_dropped_per_step\": 3}}}");
+    cr_assert(eq(int, tb_thresholds_load(tmp, "py", "quick", &t, &err),
+                 TB_OK), "%s", err.msg);
+    cr_assert(eq(u64, t->throughput.max_dropped_per_step, 3));
+    tb_thresholds_free(t);
 }
 
 Test(thresholds, key_missing_from_defaults)

@@ -52,6 +52,7 @@ const struct tb__thresholds_key tb__thresholds_keys[] = {
     KEY(throughput, min_sps, K_POSITIVE),
     KEY(throughput, max_cpu, K_POSITIVE),
     KEY(throughput, min_made_fraction, K_FRACTION),
+    KEY(throughput, max_dropped_per_step, K_COUNT),
     KEY(throughput, max_trials, K_COUNT),
     KEY(duplicates, rate_sps, K_POSITIVE),
     KEY(duplicates, runtime_s, K_POSITIVE),

@@ -71,6 +71,7 @@ typedef struct tb_thresholds {
         double min_sps;                     /* spans per second to reach */
         double max_cpu;                     /* fraction of a core */
         double min_made_fraction;           /* of the asked rate, (0, 1] */
+        uint64_t max_dropped_per_step;      /* spans per traced run */
         uint64_t max_trials;                /* pairs per step at most */
     } throughput;
     /* spans the satellites got twice */
