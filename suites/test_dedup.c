@@ -67,7 +67,19 @@ Test(dedup, ten_million_spans_fit)
     tb__dedup_free(d);
 }
 
-Test(dedup, free_accepts_null)
+/* Freeing NULL is a no-op: it neither crashes (Criterion runs each test
+ * in its own process and reports a crash as a failure) nor touches
+ * another set's identities. */
+Test(dedup, free_of_null_leaves_other_sets_alone)
 {
+    struct tb__dedup *d = tb__dedup_new();
+
+    cr_assert(ne(ptr, d, NULL));
+    cr_assert(tb__dedup_insert(d, 0, 1, 1));
     tb__dedup_free(NULL);
+    cr_assert(eq(sz, tb__dedup_count(d), 1));
+    cr_assert_not(tb__dedup_insert(d, 0, 1, 1),
+                  "the identity inserted before free(NULL) was forgotten");
+    cr_assert(tb__dedup_insert(d, 0, 1, 2));
+    tb__dedup_free(d);
 }
