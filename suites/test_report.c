@@ -139,6 +139,64 @@ Test(report, renders_passes_failures_and_inconclusive_gates, .init = setup,
     free(html);
 }
 
+/* The background a style rule ".cls{background:#xxxxxx" gives, or "". */
+static void background_of(const char *html, const char *cls, char *bg,
+                          size_t size)
+{
+    char rule[64];
+    const char *p;
+
+    snprintf(rule, sizeof(rule), "\n.%s{background:", cls);
+    bg[0] = '\0';
+    if ((p = strstr(html, rule)) != NULL)
+        snprintf(bg, size, "%.7s", p + strlen(rule));
+}
+
+Test(report, every_verdict_has_its_own_colour_and_legend_entry,
+     .init = setup, .fini = teardown)
+{
+    static const struct {
+        const char *verdict, *cls;
+    } want[] = {{"pass", "pass"},
+                {"fail", "fail"},
+                {"inconclusive", "inconclusive"},
+                {"error", "error"},
+                {"known failure", "known"},
+                {"fixed?", "fixed"},
+                {"skipped", "skipped"}};
+    const size_t n = sizeof(want) / sizeof(want[0]);
+    char *html, cell[96], entry[96], bg[8][8];
+
+    render(GATE("c", "cpu", "pass", "") GATE("c", "memory", "fail", "")
+               GATE("c", "drops", "inconclusive", "")
+               GATE("c", "latency", "error", "")
+               GATE("c", "flush", "known failure", "")
+               GATE("c", "outage", "fixed?", "")
+               GATE("c", "slow", "skipped", ""),
+           &html);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(cell, sizeof(cell), "<td class=\"%s\">%s</td>", want[i].cls,
+                 want[i].verdict);
+        cr_assert(strstr(html, cell) != NULL, "no %s", cell);
+        snprintf(entry, sizeof(entry), "<li><span class=\"%s\">%s</span> ",
+                 want[i].cls, want[i].verdict);
+        cr_assert(eq(sz, count(html, entry), 1), "legend: no %s", entry);
+        background_of(html, want[i].cls, bg[i], sizeof(bg[i]));
+        cr_assert(eq(sz, strlen(bg[i]), 7), "no background for .%s",
+                  want[i].cls);
+        for (size_t j = 0; j < i; j++)
+            cr_assert(strcmp(bg[i], bg[j]) != 0,
+                      "%s and %s share the colour %s", want[i].verdict,
+                      want[j].verdict, bg[i]);
+    }
+    /* Not the grey of an unknown verdict either. */
+    background_of(html, "unknown", bg[n], sizeof(bg[n]));
+    for (size_t i = 0; i < n; i++)
+        cr_assert(strcmp(bg[i], bg[n]) != 0, "%s looks unknown",
+                  want[i].verdict);
+    free(html);
+}
+
 Test(report, escapes_what_it_prints, .init = setup,
      .fini = teardown)
 {
@@ -220,7 +278,7 @@ Test(report, a_later_result_of_a_gate_replaces_the_earlier, .init = setup,
     cr_assert(eq(sz, s.gates, 1));
     cr_assert(eq(sz, s.superseded, 1));
     cr_assert(eq(sz, s.pass, 1));
-    cr_assert_null(strstr(html, "class=\"fail\""));
+    cr_assert_null(strstr(html, "<td class=\"fail\""));
     free(html);
 }
 

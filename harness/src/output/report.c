@@ -45,14 +45,48 @@ void tb__html_num(struct tb__buf *b, double v)
         tb__buf_printf(b, "%.4g", v);
 }
 
+/* Every verdict results.jsonl holds, with its CSS class (a name without
+ * blanks or "?") and the legend's words for it. */
+static const struct {
+    const char *verdict, *cls, *meaning;
+} verdicts[] = {
+    {"pass", "pass", "within the limit"},
+    {"fail", "fail", "past the limit: a regression"},
+    {"inconclusive", "inconclusive",
+     "too close to the limit to tell after the adaptive budget (fails "
+     "under TB_STRICT)"},
+    {"error", "error", "the gate could not measure its figure"},
+    {"known failure", "known",
+     "failed, and thresholds/&lt;client&gt;.json declares it a known "
+     "defect of the tracer: does not fail the build"},
+    {"fixed?", "fixed",
+     "passed, though declared a known defect: take it off the list "
+     "(fails under TB_STRICT)"},
+    {"skipped", "skipped",
+     "not run: the client's tracer is not installed (fails under CI)"},
+};
+
+#define N_VERDICTS (sizeof(verdicts) / sizeof(verdicts[0]))
+
 static const char *verdict_class(const char *v)
 {
     if (v == NULL)
         return "unknown";
-    if (strcmp(v, "pass") == 0 || strcmp(v, "fail") == 0 ||
-        strcmp(v, "inconclusive") == 0)
-        return v;
+    for (size_t i = 0; i < N_VERDICTS; i++)
+        if (strcmp(v, verdicts[i].verdict) == 0)
+            return verdicts[i].cls;
     return "unknown";
+}
+
+/* What each colour means, once, above the tables. */
+static void legend(struct tb__buf *b)
+{
+    tb__buf_puts(b, "<ul class=\"legend\">\n");
+    for (size_t i = 0; i < N_VERDICTS; i++)
+        tb__buf_printf(b, "<li><span class=\"%s\">%s</span> %s</li>\n",
+                       verdicts[i].cls, verdicts[i].verdict,
+                       verdicts[i].meaning);
+    tb__buf_puts(b, "</ul>\n");
 }
 
 /* --- writing ----------------------------------------------------------- */
@@ -69,6 +103,12 @@ static const char style[] =
     ".pass{background:#d9f2d9;color:#14591f;font-weight:bold}\n"
     ".fail{background:#f8d4d4;color:#8a1010;font-weight:bold}\n"
     ".inconclusive{background:#fdefc8;color:#7a5400;font-weight:bold}\n"
+    ".error{background:#e8d9f1;color:#4b1d6b;font-weight:bold}\n"
+    ".known{background:#fbe0c8;color:#7a3a00;font-weight:bold}\n"
+    ".fixed{background:#d5e6f7;color:#0b4a80;font-weight:bold}\n"
+    ".skipped{background:#dedede;color:#444;font-style:italic}\n"
+    ".legend{list-style:none;padding:0;font-size:.9em}\n"
+    ".legend li{margin:.2em 0}.legend span{padding:0 .4em}\n"
     ".unknown{background:#eee}\n"
     "figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}\n"
     "figcaption{font-size:.9em;color:#555}\n"
@@ -324,8 +364,10 @@ static void page(struct tb__buf *b, struct tb__report_model *m,
                       "superseded), %zu runs, %zu clients.</p>\n",
                    m->n_gates, m->sum.superseded, m->sum.runs,
                    m->n_clients);
-    if (m->n_clients > 0)
+    if (m->n_clients > 0) {
+        legend(b);
         client_summary(b, m);
+    }
     else
         tb__buf_puts(b, "<p>No results yet.</p>\n");
     for (size_t c = 0; c < m->n_clients; c++) {
