@@ -75,13 +75,20 @@ def parse_args(argv):
     p.add_argument("--block_every", type=int, default=0,
                    help="every N traced spans, POST an empty report to "
                         "the first satellite and wait for its answer")
+    p.add_argument("--dup_every", type=int, default=0,
+                   help="zipkin: send every Nth traced span to end again, "
+                        "with the same trace and span ids, once its trace "
+                        "has ended")
     p.add_argument("--skip_flush", type=int, choices=[0, 1], default=0,
                    help="exit without flushing or closing the tracer")
     args = p.parse_args(argv)
+    if args.dup_every and args.tracer != "zipkin":
+        p.error("--dup_every works with --tracer zipkin only")
     for name in ("sleep", "sleep_interval", "work", "repeat", "num_tags",
                  "num_logs", "burn_ns", "burn_iters", "leak_bytes", "drop_every",
                  "mark", "span_period_ns", "stall_every", "stall_us",
-                 "span_burn_ns", "leak_after_ms", "block_every"):
+                 "span_burn_ns", "leak_after_ms", "block_every",
+                 "dup_every"):
         v = getattr(args, name)
         if v is not None and v < 0:
             p.error("--%s must not be negative" % name)
@@ -247,6 +254,7 @@ class Loop:
         self.burn_sink = 0
         self.leak_bytes = args.leak_bytes if traced else 0
         self.drop_every = args.drop_every if traced else 0
+        self.dup_every = args.dup_every if traced else 0
         self.span_burn_ns = args.span_burn_ns if traced else 0
         self.leak_from_ns = time.monotonic_ns() + args.leak_after_ms * 1000000
         self.stall_every = args.stall_every if traced else 0
@@ -324,6 +332,10 @@ class Loop:
                 time.sleep(self.stall_s)  # blocks the caller, as a sync flush
             self.tracer.finish(span)
             self.latency.add(spent + time.perf_counter_ns() - t0)
+            # --dup_every N: every Nth finished span is sent again with
+            # the same ids once its trace has ended (main's loop).
+            if self.dup_every and self.finished % self.dup_every == 0:
+                self.tracer.mark_duplicate(span)
 
     def trace(self, n, parent=None):
         """Makes n (1..6) spans under parent, as LightStep's suite did: client,
@@ -392,6 +404,8 @@ def main(argv):
     while loop.made < s["repeat"]:
         n = min(SPANS_PER_TRACE, s["repeat"] - loop.made)
         loop.trace(n)
+        if loop.dup_every:
+            tracer.send_duplicates()
         if block_every and loop.made - blocked_at >= block_every:
             blocked_at = loop.made
             block(s)

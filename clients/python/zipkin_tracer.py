@@ -15,7 +15,7 @@ import time
 
 from py_zipkin import Encoding
 from py_zipkin.transport import BaseTransportHandler
-from py_zipkin.zipkin import zipkin_span
+from py_zipkin.zipkin import ZipkinAttrs, zipkin_span
 
 SERVICE = "tracebench"
 MAX_QUEUED_SPANS = 10000
@@ -149,6 +149,7 @@ class ZipkinTracer:
         # py_zipkin sends to one collector: the first port.
         self.transport = BufferedTransport(host, ports[0]) if traced else None
         self.span_class = zipkin_span if traced else NoopZipkinSpan
+        self.duplicates = []     # (name, ZipkinAttrs) to send again
 
     def start(self, name, parent):
         if parent is None:
@@ -175,6 +176,31 @@ class ZipkinTracer:
 
     def finish(self, span):
         span.stop()
+
+    def mark_duplicate(self, span):
+        """--dup_every: remembers a finished span, to be sent again with
+        the same trace and span ids by send_duplicates."""
+        a = span.zipkin_attrs
+        if a is not None:
+            self.duplicates.append((span.span_name, ZipkinAttrs(
+                trace_id=a.trace_id, span_id=a.span_id,
+                parent_span_id=a.parent_span_id, flags=a.flags,
+                is_sampled=True)))
+
+    def send_duplicates(self):
+        """Sends each marked span again through py_zipkin's public API: a
+        zipkin_span given the span's own ZipkinAttrs and the transport is
+        a local root that reports one span with exactly those ids, as a
+        service that traces a retried request twice would. Called between
+        traces only: a local root opened inside a trace would take over
+        py_zipkin's thread-local span storage."""
+        for name, attrs in self.duplicates:
+            zipkin_span(service_name=SERVICE, span_name=name,
+                        zipkin_attrs=attrs,
+                        transport_handler=self.transport,
+                        encoding=Encoding.V2_JSON,
+                        host="127.0.0.1").start().stop()
+        self.duplicates.clear()
 
     def drop(self, span):
         """Makes the span go unreported (--drop_every). py_zipkin reports
