@@ -152,6 +152,41 @@ static uint64_t mono_ns(void)
     return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
 }
 
+static int http(const char *url, const char *post, struct body *b);
+
+/* The --leak_when_slow_ms probe: a thread POSTs an empty Zipkin report
+ * ("[]": no span) to the first satellite every 100 ms and times the
+ * answer, so --leak_bytes can retain memory only while the satellites
+ * are slow, as a tracer whose queue grows while its exports wait. */
+static atomic_ullong probe_sent_ns;    /* CLOCK_MONOTONIC; 0: none out */
+static atomic_ullong probe_took_ns;    /* the last answered probe's time */
+static char probe_url[300];
+
+static void *prober(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        uint64_t t0 = mono_ns();
+        atomic_store(&probe_sent_ns, t0);
+        (void)http(probe_url, "[]", NULL);
+        atomic_store(&probe_took_ns, mono_ns() - t0);
+        atomic_store(&probe_sent_ns, 0);
+        struct timespec d = {0, 100000000};
+        nanosleep(&d, NULL);
+    }
+    return NULL;
+}
+
+/* Slow: the last probe took limit_ns or more, or one has been out that
+ * long. */
+static bool satellites_slow(uint64_t limit_ns)
+{
+    uint64_t sent = atomic_load(&probe_sent_ns);
+
+    return atomic_load(&probe_took_ns) >= limit_ns ||
+           (sent != 0 && mono_ns() - sent >= limit_ns);
+}
+
 struct loop {
     const struct client_config *cfg;
     const struct tracer_ops *t;
@@ -216,7 +251,9 @@ static void *span(struct loop *l, const char *op, void *parent)
     if (cfg->trace && cfg->span_burn_ns)
         burn_here(cfg->span_burn_ns);
     if (cfg->trace && cfg->leak_bytes >= sizeof(void *) &&
-        mono_ns() - l->start_ns >= cfg->leak_after_ms * 1000000ULL) {
+        mono_ns() - l->start_ns >= cfg->leak_after_ms * 1000000ULL &&
+        (cfg->leak_when_slow_ms == 0 ||
+         satellites_slow(cfg->leak_when_slow_ms * 1000000ULL))) {
         void **leak = malloc(cfg->leak_bytes);
         if (leak != NULL) {
             memset(leak, 1, cfg->leak_bytes); /* touched, so it is RSS */
@@ -419,7 +456,8 @@ static void usage(FILE *f)
             "  [--mark UNIX_NS] [--span_period_ns NS]\n"
             "  [--ignore_sleep 0|1] [--spans_per_repeat N]\n"
             "  [--span_burn_ns N] [--leak_after_ms N] [--block_every N]\n"
-            "  [--skip_flush 0|1] [--flush_workaround 0|1]\n"
+            "  [--skip_flush 0|1] [--flush_workaround 0|1]"
+            " [--leak_when_slow_ms MS]\n"
             "Without --repeat the values come from GET $TB_CONTROL_URL.\n");
 }
 
@@ -447,6 +485,7 @@ int main(int argc, char **argv)
         {"spans_per_repeat", required_argument, 0, 'P'},
         {"span_burn_ns", required_argument, 0, 'B'},
         {"leak_after_ms", required_argument, 0, 'L'},
+        {"leak_when_slow_ms", required_argument, 0, 'W'},
         {"block_every", required_argument, 0, 'K'},
         {"skip_flush", required_argument, 0, 'S'},
         {"flush_workaround", required_argument, 0, 'F'},
@@ -500,6 +539,7 @@ int main(int argc, char **argv)
         case 'P': cfg.spans_per_repeat = v; break;
         case 'B': cfg.span_burn_ns = v; break;
         case 'L': cfg.leak_after_ms = v; break;
+        case 'W': cfg.leak_when_slow_ms = v; break;
         case 'K': cfg.block_every = v; break;
         case 'S': cfg.skip_flush = v != 0; break;
         case 'F': cfg.flush_workaround = v != 0; break;
@@ -548,6 +588,16 @@ int main(int argc, char **argv)
         pthread_t th;
         if (pthread_create(&th, NULL, burner, NULL) != 0) {
             fprintf(stderr, "cannot start the --burn_ns thread\n");
+            return 2;
+        }
+        pthread_detach(th);
+    }
+    if (cfg.trace && cfg.leak_bytes && cfg.leak_when_slow_ms) {
+        pthread_t th;
+        snprintf(probe_url, sizeof(probe_url), "http://%s:%d/api/v2/spans",
+                 cfg.host, cfg.port);
+        if (pthread_create(&th, NULL, prober, NULL) != 0) {
+            fprintf(stderr, "cannot start the --leak_when_slow_ms thread\n");
             return 2;
         }
         pthread_detach(th);

@@ -22,6 +22,8 @@ struct client_config {
     uint64_t stall_us;           /* ...blocks the caller this long */
     uint64_t span_burn_ns;       /* injector: busy ns per span, this thread */
     uint64_t leak_after_ms;      /* injector: leak only from then on */
+    uint64_t leak_when_slow_ms;  /* injector: leak only while the first
+                                    satellite answers this slowly, ms */
     uint64_t block_every;        /* injector: synchronous POST every N */
     bool skip_flush;             /* injector: exit without flush or close */
     uint64_t mark_ns;            /* count spans started from then (Unix ns) */

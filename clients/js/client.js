@@ -33,7 +33,7 @@ function parseArgs(argv) {
     'no_flush', 'num_tags', 'num_logs', 'burn_ns', 'burn_iters', 'leak_bytes',
     'stall_every', 'stall_us',
     'drop_every', 'mark', 'span_period_ns', 'span_burn_ns', 'leak_after_ms',
-    'block_every', 'skip_flush'];
+    'block_every', 'skip_flush', 'leak_when_slow_ms'];
   const a = { tracer: 'lightstep', check: false };
   for (let i = 0; i < argv.length; i++) {
     const m = /^--([a-z_]+)$/.exec(argv[i]);
@@ -131,6 +131,8 @@ async function settings(a) {
   // synchronous export every N spans; --skip_flush: exit without flush.
   s.spanBurnNs = s.trace ? (a.span_burn_ns || 0) : 0;
   s.leakFromMs = Date.now() + (a.leak_after_ms || 0);
+  // --leak_when_slow_ms: --leak_bytes only while the satellites are slow.
+  s.leakWhenSlowMs = s.trace && s.leakBytes ? (a.leak_when_slow_ms || 0) : 0;
   s.blockEvery = s.trace ? (a.block_every || 0) : 0;
   s.skipFlush = !!a.skip_flush;
   return s;
@@ -318,6 +320,34 @@ function burnIters(n) {
 
 const leaked = [];
 
+// --leak_when_slow_ms: POSTs an empty Zipkin report ("[]": no span) to
+// the first satellite every 100 ms and times the answer, so --leak_bytes
+// retains memory only while the satellites are slow, as a tracer whose
+// queue grows while its exports wait. The answers are read whenever the
+// loop yields to the event loop (it sleeps in slices).
+const slowProbe = {
+  sentMs: 0, // performance.now() when the probe out was sent, 0: none
+  tookMs: 0, // the last answered probe's time
+  start(url) {
+    const once = async () => {
+      const t0 = performance.now();
+      this.sentMs = t0;
+      try {
+        await httpRequest(url, 'POST', '[]');
+      } catch (e) { /* a refused probe is not slow */ }
+      this.tookMs = performance.now() - t0;
+      this.sentMs = 0;
+      setTimeout(once, 100).unref();
+    };
+    once();
+  },
+  // The last probe took limitMs or more, or one has been out that long.
+  slow(limitMs) {
+    return this.tookMs >= limitMs ||
+      (this.sentMs !== 0 && performance.now() - this.sentMs >= limitMs);
+  },
+};
+
 // Time of the tracer calls of a span (start, tags, logs, finish), ns, in
 // a log-linear histogram: exact under 32 ns, then 32 buckets per power of
 // two (3% wide); no per-span list.
@@ -399,7 +429,8 @@ class Loop {
     if (s.burnNs) this.burnOwedNs += s.burnNs;
     if (s.burnIters) burnIters(s.burnIters);
     if (s.spanBurnNs) burn(s.spanBurnNs);
-    if (s.leakBytes && Date.now() >= s.leakFromMs) {
+    if (s.leakBytes && Date.now() >= s.leakFromMs &&
+        (!s.leakWhenSlowMs || slowProbe.slow(s.leakWhenSlowMs))) {
       leaked.push(Buffer.alloc(s.leakBytes, 1));
     }
     return span;
@@ -478,6 +509,7 @@ async function main() {
   let yieldedMs = startMs;
   let blockedAt = 0;
   const blockUrl = `http://${s.host}:${s.port}/api/v2/spans`;
+  if (s.leakWhenSlowMs) slowProbe.start(blockUrl);
   while (loop.made < s.repeat) {
     const n = Math.min(SPANS_PER_TRACE, s.repeat - loop.made);
     loop.trace(n, null);

@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 import time
 import urllib.request
 
@@ -72,6 +73,10 @@ def parse_args(argv):
     p.add_argument("--leak_after_ms", type=int, default=0,
                    help="--leak_bytes only from this many ms after the "
                         "loop began")
+    p.add_argument("--leak_when_slow_ms", type=int, default=0,
+                   help="--leak_bytes only while the first satellite "
+                        "answers a probe (an empty report every 100 ms) "
+                        "this slowly")
     p.add_argument("--block_every", type=int, default=0,
                    help="every N traced spans, POST an empty report to "
                         "the first satellite and wait for its answer")
@@ -88,7 +93,7 @@ def parse_args(argv):
                  "num_logs", "burn_ns", "burn_iters", "leak_bytes", "drop_every",
                  "mark", "span_period_ns", "stall_every", "stall_us",
                  "span_burn_ns", "leak_after_ms", "block_every",
-                 "dup_every"):
+                 "dup_every", "leak_when_slow_ms"):
         v = getattr(args, name)
         if v is not None and v < 0:
             p.error("--%s must not be negative" % name)
@@ -257,6 +262,7 @@ class Loop:
         self.dup_every = args.dup_every if traced else 0
         self.span_burn_ns = args.span_burn_ns if traced else 0
         self.leak_from_ns = time.monotonic_ns() + args.leak_after_ms * 1000000
+        self.slow_probe = None   # --leak_when_slow_ms: set by main
         self.stall_every = args.stall_every if traced else 0
         self.stall_s = args.stall_us / 1e6
         self.finished = 0
@@ -316,7 +322,8 @@ class Loop:
             self.burn_sink = x
         if self.span_burn_ns:
             burn(self.span_burn_ns)
-        if self.leak_bytes and time.monotonic_ns() >= self.leak_from_ns:
+        if (self.leak_bytes and time.monotonic_ns() >= self.leak_from_ns
+                and (self.slow_probe is None or self.slow_probe.slow())):
             self.leaked.append(bytearray(self.leak_bytes))
 
     def end(self, span):
@@ -372,6 +379,44 @@ def post_result(loop):
         r.read()
 
 
+class SlowProbe:
+    """--leak_when_slow_ms: a thread POSTs an empty Zipkin report ("[]":
+    no span) to the first satellite every 100 ms and times the answer,
+    so --leak_bytes retains memory only while the satellites are slow, as
+    a tracer whose queue grows while its exports wait."""
+
+    def __init__(self, s, limit_ms):
+        self.url = "http://%s:%d/api/v2/spans" % (s["host"], s["ports"][0])
+        self.limit_ns = limit_ms * 1000000
+        self.sent_ns = 0         # monotonic, 0: no probe out
+        self.took_ns = 0         # the last answered probe's time
+        threading.Thread(target=self._run, name="slow-probe",
+                         daemon=True).start()
+
+    def _run(self):
+        while True:
+            t0 = time.monotonic_ns()
+            self.sent_ns = t0
+            req = urllib.request.Request(
+                self.url, data=b"[]", method="POST",
+                headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    r.read()
+            except OSError:
+                pass
+            self.took_ns = time.monotonic_ns() - t0
+            self.sent_ns = 0
+            time.sleep(0.1)
+
+    def slow(self):
+        """The last probe took limit_ms or more, or one has been out that
+        long."""
+        sent = self.sent_ns
+        return (self.took_ns >= self.limit_ns or
+                (sent != 0 and time.monotonic_ns() - sent >= self.limit_ns))
+
+
 def block(s):
     """--block_every: an export in the caller's thread that waits for the
     satellite's answer, as a synchronous exporter does. The report is an
@@ -395,6 +440,8 @@ def main(argv):
     s = settings(args)
     tracer = load_tracer(args, s)
     loop = Loop(tracer, s, args)
+    if s["trace"] and args.leak_bytes and args.leak_when_slow_ms:
+        loop.slow_probe = SlowProbe(s, args.leak_when_slow_ms)
     debt_ns = 0
     interval_ns = s["sleep_interval_ns"]
     period_ns = s["span_period_ns"]

@@ -49,6 +49,27 @@ static tb_err probe_rss(tb_regress *rg, double *rss, tb_error *err)
     return TB_OK;
 }
 
+/* The healthy client's traced peak RSS in a run like the slow gate's
+ * typical one: what the slow gate's memory ratio divides by. */
+static tb_err probe_slow_peak_rss(tb_regress *rg, double *rss, tb_error *err)
+{
+    const tb_thresholds *t = rg->t;
+    tb_result *r = NULL;
+    tb_err e;
+
+    if ((e = tb__regress_bench(rg, TB_GATE_SLOW, "audit: peak RSS probe",
+                               true, t->slow.rate_sps, t->slow.runtime_s, &r,
+                               err)) != TB_OK)
+        return e;
+    *rss = (double)r->peak_rss_bytes;
+    tb_result_free(r);
+    if (!(*rss > 0))
+        return tb_error_set(err, TB_ERR_NOT_MEASURED,
+                            "%s: the peak RSS probe saw no peak RSS",
+                            rg->client);
+    return TB_OK;
+}
+
 static bool wanted(const char *list, tb_gate g)
 {
     const char *name = tb_gate_name(g);
@@ -142,7 +163,7 @@ tb_err tb_audit_run(const struct tb_audit_opts *o,
     unsigned runs = o->runs ? o->runs : 5;
     tb_regress *rg = NULL;
     char base[64], id[128];
-    double rss = 0;
+    double rss = 0, slow_rss = 0;
     tb_err e;
 
     if ((e = check_gates(o->gates, err)) != TB_OK)
@@ -166,14 +187,17 @@ tb_err tb_audit_run(const struct tb_audit_opts *o,
          wanted(o->gates, TB_GATE_OUTAGE)) &&
         (e = probe_rss(rg, &rss, err)) != TB_OK)
         goto fail;
+    if (!o->healthy_only && wanted(o->gates, TB_GATE_SLOW) &&
+        (e = probe_slow_peak_rss(rg, &slow_rss, err)) != TB_OK)
+        goto fail;
     rep->probe_rss_bytes = rss;
     for (int g = 0; g < TB_GATE__COUNT; g++) {
         if (!wanted(o->gates, (tb_gate)g))
             continue;
         for (size_t i = 0; rep->n_rows < TB_AUDIT_MAX_INJECTIONS; i++) {
             struct tb_audit_row *row = &rep->rows[rep->n_rows];
-            if (!tb__audit_injection((tb_gate)g, i, rg->t, rss, row,
-                                     &inj[rep->n_rows]))
+            if (!tb__audit_injection((tb_gate)g, i, rg->t, rss, slow_rss,
+                                     row, &inj[rep->n_rows]))
                 break;
             rep->n_rows++;
         }

@@ -44,7 +44,8 @@ static void describe(struct tb_audit_row *row, const struct tb__injection *inj)
 }
 
 bool tb__audit_injection(tb_gate gate, size_t i, const tb_thresholds *t,
-                         double rss, struct tb_audit_row *row,
+                         double rss, double slow_peak_rss,
+                         struct tb_audit_row *row,
                          struct tb__injection *inj)
 {
     const double k = t->audit.injection_factor;
@@ -184,7 +185,39 @@ bool tb__audit_injection(tb_gate gate, size_t i, const tb_thresholds *t,
         double delay_s = t->slow.response_delay_ms / 1000;
         double ratio = 1 - k * (1 - t->slow.min_rate_ratio);
         double spans = delay_s * t->slow.rate_sps;
-        if (i > 0)
+        if (i == 1) {
+            /* Peak RSS with slow answers = k x max_memory_ratio x the
+             * typical run's: leak only while a probe of the first
+             * satellite has waited half the response delay, over the
+             * slow run's spans. Sized on a peak at the slow gate's own
+             * rate and length (c: 24 MiB), not on the memory gate's
+             * short run (15 MiB), which gave a ratio of 2.75 for 4.5. */
+            double want = k * t->slow.max_memory_ratio;
+            double made = t->slow.rate_sps * t->slow.runtime_s;
+            set(row, gate, "slow.memory_ratio");
+            if (slow_peak_rss <= 0 || delay_s <= 0) {
+                row->injectable = false;
+                snprintf(row->sizing, sizeof(row->sizing),
+                         slow_peak_rss <= 0
+                             ? "no healthy peak RSS to size the leak on"
+                                  : "slow.response_delay_ms is 0: no slow "
+                                    "answer to leak on");
+                return true;
+            }
+            arg(inj, &n, "--leak_bytes",
+                ceil((want - 1) * slow_peak_rss / made));
+            arg(inj, &n, "--leak_when_slow_ms",
+                fmax(1, t->slow.response_delay_ms / 2));
+            snprintf(row->sizing, sizeof(row->sizing),
+                     "leak only while the satellites answer in "
+                     "slow.response_delay_ms / 2 or more, L = (k x "
+                     "slow.max_memory_ratio - 1) x R / spans of the slow "
+                     "run; R = %.1f MiB (healthy traced peak RSS at "
+                     "slow.rate_sps for slow.runtime_s)",
+                     slow_peak_rss / 1048576.0);
+            break;
+        }
+        if (i > 1)
             return false;
         set(row, gate, "slow.rate_ratio");
         if (delay_s <= 0 || ratio <= 0 || ratio >= 1) {

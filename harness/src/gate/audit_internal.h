@@ -19,10 +19,12 @@ struct tb__injection {
 /* Fills row (gate, figure, injection, sizing, injectable) and inj for the
  * row_index-th injection of gate; returns false when gate has no more.
  * t: the run's thresholds; rss: the healthy client's traced RSS in bytes,
- * which the leaks are sized on. */
+ * which the leaks are sized on; slow_peak_rss: its peak RSS in a run like
+ * the slow gate's typical one (0 when not probed), which the slow gate's
+ * memory ratio divides by. */
 bool tb__audit_injection(tb_gate gate, size_t row_index,
                          const tb_thresholds *t, double rss,
-                         struct tb_audit_row *row,
+                         double slow_peak_rss, struct tb_audit_row *row,
                          struct tb__injection *inj);
 
 #endif
