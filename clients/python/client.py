@@ -13,6 +13,7 @@ is missing, with one line on stderr naming what to install.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -54,8 +55,8 @@ def parse_args(argv):
     # Deliberate regressions, so the regression gates can be shown to fail.
     # They act in the traced path only, as a worse tracer would.
     p.add_argument("--burn_ns", type=int, default=0,
-                   help="CPU time to burn per traced span, ns, paid while the "
-                        "loop would sleep (as a background thread's)")
+                   help="CPU time to burn per traced span, ns, in a "
+                        "background thread")
     p.add_argument("--burn_iters", type=int, default=0,
                    help="run this many loop iterations per traced span "
                         "(an exact instruction count, no clock)")
@@ -192,13 +193,45 @@ def work(n):
 
 
 def burn(ns):
-    """--burn_ns, --span_burn_ns: spins until this thread has used ns of
-    CPU time. By the wall clock a preempted client (2 shared cores) would
+    """--span_burn_ns: spins until this thread has used ns of CPU time. By the wall clock a preempted client (2 shared cores) would
     burn less CPU than asked, and the regression it stands for would
     shrink with the machine's load."""
     end = time.thread_time_ns() + ns
     while time.thread_time_ns() < end:
         pass
+
+
+class Burner:
+    """--burn_ns: a thread burns the CPU the traced spans owe, beside the
+    loop, as a tracer's background thread would (the C client's burner
+    does the same). Burnt in the loop, the burn stretched the run (the
+    sleep per span is fixed) and the CPU share rose by far less than it
+    cost. The thread hashes 1 MiB at a time, and hashlib lets go of the
+    GIL while it hashes, so the loop keeps running; it counts its own CPU
+    clock (time.thread_time_ns), so preemption cannot shrink the burn.
+    Each counter has one writer: asked_ns the loop, paid_ns the thread."""
+
+    CHUNK = bytes(1 << 20)
+
+    def __init__(self):
+        self.asked_ns = 0
+        self.paid_ns = 0
+        threading.Thread(target=self._run, name="burner", daemon=True).start()
+
+    def _run(self):
+        while True:
+            if self.paid_ns >= self.asked_ns:
+                time.sleep(0.001)
+                continue
+            t0 = time.thread_time_ns()
+            hashlib.sha256(self.CHUNK)
+            self.paid_ns += time.thread_time_ns() - t0
+
+    def wait_paid(self, limit_s):
+        """Waits until what was asked is paid, at most limit_s."""
+        end = time.monotonic() + limit_s
+        while self.paid_ns < self.asked_ns and time.monotonic() < end:
+            time.sleep(0.001)
 
 
 class Latency:
@@ -252,7 +285,7 @@ class Loop:
         self.work_units = s["work"]
         traced = s["trace"]
         self.burn_ns = args.burn_ns if traced else 0
-        self.burn_owed_ns = 0
+        self.burner = Burner() if self.burn_ns else None
         # --burn_iters: the loop is inlined in span_body over a range made
         # once, so a span pays only the iterations and a few bytecodes.
         self.burn_range = range(args.burn_iters if traced else 0)
@@ -277,22 +310,6 @@ class Loop:
         self.made_after_mark = 0
         self.leaked = []
 
-    def idle(self, ns):
-        """Waits ns, paying the --burn_ns owed first. A tracer's
-        background thread runs while the application sleeps, so it costs
-        CPU without stretching the run, as the C client's burner thread
-        does; burnt in span_body it would stretch the run (the sleep per
-        span is fixed) and the CPU share would rise by much less than it
-        costs."""
-        if self.burn_owed_ns:
-            t0 = time.monotonic_ns()
-            pay = min(self.burn_owed_ns, ns)
-            burn(pay)
-            self.burn_owed_ns -= pay
-            ns -= time.monotonic_ns() - t0
-        if ns > 0:
-            time.sleep(ns / 1e9)
-
     def start(self, name, parent):
         # The clock is read before the tracer reads its own, so a span
         # counted here also starts at or after the mark.
@@ -310,7 +327,7 @@ class Loop:
         self.open_ns.append(time.perf_counter_ns() - self.t0)
         work(self.work_units)
         if self.burn_ns:
-            self.burn_owed_ns += self.burn_ns
+            self.burner.asked_ns += self.burn_ns
         if self.burn_range:
             # n iterations of a small-int step kept in an attribute:
             # CPython runs every bytecode it is given, so the count is
@@ -462,16 +479,14 @@ def main(argv):
             # fast the machine was at calibration.
             ahead_ns = start_ns + loop.made * period_ns - time.monotonic_ns()
             if ahead_ns > 0:
-                loop.idle(ahead_ns)
+                time.sleep(ahead_ns / 1e9)
             continue
         debt_ns += s["sleep_ns"] * n
         if interval_ns > 0 and debt_ns > interval_ns:
             debt_ns -= interval_ns
-            loop.idle(interval_ns)
-    # What the sleeps could not pay (a burn above the idle time) is paid
-    # before the flush, as the C client's burner does.
-    if loop.burn_owed_ns:
-        burn(loop.burn_owed_ns)
+            time.sleep(interval_ns / 1e9)
+    if loop.burner is not None:
+        loop.burner.wait_paid(10.0)
     if args.skip_flush:
         # Leave as a program that forgets its tracer does: what is
         # buffered is lost.
