@@ -39,18 +39,18 @@ static const struct tb_calibration tb_test_cal = {
  * test on failure. The command is a shell one-liner that never POSTs a
  * result: it is declared unable to report ("reports": false), so its
  * spans_sent is unknown rather than an error. */
-#define TB_TEST_CONTROLLER(ctl, name, cmd)                                    \
-    do {                                                                     \
-        tb_client *cl_ = NULL;                                               \
-        tb_error e_ = {0};                                                   \
-        cr_assert_eq(tb_client_from_command(name, cmd, &cl_, &e_), TB_OK,    \
-                     "%s", e_.msg);                                          \
-        tb_client_set_reports(cl_, false);                                   \
-        struct tb_controller_opts o_ = {.client = cl_, .control_port = 0,    \
-                                        .calibration = &tb_test_cal};        \
-        cr_assert_eq(tb_controller_new(&o_, &(ctl), &e_), TB_OK, "%s",       \
-                     e_.msg);                                                \
-        tb_client_free(cl_);                                                 \
+#define TB_TEST_CONTROLLER(ctl, name, cmd)                                     \
+    do {                                                                       \
+        tb_client *cl_ = NULL;                                                 \
+        tb_error e_ = {0};                                                     \
+        cr_assert_eq(tb_client_from_command(name, cmd, &cl_, &e_), TB_OK,      \
+                     "%s", e_.msg);                                            \
+        tb_client_set_reports(cl_, false);                                     \
+        struct tb_controller_opts o_ = {                                       \
+            .client = cl_, .control_port = 0, .calibration = &tb_test_cal};    \
+        cr_assert_eq(tb_controller_new(&o_, &(ctl), &e_), TB_OK, "%s",         \
+                     e_.msg);                                                  \
+        tb_client_free(cl_);                                                   \
     } while (0)
 
 /* The line ctest's SKIP_REGULAR_EXPRESSION looks for (suites/
@@ -73,20 +73,22 @@ static inline bool tb_test_under_ci(void)
  * because `make deps` installs every registered client's tracer there.
  * Any other failure (a crashed or hung check, a missing build output)
  * fails the test. */
-#define TB_TEST_SKIP_OR_FAIL(e, msg, whole_suite)                           \
-    do {                                                                     \
-        if ((e) == TB_ERR_TRACER_MISSING && !tb_test_under_ci()) {           \
-            fprintf(stderr, "%s%s\n",                                        \
-                    (whole_suite) ? TB_TEST_SKIP_LINE                        \
-                                  : "tracebench: skipped: ",                 \
-                    (msg));                                                  \
-            cr_skip_test("%s", (msg));                                       \
-        }                                                                    \
-        /* cr_assert(0, ...): the same in Criterion's old and new API. */    \
-        if ((e) == TB_ERR_TRACER_MISSING)                                    \
-            cr_assert(0, "skipped under CI, where make deps installs "       \
-                         "every registered client's tracer: %s", (msg));     \
-        cr_assert(0, "%s: %s", tb_err_name(e), (msg));                       \
+#define TB_TEST_SKIP_OR_FAIL(e, msg, whole_suite)                              \
+    do {                                                                       \
+        if ((e) == TB_ERR_TRACER_MISSING && !tb_test_under_ci()) {             \
+            fprintf(stderr, "%s%s\n",                                          \
+                    (whole_suite) ? TB_TEST_SKIP_LINE                          \
+                                  : "tracebench: skipped: ",                   \
+                    (msg));                                                    \
+            cr_skip_test("%s", (msg));                                         \
+        }                                                                      \
+        /* cr_assert(0, ...): the same in Criterion's old and new API. */      \
+        if ((e) == TB_ERR_TRACER_MISSING)                                      \
+            cr_assert(0,                                                       \
+                      "skipped under CI, where make deps installs "            \
+                      "every registered client's tracer: %s",                  \
+                      (msg));                                                  \
+        cr_assert(0, "%s: %s", tb_err_name(e), (msg));                         \
     } while (0)
 
 #endif

@@ -57,19 +57,20 @@ static const char *env_or_null(const char *name)
 static tb_regress *start(tb_gate gate)
 {
     const char *client = getenv("TB_CLIENT");
-    struct tb_regress_opts o = {.client = client,
-                                .profile = getenv("TB_PROFILE"),
-                                .baseline_path = getenv("TB_BASELINE"),
-                                .progress = true,
-                                .registry_path = env_or_null("TB_REGISTRY"),
-                                .thresholds_dir =
-                                    env_or_null("TB_THRESHOLDS_DIR")};
+    struct tb_regress_opts o = {
+        .client = client,
+        .profile = getenv("TB_PROFILE"),
+        .baseline_path = getenv("TB_BASELINE"),
+        .progress = true,
+        .registry_path = env_or_null("TB_REGISTRY"),
+        .thresholds_dir = env_or_null("TB_THRESHOLDS_DIR")};
     tb_regress *rg = NULL;
     tb_error err = {0};
     tb_err e;
 
     if (client == NULL || client[0] == '\0')
-        cr_assert_fail("set TB_CLIENT to a client name (see tracebench clients)");
+        cr_assert_fail(
+            "set TB_CLIENT to a client name (see tracebench clients)");
     if (o.baseline_path != NULL && o.baseline_path[0] == '\0')
         o.baseline_path = NULL;
     client_args();
@@ -108,7 +109,7 @@ static void run_gate(tb_gate gate)
         _exit(tb_interrupt_exit_status(tb_interrupted()));
     if (e != TB_OK)
         cr_assert_fail("%s gate could not run: %s: %s", tb_gate_name(gate),
-                 tb_err_name(e), err.msg);
+                       tb_err_name(e), err.msg);
     /* Each figure as a ctest measurement, for CDash (ci/dashboard.cmake). */
     tb_results_print_ctest(stdout, getenv("TB_CLIENT"), &o);
     for (size_t i = 0; i < o.n_figures; i++) {
@@ -123,16 +124,18 @@ static void run_gate(tb_gate gate)
     }
     if (o.known[0] != '\0')
         cr_log_info("WARNING: %s gate: %s (known defect: %s)",
-                    tb_gate_name(gate),
-                    tb_gate_status_name(o.status), o.known);
+                    tb_gate_name(gate), tb_gate_status_name(o.status), o.known);
     if (o.status == TB_GATE_FIXED)
-        cr_expect(!strict, "%s gate: fixed? It passed, but thresholds/%s.json "
+        cr_expect(!strict,
+                  "%s gate: fixed? It passed, but thresholds/%s.json "
                   "declares it a known defect (\"%s\"): take it off the "
                   "list once it passes for good (TB_STRICT)",
                   tb_gate_name(gate), getenv("TB_CLIENT"), o.known);
     if (o.status == TB_GATE_INCONCLUSIVE)
-        cr_expect(!strict, "%s gate: inconclusive under TB_STRICT: a figure "
-                  "inside the noise proves nothing", tb_gate_name(gate));
+        cr_expect(!strict,
+                  "%s gate: inconclusive under TB_STRICT: a figure "
+                  "inside the noise proves nothing",
+                  tb_gate_name(gate));
     for (size_t i = 0; i < o.n_figures; i++)
         cr_expect(o.status == TB_GATE_KNOWN_FAILURE ||
                       o.figures[i].verdict != TB_VERDICT_FAIL,
@@ -158,12 +161,12 @@ ReportHook(PRE_ALL)(struct criterion_test_set *set)
  * $TB_BASELINE_SAVE, a baseline of this run's figures. */
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
-    struct tb_summary_opts so = {.run_id = getenv("TB_RUN_ID"),
-                                 .baseline_out = getenv("TB_BASELINE_SAVE"),
-                                 .client = getenv("TB_CLIENT"),
-                                 .profile = getenv("TB_PROFILE"),
-                                 .thresholds_dir =
-                                     env_or_null("TB_THRESHOLDS_DIR")};
+    struct tb_summary_opts so = {
+        .run_id = getenv("TB_RUN_ID"),
+        .baseline_out = getenv("TB_BASELINE_SAVE"),
+        .client = getenv("TB_CLIENT"),
+        .profile = getenv("TB_PROFILE"),
+        .thresholds_dir = env_or_null("TB_THRESHOLDS_DIR")};
     tb_error err = {0};
 
     (void)stats;
@@ -175,13 +178,43 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 
 TestSuite(regression, .timeout = 900);
 
-Test(regression, memory) { run_gate(TB_GATE_MEMORY); }
-Test(regression, drops) { run_gate(TB_GATE_DROPS); }
-Test(regression, cpu) { run_gate(TB_GATE_CPU); }
-Test(regression, throughput) { run_gate(TB_GATE_THROUGHPUT); }
-Test(regression, duplicates) { run_gate(TB_GATE_DUPLICATES); }
-Test(regression, flush) { run_gate(TB_GATE_FLUSH); }
-Test(regression, outage) { run_gate(TB_GATE_OUTAGE); }
-Test(regression, slow) { run_gate(TB_GATE_SLOW); }
-Test(regression, cost) { run_gate(TB_GATE_COST); }
-Test(regression, latency) { run_gate(TB_GATE_LATENCY); }
+Test(regression, memory)
+{
+    run_gate(TB_GATE_MEMORY);
+}
+Test(regression, drops)
+{
+    run_gate(TB_GATE_DROPS);
+}
+Test(regression, cpu)
+{
+    run_gate(TB_GATE_CPU);
+}
+Test(regression, throughput)
+{
+    run_gate(TB_GATE_THROUGHPUT);
+}
+Test(regression, duplicates)
+{
+    run_gate(TB_GATE_DUPLICATES);
+}
+Test(regression, flush)
+{
+    run_gate(TB_GATE_FLUSH);
+}
+Test(regression, outage)
+{
+    run_gate(TB_GATE_OUTAGE);
+}
+Test(regression, slow)
+{
+    run_gate(TB_GATE_SLOW);
+}
+Test(regression, cost)
+{
+    run_gate(TB_GATE_COST);
+}
+Test(regression, latency)
+{
+    run_gate(TB_GATE_LATENCY);
+}

@@ -19,9 +19,12 @@ TestSuite(audit, .timeout = 600);
 static void prove(const char *client)
 {
     char results[] = "/tmp/tb-audit-XXXXXX", json[64];
-    struct tb_audit_opts o = {.client = client, .profile = "quick",
-                              .runs = 1, .injected_only = true,
-                              .results_path = results, .json_path = json,
+    struct tb_audit_opts o = {.client = client,
+                              .profile = "quick",
+                              .runs = 1,
+                              .injected_only = true,
+                              .results_path = results,
+                              .json_path = json,
                               .progress = stderr};
     struct tb_audit_report *rep = NULL;
     tb_error err = {0};
@@ -39,8 +42,8 @@ static void prove(const char *client)
     for (size_t i = 0; i < rep->n_rows; i++) {
         const struct tb_audit_row *w = &rep->rows[i];
         if (!w->injectable) {
-            cr_log_info("WARNING: %s: %s: not injectable: %s", client, w->figure,
-                        w->sizing);
+            cr_log_info("WARNING: %s: %s: not injectable: %s", client,
+                        w->figure, w->sizing);
             continue;
         }
         cr_log_info("%s: %s with %s: %s", client, w->figure, w->injection,
@@ -56,14 +59,16 @@ static void prove(const char *client)
                    (i + 1 < rep->n_rows && rep->rows[i + 1].alternative);
         if (alt) {
             cr_log_info("%s: %s: this stimulus made no difference for "
-                        "this tracer", client, w->injection);
+                        "this tracer",
+                        client, w->injection);
             undetected--;
         }
         size_t off = strlen(missed);
-        snprintf(missed + off, sizeof(missed) - off, "%s%s (%s: %u/%u "
-                 "detected, %u inconclusive, %u errors)", off ? "; " : "",
-                 w->figure, w->injection, w->detected, w->injected_runs,
-                 w->injected_inconclusive, w->injected_error);
+        snprintf(missed + off, sizeof(missed) - off,
+                 "%s%s (%s: %u/%u "
+                 "detected, %u inconclusive, %u errors)",
+                 off ? "; " : "", w->figure, w->injection, w->detected,
+                 w->injected_runs, w->injected_inconclusive, w->injected_error);
     }
     /* Every gate has a row: none was left out of the audit. */
     for (int g = 0; g < TB_GATE__COUNT; g++) {
@@ -82,9 +87,15 @@ static void prove(const char *client)
     cr_assert_gt(proven, 0);
 }
 
-Test(audit, every_gate_fails_its_injection_for_c) { prove("c"); }
+Test(audit, every_gate_fails_its_injection_for_c)
+{
+    prove("c");
+}
 Test(audit, every_gate_fails_its_injection_for_python_cpp)
 {
     prove("python-cpp");
 }
-Test(audit, every_gate_fails_its_injection_for_js_otel) { prove("js-otel"); }
+Test(audit, every_gate_fails_its_injection_for_js_otel)
+{
+    prove("js-otel");
+}

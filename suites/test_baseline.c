@@ -37,8 +37,8 @@ static void teardown(void)
 
 TestSuite(baseline, .init = setup, .fini = teardown, .timeout = 30);
 
-#define assert_has(msg, needle)                                             \
-    cr_assert(not(zero(ptr, strstr((msg), (needle)))),                      \
+#define assert_has(msg, needle)                                                \
+    cr_assert(not(zero(ptr, strstr((msg), (needle)))),                         \
               "expected \"%s\" in the message: %s", (needle), (msg))
 
 static void write_text(const char *text)
@@ -60,18 +60,21 @@ Test(baseline, round_trip_keeps_every_figure_exactly)
               "%s", err.msg);
     cr_assert(eq(sz, strlen(b->timestamp), 20), "%s", b->timestamp);
     cr_assert(eq(chr, b->timestamp[19], 'Z'));
-    cr_assert(eq(int, tb_baseline_set(b, "cpu.overhead_points", 3.1,
-                                      2.7000000000000002, 3.6, 5, &err),
-                 TB_OK), "%s", err.msg);
-    cr_assert(eq(int, tb_baseline_set(b, "memory.ratio", 1.2345678901234567,
-                                      1.2345678901234567,
-                                      1.2345678901234567, 1, &err),
+    cr_assert(eq(int,
+                 tb_baseline_set(b, "cpu.overhead_points", 3.1,
+                                 2.7000000000000002, 3.6, 5, &err),
+                 TB_OK),
+              "%s", err.msg);
+    cr_assert(
+        eq(int,
+           tb_baseline_set(b, "memory.ratio", 1.2345678901234567,
+                           1.2345678901234567, 1.2345678901234567, 1, &err),
+           TB_OK));
+    cr_assert(eq(int,
+                 tb_baseline_set(b, "memory.peak_rss_bytes", 5.24288e7,
+                                 5.24288e7, 5.24288e7, 1, &err),
                  TB_OK));
-    cr_assert(eq(int, tb_baseline_set(b, "memory.peak_rss_bytes", 5.24288e7,
-                                      5.24288e7, 5.24288e7, 1, &err),
-                 TB_OK));
-    cr_assert(eq(int, tb_baseline_save(b, path, &err), TB_OK), "%s",
-              err.msg);
+    cr_assert(eq(int, tb_baseline_save(b, path, &err), TB_OK), "%s", err.msg);
     cr_assert(eq(int, tb_baseline_load(path, &back, &err), TB_OK), "%s",
               err.msg);
 
@@ -97,10 +100,12 @@ Test(baseline, set_replaces_a_figure_of_the_same_name)
     tb_baseline *b = NULL;
 
     cr_assert(eq(int, tb_baseline_new("c", "quick", &b, NULL), TB_OK));
-    cr_assert(eq(int, tb_baseline_set(b, "cpu.overhead_points", 1, 0, 2, 3,
-                                      NULL), TB_OK));
-    cr_assert(eq(int, tb_baseline_set(b, "cpu.overhead_points", 4, 3, 5, 5,
-                                      NULL), TB_OK));
+    cr_assert(eq(int,
+                 tb_baseline_set(b, "cpu.overhead_points", 1, 0, 2, 3, NULL),
+                 TB_OK));
+    cr_assert(eq(int,
+                 tb_baseline_set(b, "cpu.overhead_points", 4, 3, 5, 5, NULL),
+                 TB_OK));
     cr_assert(eq(sz, b->n_figures, 1));
     cr_assert(eq(dbl, tb_baseline_get(b, "cpu.overhead_points")->median, 4));
     cr_assert(zero(ptr, (void *)tb_baseline_get(b, "cpu.other")));
@@ -120,12 +125,12 @@ Test(baseline, set_rejects_bad_figures_and_leaves_baseline_alone)
                  TB_ERR_INVALID_ARG));
     cr_assert(eq(int, tb_baseline_set(b, "x.y", 1, 0, 2, 0, NULL),
                  TB_ERR_INVALID_ARG));
-    cr_assert(eq(int, tb_baseline_set(b, "", 1, 0, 2, 1, NULL),
-                 TB_ERR_INVALID_ARG));
+    cr_assert(
+        eq(int, tb_baseline_set(b, "", 1, 0, 2, 1, NULL), TB_ERR_INVALID_ARG));
     cr_assert(eq(sz, b->n_figures, 0));
     tb_baseline_free(b);
-    cr_assert(eq(int, tb_baseline_new("", "full", &b, NULL),
-                 TB_ERR_INVALID_ARG));
+    cr_assert(
+        eq(int, tb_baseline_new("", "full", &b, NULL), TB_ERR_INVALID_ARG));
 }
 
 Test(baseline, missing_file_is_an_io_error)
@@ -170,18 +175,23 @@ Test(baseline, bad_fields_are_named)
         const char *json, *needle;
     } cases[] = {
         {"{\"format\": 2, \"client\": \"c\", \"profile\": \"full\", "
-         "\"timestamp\": \"t\", \"figures\": {}}", "format: expected 1, got 2"},
+         "\"timestamp\": \"t\", \"figures\": {}}",
+         "format: expected 1, got 2"},
         {"{\"format\": 1, \"profile\": \"full\", \"timestamp\": \"t\", "
-         "\"figures\": {}}", "client: expected a string"},
+         "\"figures\": {}}",
+         "client: expected a string"},
         {"{\"format\": 1, \"client\": \"c\", \"profile\": \"full\", "
          "\"timestamp\": \"t\", \"figures\": {\"cpu.x\": {\"median\": 1, "
-         "\"lo\": 0, \"n\": 5}}}", "figures.cpu.x.hi: expected a number"},
+         "\"lo\": 0, \"n\": 5}}}",
+         "figures.cpu.x.hi: expected a number"},
         {"{\"format\": 1, \"client\": \"c\", \"profile\": \"full\", "
          "\"timestamp\": \"t\", \"figures\": {\"cpu.x\": {\"median\": 1, "
-         "\"lo\": 0, \"hi\": 2, \"n\": 0}}}", "figures.cpu.x.n"},
+         "\"lo\": 0, \"hi\": 2, \"n\": 0}}}",
+         "figures.cpu.x.n"},
         {"{\"format\": 1, \"client\": \"c\", \"profile\": \"full\", "
          "\"timestamp\": \"t\", \"figures\": {\"cpu.x\": {\"median\": 1, "
-         "\"lo\": 3, \"hi\": 2, \"n\": 1}}}", "lo <= hi"},
+         "\"lo\": 3, \"hi\": 2, \"n\": 1}}}",
+         "lo <= hi"},
         {"{\"format\": 1, \"client\": \"c\", \"profile\": \"full\", "
          "\"timestamp\": \"t\", \"figures\": {}, \"extra\": 1}",
          "extra: unknown key"},
@@ -210,24 +220,29 @@ Test(baseline, check_names_both_sides_of_a_mismatch)
     cr_assert(eq(int, tb_baseline_new("c", "quick", &b, &err), TB_OK));
     snprintf(b->thresholds_digest, sizeof(b->thresholds_digest),
              "00000000000000aa");
-    cr_assert(eq(int, tb_baseline_check(b, "f.json", "c", "quick",
-                                        "00000000000000aa", NULL, &err),
-                 TB_OK), "%s", err.msg);
-    cr_assert(eq(int, tb_baseline_check(b, "f.json", "python", "quick",
-                                        "00000000000000aa", NULL, &err),
+    cr_assert(eq(int,
+                 tb_baseline_check(b, "f.json", "c", "quick",
+                                   "00000000000000aa", NULL, &err),
+                 TB_OK),
+              "%s", err.msg);
+    cr_assert(eq(int,
+                 tb_baseline_check(b, "f.json", "python", "quick",
+                                   "00000000000000aa", NULL, &err),
                  TB_ERR_CONFIG));
     cr_assert(strstr(err.msg, "client c") && strstr(err.msg, "client python"),
               "%s", err.msg);
     tb_error_clear(&err);
-    cr_assert(eq(int, tb_baseline_check(b, "f.json", "c", "full",
-                                        "00000000000000aa", NULL, &err),
+    cr_assert(eq(int,
+                 tb_baseline_check(b, "f.json", "c", "full", "00000000000000aa",
+                                   NULL, &err),
                  TB_ERR_CONFIG));
     cr_assert(strstr(err.msg, "profile quick") &&
                   strstr(err.msg, "profile full"),
               "%s", err.msg);
     tb_error_clear(&err);
-    cr_assert(eq(int, tb_baseline_check(b, "f.json", "c", "quick",
-                                        "00000000000000bb", NULL, &err),
+    cr_assert(eq(int,
+                 tb_baseline_check(b, "f.json", "c", "quick",
+                                   "00000000000000bb", NULL, &err),
                  TB_ERR_CONFIG));
     cr_assert(strstr(err.msg, "00000000000000aa") &&
                   strstr(err.msg, "00000000000000bb"),
@@ -243,8 +258,7 @@ Test(baseline, digest_and_version_round_trip)
     cr_assert(eq(int, tb_baseline_new("c", "quick", &b, &err), TB_OK));
     snprintf(b->thresholds_digest, sizeof(b->thresholds_digest), "abc");
     snprintf(b->tracer_version, sizeof(b->tracer_version), "1.3.6");
-    cr_assert(eq(int, tb_baseline_save(b, path, &err), TB_OK), "%s",
-              err.msg);
+    cr_assert(eq(int, tb_baseline_save(b, path, &err), TB_OK), "%s", err.msg);
     cr_assert(eq(int, tb_baseline_load(path, &back, &err), TB_OK), "%s",
               err.msg);
     cr_assert(eq(str, back->thresholds_digest, "abc"));

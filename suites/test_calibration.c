@@ -30,14 +30,14 @@ static int cmp(const void *a, const void *b)
 Test(calibration, untraced_cpu_follows_the_target)
 {
     const double targets[2] = {0.7, 0.8};
-    struct tb_benchmark_opts bo = {.spans_per_second = 200,
-                                   .runtime_s = 5};
+    struct tb_benchmark_opts bo = {.spans_per_second = 200, .runtime_s = 5};
     double cpu[2][3], clock[2][3];
     tb_controller *ctl[2];
     tb_error err = {0};
 
     for (int k = 0; k < 2; k++) {
-        struct tb_controller_opts o = {.client_name = "c", .control_port = 0,
+        struct tb_controller_opts o = {.client_name = "c",
+                                       .control_port = 0,
                                        .target_cpu = targets[k],
                                        .recalibrate = true};
         cr_assert_eq(tb_controller_new(&o, &ctl[k], &err), TB_OK, "%s",
@@ -47,8 +47,8 @@ Test(calibration, untraced_cpu_follows_the_target)
         for (int j = 0; j < 2; j++) {
             int k = (i + j) % 2; /* the order flips each round */
             tb_result *r;
-            cr_assert_eq(tb_controller_benchmark(ctl[k], &bo, &r, &err),
-                         TB_OK, "%s", err.msg);
+            cr_assert_eq(tb_controller_benchmark(ctl[k], &bo, &r, &err), TB_OK,
+                         "%s", err.msg);
             cpu[k][i] = r->cpu_usage;
             clock[k][i] = r->clock_time_s;
             tb_result_free(r);
@@ -57,8 +57,8 @@ Test(calibration, untraced_cpu_follows_the_target)
         qsort(cpu[k], 3, sizeof(double), cmp);
         qsort(clock[k], 3, sizeof(double), cmp);
         cr_log_info("target %.2f: cpu median %.4f (%.4f-%.4f), clock "
-                    "median %.2f s", targets[k], cpu[k][1], cpu[k][0],
-                    cpu[k][2], clock[k][1]);
+                    "median %.2f s",
+                    targets[k], cpu[k][1], cpu[k][0], cpu[k][2], clock[k][1]);
         cr_expect(fabs(cpu[k][1] - targets[k]) <= 0.10,
                   "median CPU %.4f is more than 0.10 off the target %.2f",
                   cpu[k][1], targets[k]);
@@ -70,15 +70,14 @@ Test(calibration, untraced_cpu_follows_the_target)
     double step = cpu[1][1] - cpu[0][1];
     cr_expect(step >= 0.05 && step <= 0.15,
               "raising the target by 0.10 moved the median CPU by %.4f "
-              "(%.4f -> %.4f), not by 0.05-0.15", step, cpu[0][1],
-              cpu[1][1]);
+              "(%.4f -> %.4f), not by 0.05-0.15",
+              step, cpu[0][1], cpu[1][1]);
 }
 
 Test(calibration, result_invariants)
 {
     struct tb_controller_opts o = {.client_name = "c", .control_port = 0};
-    struct tb_benchmark_opts bo = {.spans_per_second = 500,
-                                   .runtime_s = 4};
+    struct tb_benchmark_opts bo = {.spans_per_second = 500, .runtime_s = 4};
     tb_controller *ctl;
     tb_result *r;
     tb_error err = {0};
@@ -94,8 +93,7 @@ Test(calibration, result_invariants)
     cr_assert_gt(r->spans_per_second, 0);
     cr_assert_float_eq(r->spans_per_second,
                        (double)r->spans_sent / r->clock_time_s, 1e-9);
-    cr_assert_float_eq(r->cpu_usage, r->program_time_s / r->clock_time_s,
-                       1e-9);
+    cr_assert_float_eq(r->cpu_usage, r->program_time_s / r->clock_time_s, 1e-9);
     cr_assert(r->cpu_usage > 0 && r->cpu_usage <= 1.0);
     /* One sample a second while the client ran. */
     cr_assert_geq((double)r->n_samples, floor(r->clock_time_s) - 1,
@@ -122,8 +120,10 @@ Test(calibration, result_invariants)
 
 Test(calibration, cache_round_trip_and_expiry)
 {
-    struct tb_calibration c = {.target_cpu = 0.7, .sleep_per_work_ns = 1.25,
-                               .work_per_second = 4.5e8, .last_cpu = 0.69,
+    struct tb_calibration c = {.target_cpu = 0.7,
+                               .sleep_per_work_ns = 1.25,
+                               .work_per_second = 4.5e8,
+                               .last_cpu = 0.69,
                                .created = time(NULL) - 100};
     struct tb_calibration got;
     char path[] = "/tmp/tb-cal-XXXXXX";
@@ -166,16 +166,15 @@ Test(calibration, a_client_that_ignores_sleep_is_told_to_use_work_and_repeat)
     /* A low target: the check needs the client's CPU without sleep
      * clearly above it, which a 70% target is not when neighbours leave
      * the client half a core (seen here at a load of 9 on 2 cores). */
-    struct tb_controller_opts o = {.client = c, .control_port = 0,
-                                   .target_cpu = 0.3, .recalibrate = true};
+    struct tb_controller_opts o = {
+        .client = c, .control_port = 0, .target_cpu = 0.3, .recalibrate = true};
     tb_controller *ctl = NULL;
     tb_error err = {0};
     tb_err e = tb_controller_new(&o, &ctl, &err);
 
     tb_client_free(c);
     tb_controller_free(ctl);
-    cr_assert_eq(e, TB_ERR_CALIBRATION, "got %s: %s", tb_err_name(e),
-                 err.msg);
+    cr_assert_eq(e, TB_ERR_CALIBRATION, "got %s: %s", tb_err_name(e), err.msg);
     cr_assert(strstr(err.msg, "client c ignores Sleep: run it with --work "
                               "and --repeat") != NULL,
               "%s", err.msg);
@@ -187,8 +186,8 @@ Test(calibration, a_client_that_ignores_sleep_is_told_to_use_work_and_repeat)
 Test(calibration, fixed_work_counts_every_span_of_a_client_that_ignores_sleep)
 {
     tb_client *c = aided_client("--ignore_sleep 1 --spans_per_repeat 3");
-    struct tb_controller_opts o = {.client = c, .control_port = 0,
-                                   .uncalibrated = true};
+    struct tb_controller_opts o = {
+        .client = c, .control_port = 0, .uncalibrated = true};
     uint16_t ports[1] = {0};
     struct tb_satellites_opts so = {.ports = ports, .n_ports = 1};
     tb_satellites *sats = NULL;
@@ -196,12 +195,13 @@ Test(calibration, fixed_work_counts_every_span_of_a_client_that_ignores_sleep)
     tb_result *r = NULL;
     tb_error err = {0};
 
-    cr_assert_eq(tb_satellites_start(&so, &sats, &err), TB_OK, "%s",
-                 err.msg);
+    cr_assert_eq(tb_satellites_start(&so, &sats, &err), TB_OK, "%s", err.msg);
     cr_assert_eq(tb_controller_new(&o, &ctl, &err), TB_OK, "%s", err.msg);
-    struct tb_benchmark_opts bo = {.satellites = sats, .trace = true,
+    struct tb_benchmark_opts bo = {.satellites = sats,
+                                   .trace = true,
                                    .spans_per_second = 100,
-                                   .runtime_s = 30, .fixed_work = 1000,
+                                   .runtime_s = 30,
+                                   .fixed_work = 1000,
                                    .fixed_repeat = 400};
     cr_assert_eq(tb_controller_benchmark(ctl, &bo, &r, &err), TB_OK, "%s",
                  err.msg);

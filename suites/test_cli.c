@@ -85,7 +85,8 @@ static bool has_row(const char *out, const char *name)
 {
     size_t n = strlen(name);
 
-    for (const char *l = out; l != NULL && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+    for (const char *l = out; l != NULL && *l;
+         l = strchr(l, '\n'), l = l ? l + 1 : NULL)
         if (strncmp(l, name, n) == 0 && (l[n] == ' ' || l[n] == '\t'))
             return true;
     return false;

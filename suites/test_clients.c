@@ -71,8 +71,7 @@ static tb_satellites *satellites(void)
     tb_satellites *sats;
     tb_error err = {0};
 
-    cr_assert_eq(tb_satellites_start(&so, &sats, &err), TB_OK, "%s",
-                 err.msg);
+    cr_assert_eq(tb_satellites_start(&so, &sats, &err), TB_OK, "%s", err.msg);
     return sats;
 }
 
@@ -88,20 +87,22 @@ ParameterizedTest(struct name *n, clients, exact_counts)
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     struct tb_benchmark_opts traced = {
-        .satellites = sats, .trace = true, .spans_per_second = 300,
+        .satellites = sats,
+        .trace = true,
+        .spans_per_second = 300,
         .runtime_s = 3,
         .mark_unix_ns = (uint64_t)now.tv_sec * 1000000000u +
                         (uint64_t)now.tv_nsec + 1500000000u};
-    cr_assert_eq(tb_controller_benchmark(ctl, &traced, &r, &err), TB_OK,
-                 "%s", err.msg);
+    cr_assert_eq(tb_controller_benchmark(ctl, &traced, &r, &err), TB_OK, "%s",
+                 err.msg);
     cr_log_info("%s traced: %llu sent, %llu received, %.1f%% CPU, after the "
                 "mark %lld sent %llu received, made %.0f spans/s (%.0f over "
-                "the wall time), steady CPU %.1f%%", n->s,
-                (unsigned long long)r->spans_sent,
+                "the wall time), steady CPU %.1f%%",
+                n->s, (unsigned long long)r->spans_sent,
                 (unsigned long long)r->spans_received, r->cpu_usage * 100,
                 (long long)r->spans_sent_after_mark,
-                (unsigned long long)r->spans_received_after_mark,
-                r->made_sps, r->spans_per_second, r->steady_cpu * 100);
+                (unsigned long long)r->spans_received_after_mark, r->made_sps,
+                r->spans_per_second, r->steady_cpu * 100);
     cr_assert(r->spans_sent_reported, "%s reports what it made", n->s);
     cr_assert_eq(r->spans_sent, r->repeat, "the client made what it was told");
     cr_assert_eq(r->spans_received, r->spans_sent, "%s: every span arrives",
@@ -110,12 +111,13 @@ ParameterizedTest(struct name *n, clients, exact_counts)
     /* The limit is the drops gate's, from thresholds/ (drops.max_dropped),
      * not a number of this test's own. */
     cr_assert_leq(r->dropped_spans, (int64_t)max_dropped(n->s),
-                  "%s: %lld dropped at 300 spans/s (drops.max_dropped)",
-                  n->s, (long long)r->dropped_spans);
+                  "%s: %lld dropped at 300 spans/s (drops.max_dropped)", n->s,
+                  (long long)r->dropped_spans);
     cr_assert(r->spans_sent_after_mark > 0 &&
                   r->spans_sent_after_mark < (int64_t)r->spans_sent,
               "%s: the client counts the spans after the mark (%lld of "
-              "%llu)", n->s, (long long)r->spans_sent_after_mark,
+              "%llu)",
+              n->s, (long long)r->spans_sent_after_mark,
               (unsigned long long)r->spans_sent);
     /* Equal but for a span whose start straddles the mark: the client
      * reads its clock just before the tracer reads its own (the
@@ -128,13 +130,14 @@ ParameterizedTest(struct name *n, clients, exact_counts)
     cr_assert(r->made_sps > r->spans_per_second,
               "%s: the pace from the spans' own start times (%.0f/s) leaves "
               "out start-up and flush, so it beats spans / wall time "
-              "(%.0f/s)", n->s, r->made_sps, r->spans_per_second);
+              "(%.0f/s)",
+              n->s, r->made_sps, r->spans_per_second);
     tb_result_free(r);
 
     struct tb_benchmark_opts untraced = traced;
     untraced.trace = false;
-    cr_assert_eq(tb_controller_benchmark(ctl, &untraced, &r, &err), TB_OK,
-                 "%s", err.msg);
+    cr_assert_eq(tb_controller_benchmark(ctl, &untraced, &r, &err), TB_OK, "%s",
+                 err.msg);
     cr_assert_eq(r->spans_sent, r->repeat);
     cr_assert_eq(r->spans_received, 0, "%s: the no-op tracer sends nothing",
                  n->s);
@@ -160,7 +163,8 @@ ParameterizedTest(struct name *n, clients, no_satellite_listening)
 
     /* Ports the client is told about, with nothing listening there. */
     tb_satellites_shutdown(sats);
-    struct tb_benchmark_opts bo = {.satellites = sats, .trace = true,
+    struct tb_benchmark_opts bo = {.satellites = sats,
+                                   .trace = true,
                                    .spans_per_second = 100,
                                    .runtime_s = 5};
     tb_err e = tb_controller_benchmark(ctl, &bo, &r, &err);
@@ -184,14 +188,13 @@ static void missing(const char *name, const char *cmd, const char *package)
     tb_error err = {0};
 
     cr_assert_eq(tb_client_from_command(name, cmd, &c, &err), TB_OK);
-    struct tb_calibration cal = {.target_cpu = 0.7,
-                                 .sleep_per_work_ns = 1,
-                                 .work_per_second = 1e6};
-    struct tb_controller_opts o = {.client = c, .control_port = 0,
-                                   .calibration = &cal};
+    struct tb_calibration cal = {
+        .target_cpu = 0.7, .sleep_per_work_ns = 1, .work_per_second = 1e6};
+    struct tb_controller_opts o = {
+        .client = c, .control_port = 0, .calibration = &cal};
     cr_assert_eq(tb_controller_new(&o, &ctl, &err), TB_OK, "%s", err.msg);
-    struct tb_benchmark_opts bo = {.trace = true, .spans_per_second = 100,
-                                   .runtime_s = 1};
+    struct tb_benchmark_opts bo = {
+        .trace = true, .spans_per_second = 100, .runtime_s = 1};
     cr_assert_eq(tb_controller_benchmark(ctl, &bo, &r, &err),
                  TB_ERR_TRACER_MISSING, "%s", err.msg);
     cr_assert(strstr(err.msg, package) != NULL, "'%s' not named in: %s",
@@ -206,14 +209,16 @@ static void missing(const char *name, const char *cmd, const char *package)
 Test(clients, missing_py_zipkin_is_named)
 {
     /* -S: no site-packages, so Debian's py_zipkin is out of sight. */
-    missing("python", "/usr/bin/python3 -S clients/python/client.py "
-                      "--tracer zipkin",
+    missing("python",
+            "/usr/bin/python3 -S clients/python/client.py "
+            "--tracer zipkin",
             "python3-py-zipkin");
 }
 
 Test(clients, missing_datadog_extension_is_named)
 {
-    missing("python-cpp", "/usr/bin/python3 clients/python/client.py "
-                          "--tracer datadog --build_dir /nonexistent",
+    missing("python-cpp",
+            "/usr/bin/python3 clients/python/client.py "
+            "--tracer datadog --build_dir /nonexistent",
             "libdd-opentracing");
 }

@@ -48,10 +48,8 @@ Test(compare, an_at_least_figure_is_mirrored)
  * span is worse, and NaN proves nothing. */
 Test(compare, exact_figures_and_nan)
 {
-    cr_assert_eq(tb_compare_judge(0, 0, 0, TB_BOUND_AT_MOST),
-                 TB_COMPARE_SAME);
-    cr_assert_eq(tb_compare_judge(1, 1, 0, TB_BOUND_AT_MOST),
-                 TB_COMPARE_WORSE);
+    cr_assert_eq(tb_compare_judge(0, 0, 0, TB_BOUND_AT_MOST), TB_COMPARE_SAME);
+    cr_assert_eq(tb_compare_judge(1, 1, 0, TB_BOUND_AT_MOST), TB_COMPARE_WORSE);
     cr_assert_eq(tb_compare_judge(NAN, 1, 0, TB_BOUND_AT_MOST),
                  TB_COMPARE_INCONCLUSIVE);
     cr_assert_str_eq(tb_compare_verdict_name(TB_COMPARE_WORSE), "worse");

@@ -32,8 +32,10 @@ Test(compare_gates, c_against_itself_is_not_worse)
 {
     /* The noisiest figure: noise must not read as worse. */
     static const tb_gate gates[] = {TB_GATE_CPU};
-    struct tb_compare_opts o = {.a = {.client = "c"}, .b = {.client = "c"},
-                                .profile = "quick", .gates = gates,
+    struct tb_compare_opts o = {.a = {.client = "c"},
+                                .b = {.client = "c"},
+                                .profile = "quick",
+                                .gates = gates,
                                 .n_gates = 1};
     tb_compare_result *r;
     tb_error err = {0};
@@ -61,8 +63,8 @@ Test(compare_gates, a_cpu_regression_is_worse_on_cpu_only)
 
     check_client();
     snprintf(dir, sizeof(dir), "%s/thresholds", tb_root_dir());
-    cr_assert_eq(tb_thresholds_load(dir, "c", "quick", &t, &err), TB_OK,
-                 "%s", err.msg);
+    cr_assert_eq(tb_thresholds_load(dir, "c", "quick", &t, &err), TB_OK, "%s",
+                 err.msg);
     /* Burning X ns of CPU per span at R spans/s costs X * R / 1e7 points;
      * twice the points allowance (the floor, since c costs well under it)
      * leaves the interval room to clear it. */
@@ -76,8 +78,7 @@ Test(compare_gates, a_cpu_regression_is_worse_on_cpu_only)
              "cd %s && %s/tracebench compare c c --profile quick "
              "--gates cpu,drops --b-args '--burn_ns %.0f' --out %s "
              "--results %s/results.jsonl >%s/out.txt 2>&1",
-             tb_root_dir(), tb_build_dir(), burn_ns, results, results,
-             results);
+             tb_root_dir(), tb_build_dir(), burn_ns, results, results, results);
     int st = system(cmd);
     cr_assert(WIFEXITED(st), "%s", cmd);
     cr_assert_eq(WEXITSTATUS(st), 1, "exit %d, want 1 (worse): see %s/out.txt",
@@ -95,8 +96,8 @@ Test(compare_gates, a_cpu_regression_is_worse_on_cpu_only)
         if (strstr(line, "\"figure\":\"cpu.overhead_points\"")) {
             cpu++;
             cr_assert(strstr(line, "\"verdict\":\"worse\"") != NULL,
-                      "%.0f ns per span (%.1f points) not worse: %s",
-                      burn_ns, points, line);
+                      "%.0f ns per span (%.1f points) not worse: %s", burn_ns,
+                      points, line);
         } else if (strstr(line, "\"figure\":\"drops.")) {
             drops++;
             cr_assert(strstr(line, "\"verdict\":\"worse\"") == NULL,
@@ -106,11 +107,13 @@ Test(compare_gates, a_cpu_regression_is_worse_on_cpu_only)
     fclose(f);
     cr_assert_eq(cpu, 1);
     cr_assert_eq(drops, 1);
-    snprintf(cmd, sizeof(cmd), "test -s %s/compare.md && test -s "
+    snprintf(cmd, sizeof(cmd),
+             "test -s %s/compare.md && test -s "
              "%s/junit-compare.xml && grep -q '\"extra\":.*\"worse\"' "
-             "%s/benchmarks-compare.json && rm -rf %s", results, results,
-             results, results);
-    cr_assert_eq(system(cmd), 0, "compare.md, junit-compare.xml and "
+             "%s/benchmarks-compare.json && rm -rf %s",
+             results, results, results, results);
+    cr_assert_eq(system(cmd), 0,
+                 "compare.md, junit-compare.xml and "
                  "benchmarks-compare.json (with the worse figure) in %s",
                  results);
 }

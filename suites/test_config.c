@@ -41,8 +41,7 @@ Test(config, every_variable_is_named_once_with_the_tb_prefix)
 {
     for (int i = 0; i < TB__CONFIG__COUNT; i++) {
         const char *name = tb__config_name((enum tb__config_var)i);
-        cr_assert(strncmp(name, "TB_", 3) == 0, "variable %d: \"%s\"", i,
-                  name);
+        cr_assert(strncmp(name, "TB_", 3) == 0, "variable %d: \"%s\"", i, name);
         for (int j = 0; j < i; j++)
             cr_assert(strcmp(name, tb__config_name((enum tb__config_var)j)),
                       "%s named twice", name);

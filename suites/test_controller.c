@@ -57,8 +57,8 @@ Test(controller, hanging_client_is_killed_at_timeout_and_reaped)
     /* A client that hangs and leaves a grandchild behind: both must go. */
     TB_TEST_CONTROLLER(ctl, "hang",
                        "/bin/sh -c 'sleep 977.5 & sleep 977.5; wait'");
-    struct tb_benchmark_opts bo = {.spans_per_second = 10, .runtime_s = 1,
-                                   .timeout_s = 2};
+    struct tb_benchmark_opts bo = {
+        .spans_per_second = 10, .runtime_s = 1, .timeout_s = 2};
     tb_err e = tb_controller_benchmark(ctl, &bo, &r, &err);
 
     cr_assert_eq(e, TB_ERR_CLIENT_TIMEOUT, "%s", err.msg);
@@ -154,8 +154,7 @@ Test(controller, unknown_client_lists_registered_names)
     }
     strncat(want, ")", sizeof(want) - strlen(want) - 1);
     tb_registry_free(reg);
-    cr_assert(strstr(err.msg, want) != NULL, "'%s' not in: %s", want,
-              err.msg);
+    cr_assert(strstr(err.msg, want) != NULL, "'%s' not in: %s", want, err.msg);
 }
 
 Test(controller, control_port_in_use_is_named)
@@ -219,8 +218,8 @@ Test(controller, flags_reach_the_client)
              path, path);
     TB_TEST_CONTROLLER(ctl, "echo", cmd);
     /* 1e6 units/s at 200 spans/s: Work 5000, Repeat 10000 over 10 s. */
-    struct tb_benchmark_opts bo = {.spans_per_second = 200, .runtime_s = 10,
-                                   .trace = true};
+    struct tb_benchmark_opts bo = {
+        .spans_per_second = 200, .runtime_s = 10, .trace = true};
     cr_assert_eq(tb_controller_benchmark(ctl, &bo, &r, &err), TB_OK, "%s",
                  err.msg);
     f = fopen(path, "r");
@@ -284,8 +283,8 @@ Test(controller, control_endpoint_serves_the_control_message)
     struct fetch f = {0};
     pthread_t th;
     TB_TEST_CONTROLLER(ctl, "sleeper", "/bin/sh -c 'sleep 1.5' client");
-    struct tb_benchmark_opts bo = {.spans_per_second = 100, .runtime_s = 5,
-                                   .no_flush = true};
+    struct tb_benchmark_opts bo = {
+        .spans_per_second = 100, .runtime_s = 5, .no_flush = true};
 
     f.port = tb_controller_port(ctl);
     cr_assert_neq(f.port, 0);
@@ -304,8 +303,8 @@ Test(controller, control_endpoint_serves_the_control_message)
     cr_assert_eq(cJSON_GetObjectItem(o, "SleepInterval")->valuedouble, 1e8);
     cr_assert_eq(cJSON_GetObjectItem(o, "NumTags")->valuedouble, 10);
     cr_assert_eq(cJSON_GetObjectItem(o, "NumLogs")->valuedouble, 15);
-    cJSON *ports = cJSON_GetObjectItem(
-        cJSON_GetObjectItem(o, "Satellites"), "Ports");
+    cJSON *ports = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "Satellites"),
+                                       "Ports");
     cr_assert_eq(cJSON_GetArrayItem(ports, 0)->valuedouble, 8360);
     cJSON_Delete(o);
     cr_assert(r->clock_time_s > r->program_time_s,
@@ -315,9 +314,9 @@ Test(controller, control_endpoint_serves_the_control_message)
 }
 
 /* A client that only POSTs json (no single quotes in it) as its result. */
-#define POSTER(json)                                                         \
-    "/usr/bin/python3 -c \"import os, urllib.request; "                      \
-    "urllib.request.urlopen(urllib.request.Request("                         \
+#define POSTER(json)                                                           \
+    "/usr/bin/python3 -c \"import os, urllib.request; "                        \
+    "urllib.request.urlopen(urllib.request.Request("                           \
     "os.environ['TB_RESULT_URL'], data=b'" json "'))\""
 
 static void read_text(const char *path, char *buf, size_t size)
@@ -335,8 +334,7 @@ Test(controller, posted_result_sets_spans_sent)
     tb_result *r = NULL;
     tb_error err = {0};
     /* A client that made fewer spans than asked says so. */
-    TB_TEST_CONTROLLER(ctl, "poster",
-                       POSTER("{\\\"SpansSent\\\": 1234}"));
+    TB_TEST_CONTROLLER(ctl, "poster", POSTER("{\\\"SpansSent\\\": 1234}"));
     struct tb_benchmark_opts bo = {.spans_per_second = 500, .runtime_s = 2};
 
     cr_assert_eq(tb_controller_benchmark(ctl, &bo, &r, &err), TB_OK, "%s",
@@ -360,22 +358,25 @@ Test(controller, mark_reaches_the_client_and_its_count_comes_back)
     snprintf(cmd, sizeof(cmd), "%s/client.sh", dir);
     f = fopen(cmd, "w");
     cr_assert_not_null(f);
-    fprintf(f, "echo \"$@\" > %s/args\n"
-               "exec /usr/bin/python3 -c 'import os, urllib.request; "
-               "urllib.request.urlopen(urllib.request.Request("
-               "os.environ[\"TB_RESULT_URL\"], data=b\"{\\\"SpansSent\\\": "
-               "90, \\\"SpansSentAfterMark\\\": 40}\"))'\n", dir);
+    fprintf(f,
+            "echo \"$@\" > %s/args\n"
+            "exec /usr/bin/python3 -c 'import os, urllib.request; "
+            "urllib.request.urlopen(urllib.request.Request("
+            "os.environ[\"TB_RESULT_URL\"], data=b\"{\\\"SpansSent\\\": "
+            "90, \\\"SpansSentAfterMark\\\": 40}\"))'\n",
+            dir);
     fclose(f);
     snprintf(path, sizeof(path), "%s/args", dir);
     snprintf(cmd, sizeof(cmd), "/bin/sh %s/client.sh", dir);
     TB_TEST_CONTROLLER(ctl, "marker", cmd);
-    struct tb_benchmark_opts bo = {.spans_per_second = 100, .runtime_s = 1,
+    struct tb_benchmark_opts bo = {.spans_per_second = 100,
+                                   .runtime_s = 1,
                                    .mark_unix_ns = 1795970260123456789ull};
     cr_assert_eq(tb_controller_benchmark(ctl, &bo, &r, &err), TB_OK, "%s",
                  err.msg);
     read_text(path, buf, sizeof(buf));
-    cr_assert(strstr(buf, "--num_logs 15 --mark 1795970260123456789") !=
-                  NULL, "%s", buf);
+    cr_assert(strstr(buf, "--num_logs 15 --mark 1795970260123456789") != NULL,
+              "%s", buf);
     cr_assert_eq(r->mark_ns, 1795970260123456789ull);
     cr_assert_eq(r->spans_sent, 90);
     cr_assert_eq(r->spans_sent_after_mark, 40);
@@ -404,15 +405,17 @@ Test(controller, after_mark_count_over_spans_sent_is_refused)
     TB_TEST_CONTROLLER(ctl, "poster",
                        POSTER("{\\\"SpansSent\\\": 10, "
                               "\\\"SpansSentAfterMark\\\": 11}"));
-    struct tb_benchmark_opts bo = {.spans_per_second = 500, .runtime_s = 2,
-                                   .mark_unix_ns = 1};
+    struct tb_benchmark_opts bo = {
+        .spans_per_second = 500, .runtime_s = 2, .mark_unix_ns = 1};
 
     /* The client's POST gets a 400, so it exits non-zero. */
     tb_err e = tb_controller_benchmark(ctl, &bo, &r, &err);
     cr_assert_eq(e, TB_ERR_CLIENT_CRASHED, "%s", err.msg);
     cr_assert(strstr(err.msg, "400") != NULL, "%s", err.msg);
-    cr_assert(!r->spans_sent_reported, "the bad POST is not taken, and "
-              "nothing is made up: %llu", (unsigned long long)r->spans_sent);
+    cr_assert(!r->spans_sent_reported,
+              "the bad POST is not taken, and "
+              "nothing is made up: %llu",
+              (unsigned long long)r->spans_sent);
     cr_assert_eq(r->spans_sent_after_mark, -1);
     tb_result_free(r);
     tb_controller_free(ctl);
@@ -434,7 +437,8 @@ Test(controller, client_without_flags_reads_control_over_http)
                "\"flags\": false}}");
     fclose(f);
     struct tb_controller_opts o = {.client_name = "c-http",
-                                   .registry_path = path, .control_port = 0,
+                                   .registry_path = path,
+                                   .control_port = 0,
                                    .calibration = &tb_test_cal};
     cr_assert_eq(tb_controller_new(&o, &ctl, &err), TB_OK, "%s", err.msg);
     struct tb_benchmark_opts bo = {.spans_per_second = 500, .runtime_s = 2};
@@ -461,8 +465,8 @@ Test(controller, ports_are_released_on_free)
     tb_controller_free(ctl);
     /* The same port again, at once: nothing was left listening. */
     cr_assert_eq(tb_client_from_command("x", "/bin/true", &cl, &err), TB_OK);
-    struct tb_controller_opts o = {.client = cl, .control_port = port,
-                                   .calibration = &tb_test_cal};
+    struct tb_controller_opts o = {
+        .client = cl, .control_port = port, .calibration = &tb_test_cal};
     cr_assert_eq(tb_controller_new(&o, &ctl, &err), TB_OK, "%s", err.msg);
     tb_controller_free(ctl);
     tb_client_free(cl);
@@ -502,14 +506,14 @@ Test(controller, spans_sent_is_reported_never_made_up)
     tb_result *r = NULL;
     tb_error err = {0};
 
-    cr_assert_eq(tb_satellites_start(&so, &sats, &err), TB_OK, "%s",
-                 err.msg);
+    cr_assert_eq(tb_satellites_start(&so, &sats, &err), TB_OK, "%s", err.msg);
     cr_assert_eq(tb_client_from_command("quiet", "/bin/true", &cl, &err),
                  TB_OK);
-    struct tb_controller_opts o = {.client = cl, .control_port = 0,
-                                   .calibration = &tb_test_cal};
+    struct tb_controller_opts o = {
+        .client = cl, .control_port = 0, .calibration = &tb_test_cal};
     cr_assert_eq(tb_controller_new(&o, &ctl, &err), TB_OK, "%s", err.msg);
-    struct tb_benchmark_opts bo = {.satellites = sats, .trace = true,
+    struct tb_benchmark_opts bo = {.satellites = sats,
+                                   .trace = true,
                                    .spans_per_second = 100,
                                    .runtime_s = 1};
     cr_assert_eq(tb_controller_benchmark(ctl, &bo, &r, &err),
@@ -529,8 +533,7 @@ Test(controller, spans_sent_is_reported_never_made_up)
     cr_assert_eq(r->dropped_spans, (int64_t)r->repeat);
     char *json = tb_result_to_json(r);
     cr_assert(strstr(json, "\"spans_sent\":null") != NULL, "%s", json);
-    cr_assert(strstr(json, "\"dropped_estimated\":true") != NULL, "%s",
-              json);
+    cr_assert(strstr(json, "\"dropped_estimated\":true") != NULL, "%s", json);
     free(json);
     char text[1024] = "";
     FILE *f = fmemopen(text, sizeof(text), "w");

@@ -16,7 +16,7 @@
 #define WORK 100
 
 struct rig {
-    uint64_t spans;             /* a run */
+    uint64_t spans; /* a run */
     tb_controller *ctl;
     tb_satellites *sats;
     tb_counter *counter;
@@ -28,9 +28,8 @@ struct rig {
  * missing. */
 static void rig_start(struct rig *r, const char *client, uint64_t spans)
 {
-    struct tb_controller_opts co = {.client_name = client,
-                                    .control_port = 0,
-                                    .calibration = &tb_test_cal};
+    struct tb_controller_opts co = {
+        .client_name = client, .control_port = 0, .calibration = &tb_test_cal};
     uint16_t ports[TB_SATELLITE_DEFAULT_COUNT] = {0};
     struct tb_satellites_opts so = {.ports = ports,
                                     .n_ports = TB_SATELLITE_DEFAULT_COUNT};
@@ -51,13 +50,15 @@ static void rig_start(struct rig *r, const char *client, uint64_t spans)
     }
     tb_registry_free(reg);
     snprintf(r->dir, sizeof(r->dir), "/tmp/tb-cost-%d", (int)getpid());
-    cr_assert(eq(int, tb_counter_new(TB_COUNTER_AUTO, r->dir, &r->counter,
-                                     &err), TB_OK), "%s", err.msg);
+    cr_assert(eq(int,
+                 tb_counter_new(TB_COUNTER_AUTO, r->dir, &r->counter, &err),
+                 TB_OK),
+              "%s", err.msg);
     if (tb_counter_backend(r->counter) == TB_COUNTER_NONE)
         cr_skip_test("no instruction counter: no hardware counters and no "
                      "valgrind (install the Debian package valgrind)");
-    cr_assert(eq(int, tb_satellites_start(&so, &r->sats, &err), TB_OK),
-              "%s", err.msg);
+    cr_assert(eq(int, tb_satellites_start(&so, &r->sats, &err), TB_OK), "%s",
+              err.msg);
     cr_assert(eq(int, tb_controller_new(&co, &r->ctl, &err), TB_OK), "%s",
               err.msg);
 }
@@ -75,9 +76,11 @@ static double count(struct rig *r, bool trace, uint64_t iters)
 {
     char arg[32];
     const char *extra[] = {"--burn_iters", arg, NULL};
-    struct tb_benchmark_opts bo = {.satellites = r->sats, .trace = trace,
+    struct tb_benchmark_opts bo = {.satellites = r->sats,
+                                   .trace = trace,
                                    .fixed_work = WORK,
-                                   .fixed_repeat = r->spans, .timeout_s = 300,
+                                   .fixed_repeat = r->spans,
+                                   .timeout_s = 300,
                                    .extra_args = extra,
                                    .counter = r->counter,
                                    .counter_tag = trace ? "t" : "u"};
@@ -85,8 +88,8 @@ static double count(struct rig *r, bool trace, uint64_t iters)
     tb_error err = {0};
 
     snprintf(arg, sizeof(arg), "%llu", (unsigned long long)iters);
-    cr_assert(eq(int, tb_controller_benchmark(r->ctl, &bo, &res, &err),
-                 TB_OK), "%s", err.msg);
+    cr_assert(eq(int, tb_controller_benchmark(r->ctl, &bo, &res, &err), TB_OK),
+              "%s", err.msg);
     cr_assert(res->has_count);
     cr_assert(eq(u64, res->spans_sent, r->spans));
     double n = (double)res->instructions;
@@ -106,13 +109,12 @@ Test(cost, c_grows_linearly_with_burn_iters, .timeout = 300)
     cr_log_info("c: %.0f, %.0f, %.0f instructions at burn_iters 0, %llu, "
                 "%llu: %.3f instructions an iteration; cost(2N) - cost(0) "
                 "= %.4f x (cost(N) - cost(0))",
-                c0, c1, c2, (unsigned long long)n,
-                (unsigned long long)(2 * n), d1 / (double)(n * r.spans),
-                d2 / d1);
+                c0, c1, c2, (unsigned long long)n, (unsigned long long)(2 * n),
+                d1 / (double)(n * r.spans), d2 / d1);
     cr_assert(gt(dbl, d1, 0));
     cr_assert(lt(dbl, fabs(d2 - 2 * d1), 0.02 * 2 * d1),
-              "cost(2N) - cost(0) = %.0f, 2 x (cost(N) - cost(0)) = %.0f",
-              d2, 2 * d1);
+              "cost(2N) - cost(0) = %.0f, 2 x (cost(N) - cost(0)) = %.0f", d2,
+              2 * d1);
     rig_stop(&r);
 }
 
@@ -152,15 +154,17 @@ static void detects(const char *client, double fraction, uint64_t spans,
         clean[i] /= (double)spans;
     }
     struct tb_bootstrap_opts bo = {.seed = 1, .paired = true};
-    cr_assert(eq(int, tb_stats_bootstrap_median_diff(hot, k, clean, k, &bo, &iv,
-                                               &err), TB_OK), "%s", err.msg);
+    cr_assert(
+        eq(int,
+           tb_stats_bootstrap_median_diff(hot, k, clean, k, &bo, &iv, &err),
+           TB_OK),
+        "%s", err.msg);
     cr_log_info("%s: tracer %.0f instructions/span; injection %.0f + %.2f "
                 "an iteration, %llu iterations = %.0f (%.2f%%, asked %.0f%%); "
                 "measured "
                 "+%.0f (95%% CI %.0f to %.0f)",
                 client, tracer, a, b, (unsigned long long)iters, want,
-                100 * want / tracer, 100 * fraction, iv.estimate, iv.lo,
-                iv.hi);
+                100 * want / tracer, 100 * fraction, iv.estimate, iv.lo, iv.hi);
     /* An exact counter can give identical runs, and then no interval
      * (NaN): detected means every injected run above every clean one. */
     double hmin, cmax, hm, cm;
@@ -173,8 +177,8 @@ static void detects(const char *client, double fraction, uint64_t spans,
     cr_assert(no_interval ? hmin > cmax : iv.lo > 0,
               "%s: a %.0f%% injection (%.0f instructions a span) is not "
               "told apart: CI %.0f to %.0f, injected runs from %.0f, clean "
-              "up to %.0f", client, 100 * fraction, want, iv.lo, iv.hi,
-              hmin, cmax);
+              "up to %.0f",
+              client, 100 * fraction, want, iv.lo, iv.hi, hmin, cmax);
     cr_assert(est > 0.5 * want && est < 2 * want,
               "%s: measured +%.0f, injected %.0f", client, est, want);
     rig_stop(&r);
@@ -200,8 +204,8 @@ Test(cost, python_cpp_detects_two_percent, .timeout = 300)
                      "report thread, and 3 pairs do not yet tell 2%% apart "
                      "every time (README, Cost per span)");
     /* 4000 spans: a python-cpp run's count moves with its wall time (the
- * tracer's 200 ms report timer), by about 1400 instructions a span over
- * 1000 spans and 200 over 4000, at about the same run time. */
+     * tracer's 200 ms report timer), by about 1400 instructions a span over
+     * 1000 spans and 200 over 4000, at about the same run time. */
     detects("python-cpp", 0.02, 4000, 3, 100);
 }
 

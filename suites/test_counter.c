@@ -48,12 +48,11 @@ Test(counter, names_round_trip_and_a_bad_name_is_named)
     tb_error err = {0};
 
     for (int i = TB_COUNTER_AUTO; i <= TB_COUNTER_NONE; i++) {
-        cr_assert(eq(int, tb_counter_parse(tb_counter_name(i), &k, &err),
-                     TB_OK));
+        cr_assert(
+            eq(int, tb_counter_parse(tb_counter_name(i), &k, &err), TB_OK));
         cr_assert(eq(int, k, i));
     }
-    cr_assert(eq(int, tb_counter_parse("papi", &k, &err),
-                 TB_ERR_INVALID_ARG));
+    cr_assert(eq(int, tb_counter_parse("papi", &k, &err), TB_ERR_INVALID_ARG));
     cr_assert(not(zero(ptr, strstr(err.msg, "'papi'"))), "%s", err.msg);
 }
 
@@ -65,8 +64,8 @@ Test(counter, missing_valgrind_names_the_package)
     setenv("TB_VALGRIND", "/nonexistent/valgrind", 1);
     cr_assert(eq(int, tb_counter_new(TB_COUNTER_VALGRIND, tmp, &c, &err),
                  TB_ERR_CONFIG));
-    cr_assert(not(zero(ptr, strstr(err.msg, "Debian package valgrind"))),
-              "%s", err.msg);
+    cr_assert(not(zero(ptr, strstr(err.msg, "Debian package valgrind"))), "%s",
+              err.msg);
     /* auto falls back to none (unless the hardware counts), with a
      * warning rather than an error. */
     cr_assert(eq(int, tb_counter_new(TB_COUNTER_AUTO, tmp, &c, &err), TB_OK));
@@ -82,8 +81,8 @@ Test(counter, perf_says_why_it_cannot_count)
     tb_error err = {0};
 
     if (tb_counter_perf_available(why, sizeof(why))) {
-        cr_assert(eq(int, tb_counter_new(TB_COUNTER_PERF, NULL, &c, &err),
-                     TB_OK));
+        cr_assert(
+            eq(int, tb_counter_new(TB_COUNTER_PERF, NULL, &c, &err), TB_OK));
         cr_assert(eq(int, tb_counter_backend(c), TB_COUNTER_PERF));
         tb_counter_free(c);
         return;
@@ -92,8 +91,7 @@ Test(counter, perf_says_why_it_cannot_count)
     cr_assert(not(zero(ptr, strstr(why, "perf_event_open"))), "%s", why);
     cr_assert(eq(int, tb_counter_new(TB_COUNTER_PERF, NULL, &c, &err),
                  TB_ERR_CONFIG));
-    cr_assert(not(zero(ptr, strstr(err.msg, "--counter perf"))), "%s",
-              err.msg);
+    cr_assert(not(zero(ptr, strstr(err.msg, "--counter perf"))), "%s", err.msg);
 }
 
 Test(counter, valgrind_prefix_and_totals_of_every_process)
@@ -107,8 +105,9 @@ Test(counter, valgrind_prefix_and_totals_of_every_process)
     /* Any executable stands in for valgrind: only the argv is checked. */
     setenv("TB_VALGRIND", "/bin/true", 1);
     snprintf(dir, sizeof(dir), "%s/out", tmp);
-    cr_assert(eq(int, tb_counter_new(TB_COUNTER_VALGRIND, dir, &c, &err),
-                 TB_OK), "%s", err.msg);
+    cr_assert(
+        eq(int, tb_counter_new(TB_COUNTER_VALGRIND, dir, &c, &err), TB_OK),
+        "%s", err.msg);
     cr_assert(eq(int, tb_counter_begin(c, "traced 1", &prefix, &err), TB_OK));
     cr_assert(eq(str, (char *)prefix[0], "/bin/true"));
     cr_assert(eq(str, (char *)prefix[1], "--tool=cachegrind"));
@@ -158,8 +157,9 @@ Test(counter, attribution_names_the_functions_that_grew_most)
     tb_error err = {0};
     char text[512];
 
-    cr_assert(eq(int, tb_attribution_diff(before, after, g, 5, &n, &err),
-                 TB_OK), "%s", err.msg);
+    cr_assert(
+        eq(int, tb_attribution_diff(before, after, g, 5, &n, &err), TB_OK),
+        "%s", err.msg);
     cr_assert(eq(sz, n, 3)); /* flush shrank: not listed */
     cr_assert(eq(str, g[0].function, "encode"));
     cr_assert(eq(dbl, g[0].before, 200));
@@ -168,11 +168,12 @@ Test(counter, attribution_names_the_functions_that_grew_most)
     cr_assert(eq(str, g[1].file, "???"));
     cr_assert(eq(str, g[2].function, "new_function"));
     tb_attribution_format(g, n, text, sizeof(text));
-    cr_assert(eq(str, text, "encode (tracer.cc) +700; memcpy (?\?\?) +100; "
-                            "new_function (tracer.cc) +70"));
+    cr_assert(eq(str, text,
+                 "encode (tracer.cc) +700; memcpy (?\?\?) +100; "
+                 "new_function (tracer.cc) +70"));
     /* Only the top one asked for. */
-    cr_assert(eq(int, tb_attribution_diff(before, after, g, 1, &n, &err),
-                 TB_OK));
+    cr_assert(
+        eq(int, tb_attribution_diff(before, after, g, 1, &n, &err), TB_OK));
     cr_assert(eq(sz, n, 1));
     cr_assert(eq(str, g[0].function, "encode"));
 }

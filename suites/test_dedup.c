@@ -56,8 +56,7 @@ Test(dedup, ten_million_spans_fit)
     uint64_t fresh = 0;
 
     for (uint64_t i = 0; i < n; i++)
-        fresh += (uint64_t)tb__dedup_insert(d, 0x1122334455667788ull,
-                                            i / 6 + 1,
+        fresh += (uint64_t)tb__dedup_insert(d, 0x1122334455667788ull, i / 6 + 1,
                                             i * 0x9e3779b97f4a7c15ull);
     cr_assert(eq(u64, fresh, n));
     cr_assert(le(sz, tb__dedup_bytes(d), 256u * 1024 * 1024));

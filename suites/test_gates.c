@@ -21,7 +21,8 @@ static char results[] = "/tmp/tb-gates-XXXXXX";
 static void run(tb_gate gate, const char *const *args,
                 struct tb_gate_outcome *o)
 {
-    struct tb_regress_opts opts = {.client = "c", .profile = "quick",
+    struct tb_regress_opts opts = {.client = "c",
+                                   .profile = "quick",
                                    .extra_args = args,
                                    .results_path = results};
     tb_regress *rg = NULL;
@@ -122,11 +123,13 @@ Test(gates, outage_gate_fails_when_spans_after_the_return_are_lost)
 Test(gates, baseline_catches_what_the_limit_lets_through)
 {
     /* A healthy c client costs about 1 point at 500 spans/s. Burning 100 us
-     * of CPU more per span adds about 5 (7 in all, measured): inside the quick limit of 15
-     * points, but past the baseline's 1 point plus its 2-point floor. */
+     * of CPU more per span adds about 5 (7 in all, measured): inside the quick
+     * limit of 15 points, but past the baseline's 1 point plus its 2-point
+     * floor. */
     static const char *const args[] = {"--burn_ns", "100000", NULL};
     char base[] = "/tmp/tb-base-XXXXXX";
-    struct tb_regress_opts opts = {.client = "c", .profile = "quick",
+    struct tb_regress_opts opts = {.client = "c",
+                                   .profile = "quick",
                                    .extra_args = args,
                                    .results_path = results,
                                    .baseline_path = base};
@@ -139,8 +142,9 @@ Test(gates, baseline_catches_what_the_limit_lets_through)
     cr_assert_geq(fd, 0);
     close(fd);
     cr_assert_eq(tb_baseline_new("c", "quick", &b, &err), TB_OK);
-    cr_assert_eq(tb_baseline_set(b, "cpu.overhead_points", 1.0, 0.5, 1.5, 3,
-                                 &err), TB_OK);
+    cr_assert_eq(
+        tb_baseline_set(b, "cpu.overhead_points", 1.0, 0.5, 1.5, 3, &err),
+        TB_OK);
     cr_assert_eq(tb_baseline_save(b, base, &err), TB_OK, "%s", err.msg);
     tb_baseline_free(b);
     fd = mkstemp(results);

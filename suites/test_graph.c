@@ -30,13 +30,12 @@ static void setup(void)
     struct tb_satellites_opts so = {.ports = any, .n_ports = 2};
     /* Any cached calibration of "c" will do: these tests check the
      * graphs, not the calibration, and must not pay for one each. */
-    struct tb_controller_opts co = {.client_name = "c", .control_port = 0,
-                                    .calibration_ttl_s = 1e9};
+    struct tb_controller_opts co = {
+        .client_name = "c", .control_port = 0, .calibration_ttl_s = 1e9};
     tb_error err = {0};
 
     cr_assert_not_null(mkdtemp(dir));
-    cr_assert_eq(tb_satellites_start(&so, &sats, &err), TB_OK, "%s",
-                 err.msg);
+    cr_assert_eq(tb_satellites_start(&so, &sats, &err), TB_OK, "%s", err.msg);
     cr_assert_eq(tb_controller_new(&co, &ctl, &err), TB_OK, "%s", err.msg);
 }
 
@@ -50,7 +49,7 @@ static void teardown(void)
 /* Reads the PNG header itself rather than trusting tb_plot_png_size. */
 static void assert_png(const char *path, uint32_t width, uint32_t height)
 {
-    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G',
+    static const unsigned char sig[8] = {0x89, 'P',  'N',  'G',
                                          '\r', '\n', 0x1a, '\n'};
     unsigned char h[24];
     FILE *f = fopen(path, "rb");
@@ -135,20 +134,21 @@ static void count_progress(const struct tb_sweep_progress *p, void *arg)
 static void draw(tb_graph_kind kind, const struct tb_graph_settings *s,
                  struct tb_graph_output *out, struct seen *seen)
 {
-    struct tb_graph_opts o = {.out_dir = dir, .satellites = sats,
+    struct tb_graph_opts o = {.out_dir = dir,
+                              .satellites = sats,
                               .progress = count_progress,
                               .progress_arg = seen};
     tb_error err = {0};
 
     seen->ordered = true;
-    cr_assert_eq(tb_graph_draw(kind, &ctl, 1, s, &o, out, &err), TB_OK,
-                 "%s", err.msg);
+    cr_assert_eq(tb_graph_draw(kind, &ctl, 1, s, &o, out, &err), TB_OK, "%s",
+                 err.msg);
     cr_assert(eq(sz, seen->calls, tb_graph_benchmarks(kind, s)));
     cr_assert(seen->ordered);
 }
 
-Test(graph, quick_cpu_writes_png_and_a_row_per_benchmark,
-     .init = setup, .fini = teardown)
+Test(graph, quick_cpu_writes_png_and_a_row_per_benchmark, .init = setup,
+     .fini = teardown)
 {
     struct tb_graph_settings s;
     struct tb_graph_output out;
@@ -174,8 +174,8 @@ Test(graph, quick_cpu_writes_png_and_a_row_per_benchmark,
     cr_assert(seen.first_eta_s >= 6 * s.runtime_s, "%g", seen.first_eta_s);
 }
 
-Test(graph, quick_dropped_counts_spans_at_the_satellites,
-     .init = setup, .fini = teardown)
+Test(graph, quick_dropped_counts_spans_at_the_satellites, .init = setup,
+     .fini = teardown)
 {
     struct tb_graph_settings s;
     struct tb_graph_output out;
@@ -193,8 +193,7 @@ Test(graph, quick_dropped_counts_spans_at_the_satellites,
     cr_assert(file_has(out.script, "multiplot layout 2,1"));
 }
 
-Test(graph, quick_memory_has_a_row_per_sample,
-     .init = setup, .fini = teardown)
+Test(graph, quick_memory_has_a_row_per_sample, .init = setup, .fini = teardown)
 {
     struct tb_graph_settings s;
     struct tb_graph_output out;
@@ -204,16 +203,14 @@ Test(graph, quick_memory_has_a_row_per_sample,
     tb_graph_defaults(TB_GRAPH_MEMORY, true, &s);
     draw(TB_GRAPH_MEMORY, &s, &out, &seen);
     assert_png(out.png, 1100, 680);
-    cr_assert(eq(sz, csv_rows(out.csv, "scenario,trial,traced,"),
-                 out.rows));
+    cr_assert(eq(sz, csv_rows(out.csv, "scenario,trial,traced,"), out.rows));
     /* One sample a second: about runtime rows for each rate. */
     for (size_t k = 0; k < s.n_rates; k++) {
         char key[64];
         size_t n;
         snprintf(key, sizeof(key), ",1,1,%g,", s.rates[k]);
         n = rows_with(out.csv, key);
-        cr_assert(n + 1 >= (size_t)s.runtime_s &&
-                  n <= 2 * (size_t)s.runtime_s,
+        cr_assert(n + 1 >= (size_t)s.runtime_s && n <= 2 * (size_t)s.runtime_s,
                   "%zu samples at %g spans/s in a %g s run", n, s.rates[k],
                   s.runtime_s);
         total += n;
@@ -223,8 +220,8 @@ Test(graph, quick_memory_has_a_row_per_sample,
     cr_assert(file_has(out.script, "title '2000 spans/s'"));
 }
 
-Test(graph, disconnect_marks_when_satellites_left_and_came_back,
-     .init = setup, .fini = teardown)
+Test(graph, disconnect_marks_when_satellites_left_and_came_back, .init = setup,
+     .fini = teardown)
 {
     struct tb_graph_settings s;
     struct tb_graph_output out;
@@ -238,14 +235,13 @@ Test(graph, disconnect_marks_when_satellites_left_and_came_back,
               s.up_at_s);
     draw(TB_GRAPH_DISCONNECT, &s, &out, &seen);
     assert_png(out.png, 1400, 960);
-    cr_assert(eq(sz, csv_rows(out.csv, "scenario,trial,traced,"),
-                 out.rows));
+    cr_assert(eq(sz, csv_rows(out.csv, "scenario,trial,traced,"), out.rows));
     cr_assert(rows_with(out.csv, "no-op tracer,1,0,50,") >= 4);
     cr_assert(rows_with(out.csv, "\"tracer, satellites shut down\",") >= 4,
               "the scenario name is quoted: it holds a comma");
-    cr_assert(rows_with(out.csv,
-                        "\"tracer, satellites shut down and restarted\","
-                        ) >= 4);
+    cr_assert(
+        rows_with(out.csv, "\"tracer, satellites shut down and restarted\",") >=
+        4);
     cr_assert(file_has(out.script, "multiplot layout 2,2"));
     cr_assert(file_has(out.script, "set label 'satellites down (1."),
               "down marked where it happened, about 1 s in");
@@ -253,13 +249,14 @@ Test(graph, disconnect_marks_when_satellites_left_and_came_back,
     cr_assert(tb_satellites_all_running(sats), "left running afterwards");
 }
 
-Test(graph, compare_cpu_and_memory_of_one_client,
-     .init = setup, .fini = teardown)
+Test(graph, compare_cpu_and_memory_of_one_client, .init = setup,
+     .fini = teardown)
 {
     struct tb_graph_settings s;
     struct tb_graph_output out;
     struct seen seen = {0};
-    struct tb_graph_opts o = {.out_dir = dir, .satellites = sats,
+    struct tb_graph_opts o = {.out_dir = dir,
+                              .satellites = sats,
                               .progress = count_progress,
                               .progress_arg = &seen};
     tb_error err = {0};
@@ -269,8 +266,9 @@ Test(graph, compare_cpu_and_memory_of_one_client,
     s.rates[0] = 1000;
     s.trials = 2;
     s.runtime_s = 2;
-    cr_assert_eq(tb_graph_draw(TB_GRAPH_COMPARE_CPU, &ctl, 1, &s, &o, &out,
-                               &err), TB_OK, "%s", err.msg);
+    cr_assert_eq(
+        tb_graph_draw(TB_GRAPH_COMPARE_CPU, &ctl, 1, &s, &o, &out, &err), TB_OK,
+        "%s", err.msg);
     cr_assert(strstr(out.png, "/compare-cpu.png") != NULL, "%s", out.png);
     assert_png(out.png, 1100, 680);
     cr_assert(eq(sz, csv_rows(out.csv, "trial,traced,"), 4));
@@ -279,8 +277,9 @@ Test(graph, compare_cpu_and_memory_of_one_client,
     cr_assert(file_has(out.script, "title 'c'"));
 
     s.trials = 1;
-    cr_assert_eq(tb_graph_draw(TB_GRAPH_COMPARE_MEMORY, &ctl, 1, &s, &o,
-                               &out, &err), TB_OK, "%s", err.msg);
+    cr_assert_eq(
+        tb_graph_draw(TB_GRAPH_COMPARE_MEMORY, &ctl, 1, &s, &o, &out, &err),
+        TB_OK, "%s", err.msg);
     assert_png(out.png, 1100, 680);
     cr_assert(eq(sz, csv_rows(out.csv, "trial,traced,"), 2));
     cr_assert(file_has(out.script, "peak resident set size (MiB)"));
@@ -291,7 +290,8 @@ Test(graph, missing_gnuplot_fails_before_measuring, .init = setup,
 {
     struct tb_graph_settings s;
     struct tb_graph_output out = {.rows = 12345};
-    struct tb_graph_opts o = {.out_dir = dir, .satellites = sats,
+    struct tb_graph_opts o = {.out_dir = dir,
+                              .satellites = sats,
                               .plot = {.gnuplot = "no-such-gnuplot"}};
     struct seen seen = {0};
     tb_error err = {0};
@@ -327,8 +327,7 @@ Test(graph, cli_without_gnuplot_names_the_package)
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_TRUNC, 0);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    cr_assert_eq(posix_spawn(&pid, bin, &fa, NULL, argv, envp), 0, "%s",
-                 bin);
+    cr_assert_eq(posix_spawn(&pid, bin, &fa, NULL, argv, envp), 0, "%s", bin);
     posix_spawn_file_actions_destroy(&fa);
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     f = fopen(log, "r");

@@ -37,8 +37,7 @@ Test(history, one_step_is_found_where_it_is)
         size_t step = 4 + seed % 16;
         series(x, 24, step, 100, 120, 2, seed);
         size_t n = tb_history_steps(x, NULL, 24, at, 8);
-        cr_assert_eq(n, 1, "seed %llu: %zu steps", (unsigned long long)seed,
-                     n);
+        cr_assert_eq(n, 1, "seed %llu: %zu steps", (unsigned long long)seed, n);
         cr_assert_eq(at[0], step, "seed %llu: step at %zu, not %zu",
                      (unsigned long long)seed, at[0], step);
     }
@@ -73,11 +72,12 @@ static void results_file(const char *dir, const char *name, double median)
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     f = fopen(path, "w");
     cr_assert_not_null(f);
-    fprintf(f, "{\"kind\":\"gate\",\"client\":\"c\",\"figure\":\"cpu.x\","
-               "\"unit\":\"points\",\"median\":%g,\"lo\":%g,\"hi\":%g,"
-               "\"verdict\":\"pass\"}\n"
-               "{\"kind\":\"gate\",\"client\":\"js\",\"figure\":\"cpu.x\","
-               "\"unit\":\"points\",\"median\":7,\"verdict\":\"pass\"}\n",
+    fprintf(f,
+            "{\"kind\":\"gate\",\"client\":\"c\",\"figure\":\"cpu.x\","
+            "\"unit\":\"points\",\"median\":%g,\"lo\":%g,\"hi\":%g,"
+            "\"verdict\":\"pass\"}\n"
+            "{\"kind\":\"gate\",\"client\":\"js\",\"figure\":\"cpu.x\","
+            "\"unit\":\"points\",\"median\":7,\"verdict\":\"pass\"}\n",
             median, median - 0.1, median + 0.1);
     fclose(f);
 }
@@ -98,12 +98,11 @@ Test(history, folder_in_version_order_with_the_step)
     results_file(dir, "v1.11.jsonl", 6.1);
     results_file(dir, "v1.7.jsonl", 2.9);
     struct tb_history_opts o = {.dir = dir, .client = "c"};
-    cr_assert_eq(tb_history_write(&o, out, &steps, &err), TB_OK, "%s",
-                 err.msg);
+    cr_assert_eq(tb_history_write(&o, out, &steps, &err), TB_OK, "%s", err.msg);
     fclose(out);
     cr_assert_eq(steps, 1, "%s", text);
-    cr_assert(strstr(text, "step between v1.9.jsonl and v1.10.jsonl") !=
-              NULL, "%s", text);
+    cr_assert(strstr(text, "step between v1.9.jsonl and v1.10.jsonl") != NULL,
+              "%s", text);
     cr_assert(strstr(text, "js cpu.x") == NULL, "--client c only: %s", text);
     char *a = strstr(text, "v1.7"), *b = strstr(text, "v1.8"),
          *c = strstr(text, "v1.11");
@@ -111,8 +110,7 @@ Test(history, folder_in_version_order_with_the_step)
     free(text);
 
     o.client = "nobody";
-    cr_assert_eq(tb_history_write(&o, stdout, NULL, &err),
-                 TB_ERR_INVALID_ARG);
+    cr_assert_eq(tb_history_write(&o, stdout, NULL, &err), TB_ERR_INVALID_ARG);
     cr_assert(strstr(err.msg, "nobody") != NULL, "%s", err.msg);
     tb_test_rm_tree(dir);
 }

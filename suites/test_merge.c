@@ -36,12 +36,12 @@ static const char *shard(const char *name, const char *text)
     return p;
 }
 
-#define GATE(run, client, profile, th, figure, verdict)                      \
-    "{\"kind\":\"gate\",\"run\":\"" run "\",\"client\":\"" client            \
-    "\",\"gate\":\"cpu\",\"profile\":\"" profile "\",\"figure\":\"" figure  \
-    "\",\"unit\":\"points\",\"median\":3,\"lo\":2,\"hi\":4,\"n\":3,"        \
-    "\"confidence\":0.95,\"limit\":10,\"bound\":\"at_most\",\"verdict\":\"" \
-    verdict "\",\"message\":\"m\",\"thresholds\":\"" th "\"}\n"
+#define GATE(run, client, profile, th, figure, verdict)                        \
+    "{\"kind\":\"gate\",\"run\":\"" run "\",\"client\":\"" client              \
+    "\",\"gate\":\"cpu\",\"profile\":\"" profile "\",\"figure\":\"" figure     \
+    "\",\"unit\":\"points\",\"median\":3,\"lo\":2,\"hi\":4,\"n\":3,"           \
+    "\"confidence\":0.95,\"limit\":10,\"bound\":\"at_most\",\"verdict\":"      \
+    "\"" verdict "\",\"message\":\"m\",\"thresholds\":\"" th "\"}\n"
 
 #define TH "default.json=0000000000000001 js.json=0000000000000002"
 
@@ -67,27 +67,28 @@ static void teardown(void)
     tb_test_rm_tree(dir);
 }
 
-Test(merge, latest_run_of_each_shard_and_every_output,
-     .init = setup, .fini = teardown)
+Test(merge, latest_run_of_each_shard_and_every_output, .init = setup,
+     .fini = teardown)
 {
-    const char *shards[2], *outputs[] = {
-        "results.jsonl", "summary.md", "benchmarks.json",
-        "benchmarks-smaller.json", "benchmarks-bigger.json", "bmf.json",
-        "junit-merged.xml", "report.html"};
+    const char *shards[2],
+        *outputs[] = {"results.jsonl",          "summary.md",
+                      "benchmarks.json",        "benchmarks-smaller.json",
+                      "benchmarks-bigger.json", "bmf.json",
+                      "junit-merged.xml",       "report.html"};
     char out[128], p[200], *text;
     struct tb_merge_summary sum;
     tb_error err = {0};
 
-    shards[0] = shard("a", GATE("old", "c", "quick", TH, "cpu.x", "fail")
-                           "{\"kind\":\"run\",\"run\":\"new\",\"client\":"
-                           "\"c\"}\n"
-                           GATE("new", "c", "quick", TH, "cpu.x", "pass"));
-    shards[1] = shard("b", GATE("b1", "js", "quick", TH, "cpu.y", "fail")
-                           GATE("b1", "js", "quick", TH, "cpu.z",
-                                "inconclusive"));
+    shards[0] = shard(
+        "a",
+        GATE("old", "c", "quick", TH, "cpu.x",
+             "fail") "{\"kind\":\"run\",\"run\":\"new\",\"client\":"
+                     "\"c\"}\n" GATE("new", "c", "quick", TH, "cpu.x", "pass"));
+    shards[1] = shard(
+        "b", GATE("b1", "js", "quick", TH, "cpu.y", "fail")
+                 GATE("b1", "js", "quick", TH, "cpu.z", "inconclusive"));
     snprintf(out, sizeof(out), "%s/out", dir);
-    struct tb_merge_opts o = {.shards = shards, .n_shards = 2,
-                              .out_dir = out};
+    struct tb_merge_opts o = {.shards = shards, .n_shards = 2, .out_dir = out};
     cr_assert_eq(tb_merge(&o, &sum, NULL, &err), TB_OK, "%s", err.msg);
     cr_assert_eq(sum.shards, 2);
     cr_assert_eq(sum.figures, 3, "shard a's old run is left out");
@@ -102,8 +103,8 @@ Test(merge, latest_run_of_each_shard_and_every_output,
     }
     snprintf(p, sizeof(p), "%s/summary.md", out);
     text = slurp(p);
-    cr_assert(strstr(text, "3 figures: 1 failed, 1 inconclusive") != NULL,
-              "%s", text);
+    cr_assert(strstr(text, "3 figures: 1 failed, 1 inconclusive") != NULL, "%s",
+              text);
     free(text);
     snprintf(p, sizeof(p), "%s/junit-merged.xml", out);
     text = slurp(p);
@@ -111,7 +112,8 @@ Test(merge, latest_run_of_each_shard_and_every_output,
                            "failures=\"1\" errors=\"0\">") != NULL,
               "%s", text);
     cr_assert(strstr(text, "<testsuite name=\"c\" tests=\"1\" "
-                           "failures=\"0\"") != NULL, "%s", text);
+                           "failures=\"0\"") != NULL,
+              "%s", text);
     free(text);
 }
 
@@ -121,13 +123,11 @@ Test(merge, refuses_another_profile, .init = setup, .fini = teardown)
     char out[128];
     tb_error err = {0};
 
-    shards[0] = shard("full-one", GATE("r", "c", "full", TH, "cpu.x",
-                                       "pass"));
-    shards[1] = shard("quick-one", GATE("r", "js", "quick", TH, "cpu.x",
-                                        "pass"));
+    shards[0] = shard("full-one", GATE("r", "c", "full", TH, "cpu.x", "pass"));
+    shards[1] = shard("quick-one",
+                      GATE("r", "js", "quick", TH, "cpu.x", "pass"));
     snprintf(out, sizeof(out), "%s/out", dir);
-    struct tb_merge_opts o = {.shards = shards, .n_shards = 2,
-                              .out_dir = out};
+    struct tb_merge_opts o = {.shards = shards, .n_shards = 2, .out_dir = out};
     cr_assert_eq(tb_merge(&o, NULL, NULL, &err), TB_ERR_CONFIG);
     cr_assert(strstr(err.msg, "quick-one") != NULL, "%s", err.msg);
     cr_assert(strstr(err.msg, "profile \"quick\"") != NULL, "%s", err.msg);
@@ -145,20 +145,19 @@ Test(merge, refuses_other_thresholds_naming_the_file, .init = setup,
     shards[0] = shard("a", GATE("r", "c", "quick", TH, "cpu.x", "pass"));
     shards[1] = shard("b", GATE("r", "js", "quick",
                                 "default.json=0000000000000001 "
-                                "js.json=00000000000000ff", "cpu.x",
-                                "pass"));
+                                "js.json=00000000000000ff",
+                                "cpu.x", "pass"));
     snprintf(out, sizeof(out), "%s/out", dir);
-    struct tb_merge_opts o = {.shards = shards, .n_shards = 2,
-                              .out_dir = out};
+    struct tb_merge_opts o = {.shards = shards, .n_shards = 2, .out_dir = out};
     cr_assert_eq(tb_merge(&o, NULL, NULL, &err), TB_ERR_CONFIG);
     cr_assert(strstr(err.msg, "/b") != NULL, "%s", err.msg);
     cr_assert(strstr(err.msg, "js.json differs") != NULL, "%s", err.msg);
     cr_assert(strstr(err.msg, "default.json") == NULL,
               "only the differing file is named: %s", err.msg);
 
-    shards[1] = shard("c", GATE("r", "js", "quick",
-                                "default.json=0000000000000001", "cpu.x",
-                                "pass"));
+    shards[1] = shard("c",
+                      GATE("r", "js", "quick", "default.json=0000000000000001",
+                           "cpu.x", "pass"));
     tb_error_clear(&err);
     cr_assert_eq(tb_merge(&o, NULL, NULL, &err), TB_ERR_CONFIG);
     cr_assert(strstr(err.msg, "js.json only in") != NULL, "%s", err.msg);
@@ -166,8 +165,7 @@ Test(merge, refuses_other_thresholds_naming_the_file, .init = setup,
     shards[1] = shard("d", GATE("r", "js", "quick", "", "cpu.x", "pass"));
     tb_error_clear(&err);
     cr_assert_eq(tb_merge(&o, NULL, NULL, &err), TB_ERR_CONFIG);
-    cr_assert(strstr(err.msg, "no thresholds digest") != NULL, "%s",
-              err.msg);
+    cr_assert(strstr(err.msg, "no thresholds digest") != NULL, "%s", err.msg);
 }
 
 Test(merge, refuses_empty_shards_and_out_in_a_shard, .init = setup,
@@ -177,8 +175,7 @@ Test(merge, refuses_empty_shards_and_out_in_a_shard, .init = setup,
     tb_error err = {0};
 
     shards[0] = shard("runs-only", "{\"kind\":\"run\",\"run\":\"r\"}\n");
-    struct tb_merge_opts o = {.shards = shards, .n_shards = 1,
-                              .out_dir = dir};
+    struct tb_merge_opts o = {.shards = shards, .n_shards = 1, .out_dir = dir};
     cr_assert_eq(tb_merge(&o, NULL, NULL, &err), TB_ERR_IO);
     cr_assert(strstr(err.msg, "runs-only") != NULL, "%s", err.msg);
     cr_assert(strstr(err.msg, "no gate lines") != NULL, "%s", err.msg);

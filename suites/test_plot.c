@@ -53,8 +53,7 @@ Test(plot, renders_a_png_of_the_size_asked, .init = make_dir,
                "set output 'a.png'\nset datafile separator ','\n"
                "plot 'a.csv' skip 1 using 1:2 with lines title 'y'\n",
                0644);
-    cr_assert_eq(tb_plot_render(dir, "a.gp", NULL, &err), TB_OK, "%s",
-                 err.msg);
+    cr_assert_eq(tb_plot_render(dir, "a.gp", NULL, &err), TB_OK, "%s", err.msg);
     snprintf(png, sizeof(png), "%s/a.png", dir);
     cr_assert_eq(tb_plot_png_size(png, &w, &h, &err), TB_OK, "%s", err.msg);
     cr_assert(eq(u32, w, 320));
@@ -113,8 +112,10 @@ Test(plot, script_error_carries_gnuplots_message, .init = make_dir,
 {
     tb_error err = {0};
 
-    write_text("bad.gp", "set terminal pngcairo\nset output 'b.png'\n"
-                         "plot frobnicate(x)\n", 0644);
+    write_text("bad.gp",
+               "set terminal pngcairo\nset output 'b.png'\n"
+               "plot frobnicate(x)\n",
+               0644);
     cr_assert_eq(tb_plot_render(dir, "bad.gp", NULL, &err), TB_ERR_IO);
     cr_assert(strstr(err.msg, "status 1") != NULL, "%s", err.msg);
     cr_assert(strstr(err.msg, "frobnicate") != NULL, "%s", err.msg);

@@ -47,17 +47,16 @@ static void assert_keys(size_t n, uint64_t base, uint64_t trace_hi,
         cr_assert(eq(u64, keys.v[i].span_id, tbf_span_id(base, i)));
         cr_assert(eq(u64, keys.v[i].trace_lo, tbf_trace_id(base, i)));
         cr_assert(eq(u64, keys.v[i].trace_hi, trace_hi));
-        cr_assert(eq(u64, keys.v[i].start_ns, start + i * step),
-                  "span %zu", i);
+        cr_assert(eq(u64, keys.v[i].start_ns, start + i * step), "span %zu", i);
     }
 }
 
 /* The start times fixtures/bodies.h writes. */
 #define LS_START 1700000000123456789ull /* Timestamp{1700000000 + i, ...} */
 #define LS_STEP 1000000000ull
-#define OTLP_START 0x0807060504030201ull /* fixed64 bytes 01..08 */
+#define OTLP_START 0x0807060504030201ull  /* fixed64 bytes 01..08 */
 #define JSON_START 1700000000000000000ull /* OTLP, Zipkin and Datadog */
-#define LS_JSON_START 1000ull /* oldest_micros 1 */
+#define LS_JSON_START 1000ull             /* oldest_micros 1 */
 
 static const size_t sizes[] = {0, 1, 7, 100, 1000};
 #define N_SIZES (sizeof(sizes) / sizeof(sizes[0]))
@@ -69,8 +68,8 @@ Test(protocol, lightstep_exact_ids)
         tb_error err = {0};
 
         ls_report(&b, sizes[s], 1000 * s, 10, 15);
-        cr_assert(eq(int, decode(TB_PROTO_LIGHTSTEP, b.p, b.len, &err),
-                     TB_OK), "%s", err.msg);
+        cr_assert(eq(int, decode(TB_PROTO_LIGHTSTEP, b.p, b.len, &err), TB_OK),
+                  "%s", err.msg);
         assert_keys(sizes[s], 1000 * s, 0, LS_START, LS_STEP);
         tbf_free(&b);
     }
@@ -94,10 +93,9 @@ Test(protocol, otlp_exact_ids)
             tb_error err = {0};
 
             otlp_report(&b, 2, 3, sizes[s], 77, legacy);
-            cr_assert(eq(int, decode(TB_PROTO_OTLP, b.p, b.len, &err),
-                         TB_OK), "%s", err.msg);
-            assert_keys(6 * sizes[s], 77, 0x1122334455667788ull,
-                        OTLP_START, 0);
+            cr_assert(eq(int, decode(TB_PROTO_OTLP, b.p, b.len, &err), TB_OK),
+                      "%s", err.msg);
+            assert_keys(6 * sizes[s], 77, 0x1122334455667788ull, OTLP_START, 0);
             tbf_free(&b);
         }
     }
@@ -110,8 +108,8 @@ Test(protocol, otlp_json_exact_ids)
         tb_error err = {0};
 
         otlp_json(&b, sizes[s], 5);
-        cr_assert(eq(int, decode(TB_PROTO_OTLP_JSON, b.p, b.len, &err),
-                     TB_OK), "%s", err.msg);
+        cr_assert(eq(int, decode(TB_PROTO_OTLP_JSON, b.p, b.len, &err), TB_OK),
+                  "%s", err.msg);
         assert_keys(sizes[s], 5, 0x1122334455667788ull, JSON_START, 0);
         tbf_free(&b);
     }
@@ -124,8 +122,8 @@ Test(protocol, zipkin_exact_ids)
         tb_error err = {0};
 
         zipkin_json(&b, sizes[s], 9);
-        cr_assert(eq(int, decode(TB_PROTO_ZIPKIN, b.p, b.len, &err),
-                     TB_OK), "%s", err.msg);
+        cr_assert(eq(int, decode(TB_PROTO_ZIPKIN, b.p, b.len, &err), TB_OK),
+                  "%s", err.msg);
         assert_keys(sizes[s], 9, 0, JSON_START, 0);
         tbf_free(&b);
     }
@@ -141,14 +139,15 @@ Test(protocol, lightstep_json_exact_ids)
         struct tbf_buf b = {0};
 
         ls_json(&b, sizes[s], 11);
-        cr_assert(eq(int, decode(TB_PROTO_LIGHTSTEP_JSON, b.p, b.len, &err),
-                     TB_OK), "%s", err.msg);
+        cr_assert(
+            eq(int, decode(TB_PROTO_LIGHTSTEP_JSON, b.p, b.len, &err), TB_OK),
+            "%s", err.msg);
         assert_keys(sizes[s], 11, 0, LS_JSON_START, 0);
         tbf_free(&b);
     }
     /* span_records at the top level, as older tracers send. */
-    cr_assert(eq(int, decode(TB_PROTO_LIGHTSTEP_JSON, top, strlen(top),
-                             &err), TB_OK));
+    cr_assert(eq(int, decode(TB_PROTO_LIGHTSTEP_JSON, top, strlen(top), &err),
+                 TB_OK));
     cr_assert(eq(sz, keys.n, 1));
     cr_assert(eq(u64, keys.v[0].span_id, 0xa));
     cr_assert(eq(u64, keys.v[0].trace_lo, 0xb));
@@ -162,8 +161,8 @@ Test(protocol, datadog_exact_ids)
         tb_error err = {0};
 
         dd_traces(&b, 4, sizes[s], 3);
-        cr_assert(eq(int, decode(TB_PROTO_DATADOG, b.p, b.len, &err),
-                     TB_OK), "%s", err.msg);
+        cr_assert(eq(int, decode(TB_PROTO_DATADOG, b.p, b.len, &err), TB_OK),
+                  "%s", err.msg);
         assert_keys(4 * sizes[s], 3, 0, JSON_START, 0);
         tbf_free(&b);
     }
@@ -208,8 +207,8 @@ Test(protocol, zipkin_start_times)
         want[i] = c[i].ns;
     }
     tbf_printf(&b, "]");
-    cr_assert(eq(int, decode(TB_PROTO_ZIPKIN, b.p, b.len, &err), TB_OK),
-              "%s", err.msg);
+    cr_assert(eq(int, decode(TB_PROTO_ZIPKIN, b.p, b.len, &err), TB_OK), "%s",
+              err.msg);
     assert_starts(want, n);
     tbf_free(&b);
 }
@@ -247,11 +246,21 @@ Test(protocol, datadog_start_times)
         if (c[i].kind != ABSENT)
             mp_str(&pk, "start"); /* first: the order must not matter */
         switch (c[i].kind) {
-        case INT: msgpack_pack_int64(&pk, c[i].v); break;
-        case UINT: msgpack_pack_uint64(&pk, (uint64_t)c[i].v); break;
-        case FLOAT: msgpack_pack_double(&pk, (double)c[i].v); break;
-        case STR: mp_str(&pk, "1700000000000000000"); break;
-        case NIL: msgpack_pack_nil(&pk); break;
+        case INT:
+            msgpack_pack_int64(&pk, c[i].v);
+            break;
+        case UINT:
+            msgpack_pack_uint64(&pk, (uint64_t)c[i].v);
+            break;
+        case FLOAT:
+            msgpack_pack_double(&pk, (double)c[i].v);
+            break;
+        case STR:
+            mp_str(&pk, "1700000000000000000");
+            break;
+        case NIL:
+            msgpack_pack_nil(&pk);
+            break;
         }
         mp_str(&pk, "trace_id");
         msgpack_pack_uint64(&pk, tbf_trace_id(0, i));
@@ -259,8 +268,8 @@ Test(protocol, datadog_start_times)
         msgpack_pack_uint64(&pk, tbf_span_id(0, i));
         want[i] = c[i].ns;
     }
-    cr_assert(eq(int, decode(TB_PROTO_DATADOG, b.p, b.len, &err), TB_OK),
-              "%s", err.msg);
+    cr_assert(eq(int, decode(TB_PROTO_DATADOG, b.p, b.len, &err), TB_OK), "%s",
+              err.msg);
     assert_starts(want, n);
     tbf_free(&b);
 }
@@ -309,8 +318,8 @@ Test(protocol, otlp_start_times)
     }
     pb_msg(&rs, 2, &ss);
     pb_msg(&b, 1, &rs);
-    cr_assert(eq(int, decode(TB_PROTO_OTLP, b.p, b.len, &err), TB_OK),
-              "%s", err.msg);
+    cr_assert(eq(int, decode(TB_PROTO_OTLP, b.p, b.len, &err), TB_OK), "%s",
+              err.msg);
     assert_starts(want, n);
     tbf_free(&b);
 }
@@ -326,8 +335,7 @@ Test(protocol, otlp_json_start_times)
         {"\"start_time_unix_nano\":\"1795968055466000002\",",
          1795968055466000002ull},
         /* A number, exactly a double. */
-        {"\"startTimeUnixNano\":1700000000000000000,",
-         1700000000000000000ull},
+        {"\"startTimeUnixNano\":1700000000000000000,", 1700000000000000000ull},
         {"\"startTimeUnixNano\":\"18446744073709551615\",", UINT64_MAX},
         {"", 0},
         {"\"startTimeUnixNano\":\"18446744073709551616\",", 0},
@@ -346,10 +354,11 @@ Test(protocol, otlp_json_start_times)
 
     tbf_printf(&b, "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[");
     for (size_t i = 0; i < n; i++) {
-        tbf_printf(&b, "%s{\"traceId\":\"%032llx\",%s\"spanId\":"
-                   "\"%016llx\"}", i ? "," : "",
-                   (unsigned long long)tbf_trace_id(0, i), c[i].field,
-                   (unsigned long long)tbf_span_id(0, i));
+        tbf_printf(&b,
+                   "%s{\"traceId\":\"%032llx\",%s\"spanId\":"
+                   "\"%016llx\"}",
+                   i ? "," : "", (unsigned long long)tbf_trace_id(0, i),
+                   c[i].field, (unsigned long long)tbf_span_id(0, i));
         want[i] = c[i].ns;
     }
     tbf_printf(&b, "]}]}]}");
@@ -367,8 +376,7 @@ Test(protocol, lightstep_json_start_times)
     } c[] = {
         {"\"oldest_micros\":1795968054895405,", 1795968054895405000ull},
         {"\"oldest_micros\":\"1795968054895406\",", 1795968054895406000ull},
-        {"\"oldest_micros\":\"18446744073709551\",",
-         18446744073709551000ull},
+        {"\"oldest_micros\":\"18446744073709551\",", 18446744073709551000ull},
         {"", 0},
         {"\"oldest_micros\":\"18446744073709552\",", 0}, /* ns past 64 bits */
         {"\"oldest_micros\":\"abc\",", 0},
@@ -382,15 +390,17 @@ Test(protocol, lightstep_json_start_times)
 
     tbf_printf(&b, "{\"span_records\":[");
     for (size_t i = 0; i < n; i++) {
-        tbf_printf(&b, "%s{%s\"span_guid\":\"%llx\",\"trace_guid\":"
-                   "\"%llx\"}", i ? "," : "", c[i].field,
+        tbf_printf(&b,
+                   "%s{%s\"span_guid\":\"%llx\",\"trace_guid\":"
+                   "\"%llx\"}",
+                   i ? "," : "", c[i].field,
                    (unsigned long long)tbf_span_id(0, i),
                    (unsigned long long)tbf_trace_id(0, i));
         want[i] = c[i].ns;
     }
     tbf_printf(&b, "]}");
-    cr_assert(eq(int, decode(TB_PROTO_LIGHTSTEP_JSON, b.p, b.len, &err),
-                 TB_OK), "%s", err.msg);
+    cr_assert(eq(int, decode(TB_PROTO_LIGHTSTEP_JSON, b.p, b.len, &err), TB_OK),
+              "%s", err.msg);
     assert_starts(want, n);
     tbf_free(&b);
 }
@@ -440,9 +450,9 @@ Test(protocol, lightstep_start_times)
         {S | N, 18446744073, 709551615, UINT64_MAX},
         {S | N, 18446744073, 709551616, 0}, /* overflows */
         {S, 18446744074, 0, 0},
-        {S | N, (uint64_t)-1, 0, 0},        /* seconds -1 */
-        {S | N, 1, (uint64_t)-1, 0},        /* nanos -1, a 10-byte varint */
-        {S | N, 1, 1000000000, 0},          /* nanos past a second */
+        {S | N, (uint64_t)-1, 0, 0}, /* seconds -1 */
+        {S | N, 1, (uint64_t)-1, 0}, /* nanos -1, a 10-byte varint */
+        {S | N, 1, 1000000000, 0},   /* nanos past a second */
         {S | N, 1, (1ull << 32) + 7, 1000000007}, /* int32 keeps 32 bits */
     };
     const size_t n = sizeof(c) / sizeof(c[0]);
@@ -518,9 +528,9 @@ Test(protocol, rejects_with_a_one_line_reason)
         tb_satellite_protocol p;
         const char *body;
     } bad[] = {
-        {TB_PROTO_LIGHTSTEP, "\x1a\x05\x0a\x03\x08"},  /* truncated span */
+        {TB_PROTO_LIGHTSTEP, "\x1a\x05\x0a\x03\x08"}, /* truncated span */
         {TB_PROTO_LIGHTSTEP, "\xff\xff\xff"},
-        {TB_PROTO_LIGHTSTEP, "\x1a\x00"},  /* a span without context */
+        {TB_PROTO_LIGHTSTEP, "\x1a\x00"}, /* a span without context */
         {TB_PROTO_OTLP, "\x0a\x08\x12\x06\x12\x04\x0a\x02\x01\x02"},
         {TB_PROTO_OTLP, "\x0a\xff\xff"},
         {TB_PROTO_OTLP_JSON, "{\"resourceSpans\":[{\"scopeSpans\":[{"
@@ -532,10 +542,10 @@ Test(protocol, rejects_with_a_one_line_reason)
         {TB_PROTO_ZIPKIN, "[{\"traceId\":\"1\",\"id\":\"123456789abcdef01\"}]"},
         {TB_PROTO_LIGHTSTEP_JSON, "{\"report\":{}}"},
         {TB_PROTO_LIGHTSTEP_JSON, "{\"span_records\":[{\"span_guid\":1}]}"},
-        {TB_PROTO_DATADOG, "\xdd\xff\xff\xff\xff\x90"},  /* lying length */
-        {TB_PROTO_DATADOG, "\x91\x91\x81\xa8trace_id"},  /* truncated */
-        {TB_PROTO_DATADOG, "\x91\x91\x80"},  /* span without ids */
-        {TB_PROTO_DATADOG, "\x81\xa1x\x01"},  /* not an array */
+        {TB_PROTO_DATADOG, "\xdd\xff\xff\xff\xff\x90"}, /* lying length */
+        {TB_PROTO_DATADOG, "\x91\x91\x81\xa8trace_id"}, /* truncated */
+        {TB_PROTO_DATADOG, "\x91\x91\x80"},             /* span without ids */
+        {TB_PROTO_DATADOG, "\x81\xa1x\x01"},            /* not an array */
         {TB_PROTO_DATADOG, "\xc1"},
     };
 
@@ -545,8 +555,9 @@ Test(protocol, rejects_with_a_one_line_reason)
 
         if (bad[i].p == TB_PROTO_LIGHTSTEP && i == 2)
             len = 2;
-        cr_assert(eq(int, decode(bad[i].p, bad[i].body, len, &err),
-                     TB_ERR_DECODE), "case %zu decoded", i);
+        cr_assert(
+            eq(int, decode(bad[i].p, bad[i].body, len, &err), TB_ERR_DECODE),
+            "case %zu decoded", i);
         cr_assert(gt(sz, strlen(err.msg), 0), "case %zu: no reason", i);
         cr_assert(eq(ptr, strchr(err.msg, '\n'), NULL));
     }
@@ -562,8 +573,7 @@ Test(protocol, otlp_rejects_wrong_id_lengths)
     pb_msg(&ss, 2, &span);
     pb_msg(&rs, 2, &ss);
     pb_msg(&b, 1, &rs);
-    cr_assert(eq(int, decode(TB_PROTO_OTLP, b.p, b.len, &err),
-                 TB_ERR_DECODE));
+    cr_assert(eq(int, decode(TB_PROTO_OTLP, b.p, b.len, &err), TB_ERR_DECODE));
     cr_assert(ne(ptr, strstr(err.msg, "16"), NULL), "%s", err.msg);
     tbf_free(&b);
 }
@@ -571,16 +581,15 @@ Test(protocol, otlp_rejects_wrong_id_lengths)
 /* Every prefix of a valid body: no crash; protobuf may stop at a field
  * boundary and decode fewer spans, never more; JSON and msgpack must
  * fail. */
-static void prefixes(tb_satellite_protocol p, const struct tbf_buf *b,
-                     size_t n, int must_fail)
+static void prefixes(tb_satellite_protocol p, const struct tbf_buf *b, size_t n,
+                     int must_fail)
 {
     for (size_t len = 0; len < b->len; len++) {
         tb_error err = {0};
         tb_err rc = decode(p, b->p, len, &err);
 
         if (must_fail && len > 0)
-            cr_assert(eq(int, rc, TB_ERR_DECODE), "prefix %zu decoded",
-                      len);
+            cr_assert(eq(int, rc, TB_ERR_DECODE), "prefix %zu decoded", len);
         if (rc == TB_OK)
             cr_assert(lt(sz, keys.n, n + 1));
     }
@@ -627,10 +636,11 @@ Test(protocol, survives_random_and_corrupted_bytes)
     size_t rejected[TB_PROTO__COUNT] = {0};
     for (int p = 0; p < TB_PROTO__COUNT; p++) {
         tb_error err = {0};
-        cr_assert(eq(int, decode((tb_satellite_protocol)p, valid[p].p,
-                                 valid[p].len, &err), TB_OK),
-                  "protocol %d: the uncorrupted body decodes: %s", p,
-                  err.msg);
+        cr_assert(
+            eq(int,
+               decode((tb_satellite_protocol)p, valid[p].p, valid[p].len, &err),
+               TB_OK),
+            "protocol %d: the uncorrupted body decodes: %s", p, err.msg);
     }
     for (int round = 0; round < 3000; round++) {
         for (int p = 0; p < TB_PROTO__COUNT; p++) {
@@ -655,8 +665,7 @@ Test(protocol, survives_random_and_corrupted_bytes)
             tb_err rc = decode((tb_satellite_protocol)p, buf, len, &err);
             /* Garbage is rejected with a reason, never another error. */
             cr_assert(rc == TB_OK || rc == TB_ERR_DECODE,
-                      "protocol %d round %d: %s", p, round,
-                      tb_err_name(rc));
+                      "protocol %d round %d: %s", p, round, tb_err_name(rc));
             if (rc == TB_ERR_DECODE) {
                 cr_assert(err.msg[0] != '\0', "a rejection says why");
                 rejected[p]++;
@@ -683,8 +692,8 @@ Test(protocol, hex_ids)
     cr_assert(eq(u64, lo, 0xfedcba9876543210ull));
     cr_assert_not(tb__hex_id("", 0, &hi, &lo));
     cr_assert_not(tb__hex_id("0g", 2, &hi, &lo));
-    cr_assert_not(tb__hex_id("000000000000000000000000000000001", 33, &hi,
-                             &lo));
+    cr_assert_not(
+        tb__hex_id("000000000000000000000000000000001", 33, &hi, &lo));
 }
 
 Test(protocol, gzip_inflates_within_the_limit)
@@ -696,20 +705,24 @@ Test(protocol, gzip_inflates_within_the_limit)
 
     zipkin_json(&plain, 200, 0);
     tbf_gzip(&plain, &gz);
-    cr_assert(eq(int, tb__gunzip(gz.p, gz.len, 1 << 20, &out, &out_len,
-                                 &err), TB_OK), "%s", err.msg);
+    cr_assert(
+        eq(int, tb__gunzip(gz.p, gz.len, 1 << 20, &out, &out_len, &err), TB_OK),
+        "%s", err.msg);
     cr_assert(eq(sz, out_len, plain.len));
     cr_assert(eq(int, memcmp(out, plain.p, out_len), 0));
     free(out);
     /* Over the limit: refused before inflating it all. */
-    cr_assert(eq(int, tb__gunzip(gz.p, gz.len, plain.len - 1, &out,
-                                 &out_len, &err), TB_ERR_INVALID_ARG));
+    cr_assert(eq(int,
+                 tb__gunzip(gz.p, gz.len, plain.len - 1, &out, &out_len, &err),
+                 TB_ERR_INVALID_ARG));
     tb_error_clear(&err);
-    cr_assert(eq(int, tb__gunzip(gz.p, gz.len / 2, 1 << 20, &out, &out_len,
-                                 &err), TB_ERR_DECODE));
+    cr_assert(eq(int,
+                 tb__gunzip(gz.p, gz.len / 2, 1 << 20, &out, &out_len, &err),
+                 TB_ERR_DECODE));
     tb_error_clear(&err);
-    cr_assert(eq(int, tb__gunzip(plain.p, plain.len, 1 << 20, &out,
-                                 &out_len, &err), TB_ERR_DECODE));
+    cr_assert(eq(int,
+                 tb__gunzip(plain.p, plain.len, 1 << 20, &out, &out_len, &err),
+                 TB_ERR_DECODE));
     tbf_free(&plain);
     tbf_free(&gz);
 }

@@ -34,8 +34,7 @@ static void bad_registry(const char *text, const char *want)
     cr_assert_eq(tb_registry_load(path, &reg, &err), TB_ERR_CONFIG);
     cr_assert_null(reg);
     cr_assert(strstr(err.msg, path) != NULL, "names the file: %s", err.msg);
-    cr_assert(strstr(err.msg, want) != NULL, "'%s' not in: %s", want,
-              err.msg);
+    cr_assert(strstr(err.msg, want) != NULL, "'%s' not in: %s", want, err.msg);
     unlink(path);
     rmdir(tmpdir);
 }
@@ -50,7 +49,8 @@ Test(registry, the_project_registry_loads)
     cr_assert_geq(tb_registry_count(reg), 1);
     c = tb_registry_find(reg, "c", &err);
     cr_assert_not_null(c, "%s", err.msg);
-    cr_assert(strstr(tb_client_argv(c)[0], tb_build_dir()) == tb_client_argv(c)[0],
+    cr_assert(strstr(tb_client_argv(c)[0], tb_build_dir()) ==
+                  tb_client_argv(c)[0],
               "${TB_BUILD_DIR} expanded: %s", tb_client_argv(c)[0]);
     cr_assert(tb_client_passes_flags(c));
     cr_assert_eq(tb_client_check(c, &err), TB_OK, "%s", err.msg);
@@ -152,8 +152,7 @@ Test(registry, check_reports_the_missing_package)
     tb_error_clear(&err);
     cr_assert_eq(tb_client_check(tb_registry_at(reg, 1), &err),
                  TB_ERR_TRACER_MISSING, "%s", err.msg);
-    cr_assert(strstr(err.msg, "no-such-program-here") != NULL, "%s",
-              err.msg);
+    cr_assert(strstr(err.msg, "no-such-program-here") != NULL, "%s", err.msg);
     tb_error_clear(&err);
     cr_assert_eq(tb_client_check(tb_registry_at(reg, 2), &err),
                  TB_ERR_CLIENT_START, "%s", err.msg);
@@ -306,8 +305,10 @@ Test(registry, the_project_variants_load_their_own_tracer_versions)
         if (fgets(got, sizeof(got), f) == NULL)
             got[0] = '\0';
         int st = pclose(f);
-        cr_assert_eq(st, 0, "node failed (the js clients need Node.js 20, "
-                     "from make deps): %s: %s", cmd, got);
+        cr_assert_eq(st, 0,
+                     "node failed (the js clients need Node.js 20, "
+                     "from make deps): %s: %s",
+                     cmd, got);
         cr_assert_str_eq(got, v[i].version,
                          "%s loads %s %s, not %s (make deps installs each "
                          "variant's packages)",

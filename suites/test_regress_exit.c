@@ -130,13 +130,11 @@ Test(regress_exit, pass_fail_and_error, .init = setup, .fini = teardown)
     cr_assert(strstr(r.out, "not delivered") != NULL, "%s", r.out);
     /* The client rejects the flag and exits 2: the gate could not run. */
     r = regression("duplicates", "--no_such_flag 1", "0");
-    cr_assert_neq(r.status, 0, "a gate that could not run fails: %s",
-                  r.out);
+    cr_assert_neq(r.status, 0, "a gate that could not run fails: %s", r.out);
     cr_assert(strstr(r.out, "could not run") != NULL, "%s", r.out);
 }
 
-Test(regress_exit, known_defects_and_strict, .init = setup,
-     .fini = teardown)
+Test(regress_exit, known_defects_and_strict, .init = setup, .fini = teardown)
 {
     struct run r;
 
@@ -176,7 +174,8 @@ Test(regress_exit, make_regress_refuses_a_baseline_without_a_client)
 
     snprintf(cmd, sizeof(cmd),
              "cd '%s' && make -s regress BUILD='%s' BASELINE=Makefile "
-             "CLIENT= 2>&1", tb_root_dir(), tb_build_dir());
+             "CLIENT= 2>&1",
+             tb_root_dir(), tb_build_dir());
     cr_assert_not_null(f = popen(cmd, "r"));
     char out[4096] = "";
     size_t n = fread(out, 1, sizeof(out) - 1, f);

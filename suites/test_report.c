@@ -68,29 +68,28 @@ static size_t count(const char *hay, const char *needle)
     return n;
 }
 
-#define GATE(client, gate, verdict, extra)                                  \
-    "{\"kind\":\"gate\",\"time\":\"2026-11-29T16:00:00Z\",\"client\":\""  \
-    client "\",\"gate\":\"" gate "\",\"profile\":\"quick\",\"figure\":"    \
-    "\"" gate "_figure\",\"median\":3.25,\"lo\":2.9,\"hi\":3.6,\"n\":5,"   \
-    "\"limit\":10,\"limit_key\":\"" gate ".max\",\"limit_source\":"         \
-    "\"thresholds/default.json\",\"verdict\":\"" verdict "\",\"message\":" \
+#define GATE(client, gate, verdict, extra)                                     \
+    "{\"kind\":\"gate\",\"time\":\"2026-11-29T16:00:00Z\",\"client\":"         \
+    "\"" client "\",\"gate\":\"" gate "\",\"profile\":\"quick\",\"figure\":"   \
+    "\"" gate "_figure\",\"median\":3.25,\"lo\":2.9,\"hi\":3.6,\"n\":5,"       \
+    "\"limit\":10,\"limit_key\":\"" gate ".max\",\"limit_source\":"            \
+    "\"thresholds/default.json\",\"verdict\":\"" verdict "\",\"message\":"     \
     "\"msg of " gate "\"" extra "}\n"
 
 static const char mixed[] =
     "{\"kind\":\"run\",\"client\":\"c\",\"gate\":\"cpu\",\"params\":{},"
     "\"result\":{\"cpu_usage\":0.7}}\n"
-    "{\"kind\":\"run\",\"client\":\"c\",\"gate\":\"cpu\"}\n"
-    GATE("c", "cpu", "pass",
-         ",\"baseline\":{\"median\":3.0,\"tolerance_rel\":0.2,"
-         "\"verdict\":\"pass\"},\"new_field\":[1,2]")
-    GATE("c", "memory", "fail", "")
-    GATE("c", "drops", "inconclusive", "")
-    GATE("py", "cpu", "pass", "");
+    "{\"kind\":\"run\",\"client\":\"c\",\"gate\":\"cpu\"}\n" GATE(
+        "c", "cpu", "pass",
+        ",\"baseline\":{\"median\":3.0,\"tolerance_rel\":0.2,"
+        "\"verdict\":\"pass\"},\"new_field\":[1,2]")
+        GATE("c", "memory", "fail", "") GATE("c", "drops", "inconclusive", "")
+            GATE("py", "cpu", "pass", "");
 
 static struct tb_report_summary render(const char *text, char **html)
 {
-    struct tb_report_opts o = {.results_path = results, .out_path = out,
-                               .graphs_dir = graphs};
+    struct tb_report_opts o = {
+        .results_path = results, .out_path = out, .graphs_dir = graphs};
     struct tb_report_summary sum = {0};
     tb_error err = {0};
 
@@ -118,8 +117,8 @@ Test(report, renders_passes_failures_and_inconclusive_gates, .init = setup,
     /* Each verdict is a coloured cell, and the client with a failure
      * fails as a whole. */
     cr_assert(strstr(html, "<td class=\"fail\">fail</td>") != NULL);
-    cr_assert(strstr(html, "<td class=\"inconclusive\">inconclusive</td>")
-              != NULL);
+    cr_assert(strstr(html, "<td class=\"inconclusive\">inconclusive</td>") !=
+              NULL);
     cr_assert(strstr(html, "<td class=\"pass\">pass</td>") != NULL);
     cr_assert(strstr(html, ".fail{background") != NULL, "styled inline");
     /* Figures, intervals, limits with their key and source. */
@@ -129,8 +128,8 @@ Test(report, renders_passes_failures_and_inconclusive_gates, .init = setup,
                            "thresholds/default.json</code>") != NULL);
     cr_assert(strstr(html, "msg of drops") != NULL);
     /* The baseline comparison where there is one, "none" elsewhere. */
-    cr_assert(strstr(html, "baseline median 3, tolerance &plusmn;20%")
-              != NULL, "baseline shown");
+    cr_assert(strstr(html, "baseline median 3, tolerance &plusmn;20%") != NULL,
+              "baseline shown");
     cr_assert(eq(sz, count(html, "<td class=\"muted\">none</td>"), 3));
     /* Self-contained: no script, no external style or image. */
     cr_assert_null(strstr(html, "<script"));
@@ -152,8 +151,8 @@ static void background_of(const char *html, const char *cls, char *bg,
         snprintf(bg, size, "%.7s", p + strlen(rule));
 }
 
-Test(report, every_verdict_has_its_own_colour_and_legend_entry,
-     .init = setup, .fini = teardown)
+Test(report, every_verdict_has_its_own_colour_and_legend_entry, .init = setup,
+     .fini = teardown)
 {
     static const struct {
         const char *verdict, *cls;
@@ -169,10 +168,10 @@ Test(report, every_verdict_has_its_own_colour_and_legend_entry,
 
     render(GATE("c", "cpu", "pass", "") GATE("c", "memory", "fail", "")
                GATE("c", "drops", "inconclusive", "")
-               GATE("c", "latency", "error", "")
-               GATE("c", "flush", "known failure", "")
-               GATE("c", "outage", "fixed?", "")
-               GATE("c", "slow", "skipped", ""),
+                   GATE("c", "latency", "error", "")
+                       GATE("c", "flush", "known failure", "")
+                           GATE("c", "outage", "fixed?", "")
+                               GATE("c", "slow", "skipped", ""),
            &html);
     for (size_t i = 0; i < n; i++) {
         snprintf(cell, sizeof(cell), "<td class=\"%s\">%s</td>", want[i].cls,
@@ -197,25 +196,26 @@ Test(report, every_verdict_has_its_own_colour_and_legend_entry,
     free(html);
 }
 
-Test(report, escapes_what_it_prints, .init = setup,
-     .fini = teardown)
+Test(report, escapes_what_it_prints, .init = setup, .fini = teardown)
 {
     char *html;
     struct tb_report_summary s = render(
-        GATE("<script>alert(1)</script>", "cpu", "fail", "")
-        "{\"kind\":\"gate\",\"client\":\"a&b\",\"gate\":\"g\",\"verdict\":"
-        "\"<i>odd</i>\",\"message\":\"x < y && \\\"q\\\" 'z'\"}\n", &html);
+        GATE("<script>alert(1)</script>", "cpu", "fail",
+             "") "{\"kind\":\"gate\",\"client\":\"a&b\",\"gate\":\"g\","
+                 "\"verdict\":"
+                 "\"<i>odd</i>\",\"message\":\"x < y && \\\"q\\\" 'z'\"}\n",
+        &html);
 
     cr_assert(eq(sz, s.clients, 2));
     cr_assert_null(strstr(html, "<script"), "no raw <script> in the page");
     cr_assert_null(strstr(html, "<i>odd"));
     cr_assert(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;") != NULL);
     cr_assert(strstr(html, "a&amp;b") != NULL);
-    cr_assert(strstr(html, "x &lt; y &amp;&amp; &quot;q&quot; &#39;z&#39;")
-              != NULL);
+    cr_assert(strstr(html, "x &lt; y &amp;&amp; &quot;q&quot; &#39;z&#39;") !=
+              NULL);
     /* An unknown verdict is shown, escaped, and never coloured as a pass. */
-    cr_assert(strstr(html, "<td class=\"unknown\">&lt;i&gt;odd&lt;/i&gt;")
-              != NULL);
+    cr_assert(strstr(html, "<td class=\"unknown\">&lt;i&gt;odd&lt;/i&gt;") !=
+              NULL);
     free(html);
 }
 
@@ -237,21 +237,24 @@ Test(report, skips_malformed_lines_with_their_number, .init = setup,
      .fini = teardown)
 {
     struct warnings w = {{0}, 0};
-    struct tb_report_opts o = {.results_path = results, .out_path = out,
-                               .graphs_dir = "", .warn = collect,
+    struct tb_report_opts o = {.results_path = results,
+                               .out_path = out,
+                               .graphs_dir = "",
+                               .warn = collect,
                                .warn_arg = &w};
     struct tb_report_summary s;
     tb_error err = {0};
     char *html;
 
-    write_file(results,
-               GATE("c", "cpu", "pass", "")
-               "{\"kind\":\"gate\",\"client\":\"c\"\n"          /* 2 */
-               "\n"                                             /* 3 */
-               "{\"kind\":\"someday\",\"client\":\"c\"}\n"      /* 4 */
-               "[1,2,3]\n"                                      /* 5 */
-               "{\"kind\":\"gate\",\"client\":\"c\",\"gate\":\"x\"}\n"
-               GATE("c", "memory", "fail", ""));
+    write_file(
+        results,
+        GATE("c", "cpu", "pass",
+             "") "{\"kind\":\"gate\",\"client\":\"c\"\n"     /* 2 */
+                 "\n"                                        /* 3 */
+                 "{\"kind\":\"someday\",\"client\":\"c\"}\n" /* 4 */
+                 "[1,2,3]\n"                                 /* 5 */
+                 "{\"kind\":\"gate\",\"client\":\"c\",\"gate\":\"x\"}\n" GATE(
+                     "c", "memory", "fail", ""));
     cr_assert_eq(tb_report_write(&o, &s, &err), TB_OK, "%s", err.msg);
     cr_assert(eq(int, w.n, 3), "%s", w.text);
     cr_assert(eq(sz, s.warnings, 3));
@@ -259,8 +262,8 @@ Test(report, skips_malformed_lines_with_their_number, .init = setup,
               "%s", w.text);
     cr_assert(strstr(w.text, "results.jsonl:5: not a JSON object") != NULL,
               "%s", w.text);
-    cr_assert(strstr(w.text, "results.jsonl:6: gate without") != NULL,
-              "%s", w.text);
+    cr_assert(strstr(w.text, "results.jsonl:6: gate without") != NULL, "%s",
+              w.text);
     cr_assert(eq(sz, s.gates, 2), "the good lines around them still count");
     cr_assert(eq(sz, s.lines, 7));
     html = slurp(out);
@@ -289,12 +292,12 @@ static void draw_png(const char *name)
 
     snprintf(cmd, sizeof(cmd),
              "cd %s && gnuplot -e \"set terminal pngcairo size 200,100; "
-             "set output '%s'; plot x\"", graphs, name);
+             "set output '%s'; plot x\"",
+             graphs, name);
     cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
-Test(report, embeds_graphs_as_data_uris, .init = setup,
-     .fini = teardown)
+Test(report, embeds_graphs_as_data_uris, .init = setup, .fini = teardown)
 {
     char *html;
     struct tb_report_summary s;
@@ -308,19 +311,20 @@ Test(report, embeds_graphs_as_data_uris, .init = setup,
     }
     s = render(mixed, &html);
     cr_assert(eq(sz, s.graphs, 2));
-    cr_assert(eq(sz, count(html, "src=\"data:image/png;base64,iVBORw0KGgo"),
-                 2), "the PNG signature, base64");
+    cr_assert(eq(sz, count(html, "src=\"data:image/png;base64,iVBORw0KGgo"), 2),
+              "the PNG signature, base64");
     cr_assert(strstr(html, "width=\"200\" height=\"100\"") != NULL);
     cr_assert(strstr(html, "raw data in c-cpu.csv") != NULL);
     cr_assert(strstr(html, "Clients compared") != NULL);
     free(html);
 }
 
-Test(report, links_graphs_relative_to_the_page, .init = setup,
-     .fini = teardown)
+Test(report, links_graphs_relative_to_the_page, .init = setup, .fini = teardown)
 {
-    struct tb_report_opts o = {.results_path = results, .out_path = out,
-                               .graphs_dir = graphs, .link_graphs = true};
+    struct tb_report_opts o = {.results_path = results,
+                               .out_path = out,
+                               .graphs_dir = graphs,
+                               .link_graphs = true};
     struct tb_report_summary s;
     tb_error err = {0};
     char *html;
@@ -330,15 +334,13 @@ Test(report, links_graphs_relative_to_the_page, .init = setup,
     cr_assert_eq(tb_report_write(&o, &s, &err), TB_OK, "%s", err.msg);
     html = slurp(out);
     /* The page is in <dir>/logs, the graphs in <dir>/graphs. */
-    cr_assert(strstr(html, "src=\"../graphs/c-memory.png\"") != NULL,
-              "%.3000s", strstr(html, "<figure") ? strstr(html, "<figure")
-                                                 : html);
+    cr_assert(strstr(html, "src=\"../graphs/c-memory.png\"") != NULL, "%.3000s",
+              strstr(html, "<figure") ? strstr(html, "<figure") : html);
     cr_assert_null(strstr(html, "base64"));
     free(html);
 }
 
-Test(report, a_broken_png_is_not_shown, .init = setup,
-     .fini = teardown)
+Test(report, a_broken_png_is_not_shown, .init = setup, .fini = teardown)
 {
     char path[300], *html;
     struct tb_report_summary s;
@@ -374,33 +376,55 @@ Test(report, an_a_vs_b_section_with_a_chart_per_figure, .init = setup,
      .fini = teardown)
 {
     struct tb_compare_figure f[2] = {
-        {.gate = TB_GATE_CPU, .name = "cpu.overhead_points",
-         .unit = "points", .bound = TB_BOUND_AT_MOST, .rounds = 3,
-         .a_median = 2.0, .b_median = 7.5, .diff = 5.5, .lo = 4.0,
-         .hi = 6.5, .ratio = 3.75, .allowed = 1.0,
+        {.gate = TB_GATE_CPU,
+         .name = "cpu.overhead_points",
+         .unit = "points",
+         .bound = TB_BOUND_AT_MOST,
+         .rounds = 3,
+         .a_median = 2.0,
+         .b_median = 7.5,
+         .diff = 5.5,
+         .lo = 4.0,
+         .hi = 6.5,
+         .ratio = 3.75,
+         .allowed = 1.0,
          .tolerance = "baseline.cpu_overhead_abs_points",
-         .verdict = TB_COMPARE_WORSE, .message = "B costs more"},
-        {.gate = TB_GATE_MEMORY, .name = "memory.ratio", .unit = "ratio",
-         .bound = TB_BOUND_AT_MOST, .rounds = 3, .a_median = 1.02,
-         .b_median = 1.01, .diff = -0.01, .lo = -0.03, .hi = 0.01,
-         .ratio = 0.99, .allowed = 0.2, .tolerance = "memory_ratio_rel",
-         .verdict = TB_COMPARE_SAME, .message = "the same"}};
-    tb_compare_result r = {.run_id = "r1", .profile = "quick",
-                           .a = "js-otel", .b = "<js-otel@1>", .n = 2,
+         .verdict = TB_COMPARE_WORSE,
+         .message = "B costs more"},
+        {.gate = TB_GATE_MEMORY,
+         .name = "memory.ratio",
+         .unit = "ratio",
+         .bound = TB_BOUND_AT_MOST,
+         .rounds = 3,
+         .a_median = 1.02,
+         .b_median = 1.01,
+         .diff = -0.01,
+         .lo = -0.03,
+         .hi = 0.01,
+         .ratio = 0.99,
+         .allowed = 0.2,
+         .tolerance = "memory_ratio_rel",
+         .verdict = TB_COMPARE_SAME,
+         .message = "the same"}};
+    tb_compare_result r = {.run_id = "r1",
+                           .profile = "quick",
+                           .a = "js-otel",
+                           .b = "<js-otel@1>",
+                           .n = 2,
                            .figures = f};
-    struct tb_report_opts o = {.results_path = results, .out_path = out,
-                               .graphs_dir = ""};
+    struct tb_report_opts o = {
+        .results_path = results, .out_path = out, .graphs_dir = ""};
     struct tb_report_summary sum;
     char bench[300];
     tb_error err = {0};
 
     /* An earlier comparison of the same arms and cpu figure: replaced. */
     f[0].b_median = 99.25;
-    cr_assert_eq(tb_compare_write(&r, results, NULL, NULL, &err), TB_OK,
-                 "%s", err.msg);
+    cr_assert_eq(tb_compare_write(&r, results, NULL, NULL, &err), TB_OK, "%s",
+                 err.msg);
     f[0].b_median = 7.5;
-    cr_assert_eq(tb_compare_write(&r, results, NULL, NULL, &err), TB_OK,
-                 "%s", err.msg);
+    cr_assert_eq(tb_compare_write(&r, results, NULL, NULL, &err), TB_OK, "%s",
+                 err.msg);
     cr_assert_eq(tb_report_write(&o, &sum, &err), TB_OK, "%s", err.msg);
     char *html = slurp(out);
     cr_assert_eq(sum.compared, 2, "two figures, not %zu", sum.compared);
@@ -422,7 +446,8 @@ Test(report, an_a_vs_b_section_with_a_chart_per_figure, .init = setup,
                  err.msg);
     char *json = slurp(bench);
     cr_assert(strstr(json, "\"name\":\t\"js-otel cpu.overhead_points\"") !=
-              NULL, "%s", json);
+                  NULL,
+              "%s", json);
     cr_assert(strstr(json, "\"name\":\t\"<js-otel@1> vs js-otel "
                            "cpu.overhead_points (B - A)\"") != NULL);
     cr_assert(strstr(json, "\"range\":\t\"4 to 6.5\"") != NULL);
@@ -434,8 +459,8 @@ Test(report, an_a_vs_b_section_with_a_chart_per_figure, .init = setup,
 Test(report, no_a_vs_b_section_without_a_comparison, .init = setup,
      .fini = teardown)
 {
-    struct tb_report_opts o = {.results_path = results, .out_path = out,
-                               .graphs_dir = ""};
+    struct tb_report_opts o = {
+        .results_path = results, .out_path = out, .graphs_dir = ""};
     struct tb_report_summary sum;
     tb_error err = {0};
 

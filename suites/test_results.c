@@ -77,8 +77,7 @@ static tb_err collect(const tb_results_line *l, void *arg, tb_error *err)
     return TB_OK;
 }
 
-static tb_err count_line(const tb_results_line *l, void *arg,
-                         tb_error *err)
+static tb_err count_line(const tb_results_line *l, void *arg, tb_error *err)
 {
     (void)l, (void)arg, (void)err;
     return TB_OK;
@@ -94,12 +93,15 @@ static void count_skip(const char *path, size_t lineno, const char *what,
 Test(results, lines_written_from_structs_read_back)
 {
     char path[128];
-    struct tb_results_run run = {.run_id = "r1", .client = "c",
+    struct tb_results_run run = {.run_id = "r1",
+                                 .client = "c",
                                  .profile = "quick",
                                  .thresholds = "default.json=00ff"};
-    tb_result r = {.spans_sent = 42, .spans_sent_reported = true,
+    tb_result r = {.spans_sent = 42,
+                   .spans_sent_reported = true,
                    .has_satellites = true,
-                   .spans_received = 42, .made_sps = 0};
+                   .spans_received = 42,
+                   .made_sps = 0};
     struct tb_gate_outcome o = {.gate = TB_GATE_CPU, .n_figures = 1};
     struct tb_figure *f = &o.figures[0];
     struct seen s = {0};
@@ -118,16 +120,16 @@ Test(results, lines_written_from_structs_read_back)
                  "%s", err.msg);
     cr_assert_eq(tb_results_add_gate(&run, &o, &err), TB_OK, "%s", err.msg);
     cr_assert_eq(tb_results_add_text(path, "{broken", &err), TB_OK);
-    cr_assert_eq(tb_results_add_gate_error(&run, "flush", "no client",
-                                           &err), TB_OK);
+    cr_assert_eq(tb_results_add_gate_error(&run, "flush", "no client", &err),
+                 TB_OK);
     /* First with the skip callback (its arg: the skipped line's number),
      * then for the lines. */
-    cr_assert_eq(tb_results_read(path, count_line, count_skip,
-                                 &skipped_line, &lines, &err), TB_OK);
+    cr_assert_eq(tb_results_read(path, count_line, count_skip, &skipped_line,
+                                 &lines, &err),
+                 TB_OK);
     cr_assert_eq(skipped_line, 3, "the broken line is line 3");
     cr_assert_eq(lines, 4);
-    cr_assert_eq(tb_results_read(path, collect, NULL, &s, NULL, &err),
-                 TB_OK);
+    cr_assert_eq(tb_results_read(path, collect, NULL, &s, NULL, &err), TB_OK);
     cr_assert_eq(s.runs, 1);
     cr_assert_eq(s.gates, 2);
     cr_assert_float_eq(s.spans_sent, 42, 1e-9,
@@ -179,7 +181,8 @@ Test(results, missing_file_names_it)
     struct seen s = {0};
 
     cr_assert_eq(tb_results_read("/nonexistent/results.jsonl", collect, NULL,
-                                 &s, NULL, &err), TB_ERR_IO);
+                                 &s, NULL, &err),
+                 TB_ERR_IO);
     cr_assert(strstr(err.msg, "/nonexistent/results.jsonl") != NULL, "%s",
               err.msg);
 }
@@ -198,18 +201,19 @@ Test(results, thresholds_digest_names_each_json_file)
     snprintf(p, sizeof(p), "%s/README.md", a), write_file(p, "not hashed");
     snprintf(p, sizeof(p), "%s/default.json", b), write_file(p, "{}");
     snprintf(p, sizeof(p), "%s/js.json", b), write_file(p, "{\"x\":2}");
-    cr_assert_eq(tb_results_thresholds_digest(a, da, sizeof(da), &err),
-                 TB_OK, "%s", err.msg);
-    cr_assert_eq(tb_results_thresholds_digest(b, db, sizeof(db), &err),
-                 TB_OK, "%s", err.msg);
+    cr_assert_eq(tb_results_thresholds_digest(a, da, sizeof(da), &err), TB_OK,
+                 "%s", err.msg);
+    cr_assert_eq(tb_results_thresholds_digest(b, db, sizeof(db), &err), TB_OK,
+                 "%s", err.msg);
     cr_assert(strncmp(da, "default.json=", 13) == 0, "%s", da);
     cr_assert(strstr(da, " js.json=") != NULL, "%s", da);
     cr_assert(strstr(da, "README") == NULL, "%s", da);
     cr_assert_eq(strncmp(da, db, strchr(da, ' ') - da), 0,
                  "same default.json, same hash: %s / %s", da, db);
     cr_assert_str_neq(da, db);
-    cr_assert_eq(tb_results_thresholds_digest("/nonexistent", da,
-                                              sizeof(da), &err), TB_ERR_IO);
+    cr_assert_eq(
+        tb_results_thresholds_digest("/nonexistent", da, sizeof(da), &err),
+        TB_ERR_IO);
     cr_assert(strstr(err.msg, "/nonexistent") != NULL, "%s", err.msg);
     tb_test_rm_tree(dir);
 }
@@ -236,8 +240,8 @@ Test(results, ctest_measurements)
 Test(results, at_least_figures_are_bigger_is_better)
 {
     char path[128], bench[128], p[160], *text;
-    struct tb_results_run run = {.run_id = "r", .client = "c",
-                                 .profile = "quick"};
+    struct tb_results_run run = {
+        .run_id = "r", .client = "c", .profile = "quick"};
     struct tb_gate_outcome o = {.gate = TB_GATE_THROUGHPUT, .n_figures = 2};
     tb_error err = {0};
     cJSON *arr;
@@ -255,8 +259,8 @@ Test(results, at_least_figures_are_bigger_is_better)
     o.figures[1].median = 0.5, o.figures[1].lo = o.figures[1].hi = 0.5;
     o.figures[1].bound = TB_BOUND_AT_MOST;
     cr_assert_eq(tb_results_add_gate(&run, &o, &err), TB_OK);
-    struct tb_summary_opts so = {.results_path = path, .bench_path = bench,
-                                 .md_path = "/dev/null"};
+    struct tb_summary_opts so = {
+        .results_path = path, .bench_path = bench, .md_path = "/dev/null"};
     cr_assert_eq(tb_summary_write(&so, NULL, &err), TB_OK, "%s", err.msg);
     snprintf(p, sizeof(p), "%s/benchmarks-bigger.json", dir);
     text = slurp(p);
@@ -269,8 +273,9 @@ Test(results, at_least_figures_are_bigger_is_better)
     snprintf(p, sizeof(p), "%s/bmf.json", dir);
     text = slurp(p);
     arr = cJSON_Parse(text);
-    cr_assert_not_null(cJSON_GetObjectItem(
-        cJSON_GetObjectItem(arr, "c throughput.max_sps"), "spans-per-s"),
+    cr_assert_not_null(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(arr, "c throughput.max_sps"),
+                            "spans-per-s"),
         "%s", text);
     cJSON_Delete(arr);
     free(text);

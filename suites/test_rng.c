@@ -45,8 +45,7 @@ Test(rng, below_stays_in_range_and_covers_it)
         seen[k]++;
     }
     for (int k = 0; k < 5; k++)
-        cr_assert(gt(int, seen[k], 850), "value %d seen %d times", k,
-                  seen[k]);
+        cr_assert(gt(int, seen[k], 850), "value %d seen %d times", k, seen[k]);
     cr_assert(eq(u64, tb_rng_below(&r, 0), 0));
 }
 

@@ -75,7 +75,8 @@ static int alive(pid_t pid)
 /* True when nothing listens on 127.0.0.1:port (we can bind it). */
 static int port_free(uint16_t port)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons(port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1, ok;
 
@@ -124,22 +125,24 @@ static void interrupted_child(const char *results, const char *ports_file)
     if (tb_satellites_start(&so, &sats, &err) != TB_OK)
         _exit(90);
     tb_satellites_ports(sats, &ports);
-    snprintf(cmd, sizeof(cmd), "/bin/sh -c 'setsid sh -c \"echo \\$\\$ > "
+    snprintf(cmd, sizeof(cmd),
+             "/bin/sh -c 'setsid sh -c \"echo \\$\\$ > "
              "%s/gc; exec sleep 977.61\" & echo $$ > %s/client; "
-             "exec sleep 977.62' x", tmp, tmp);
+             "exec sleep 977.62' x",
+             tmp, tmp);
     tb_client *cl = NULL;
     if (tb_client_from_command("hang", cmd, &cl, &err) != TB_OK)
         _exit(91);
-    struct tb_controller_opts co = {.client = cl, .control_port = 0,
-                                    .calibration = &tb_test_cal};
+    struct tb_controller_opts co = {
+        .client = cl, .control_port = 0, .calibration = &tb_test_cal};
     if (tb_controller_new(&co, &ctl, &err) != TB_OK)
         _exit(92);
     if ((f = fopen(ports_file, "w")) == NULL)
         _exit(93);
     fprintf(f, "%u %u %u\n", ports[0], ports[1], tb_controller_port(ctl));
     fclose(f);
-    struct tb_benchmark_opts bo = {.satellites = sats,
-                                   .spans_per_second = 10, .runtime_s = 60};
+    struct tb_benchmark_opts bo = {
+        .satellites = sats, .spans_per_second = 10, .runtime_s = 60};
     tb_err e = tb_controller_benchmark(ctl, &bo, &r, &err);
     if (e != TB_ERR_INTERRUPTED || r == NULL || !r->interrupted)
         _exit(94);
@@ -181,8 +184,10 @@ static void interrupt_with(int sig, int want_status)
     sleep_ms(300); /* into the run proper */
     kill(child, sig);
     cr_assert_eq(waitpid(child, &st, 0), child);
-    cr_assert(WIFEXITED(st), "the command died of signal %d instead of "
-              "cleaning up", WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    cr_assert(WIFEXITED(st),
+              "the command died of signal %d instead of "
+              "cleaning up",
+              WIFSIGNALED(st) ? WTERMSIG(st) : 0);
     cr_assert_eq(WEXITSTATUS(st), want_status);
     /* No process: the client and the grandchild in its own session. */
     cr_assert_not(alive(client), "the client %d is still running", client);
@@ -218,8 +223,8 @@ Test(runner, cli_run_sigint_kills_the_client)
     use_tmp();
     snprintf(exe, sizeof(exe), "%s/tracebench", tb_build_dir());
     snprintf(path, sizeof(path), "%s/client", tmp);
-    snprintf(cmd, sizeof(cmd),
-             "/bin/sh -c 'echo $$ > %s; exec sleep 977.63' x", path);
+    snprintf(cmd, sizeof(cmd), "/bin/sh -c 'echo $$ > %s; exec sleep 977.63' x",
+             path);
     setenv("TB_CACHE_DIR", tmp, 1);
     child = fork();
     cr_assert_geq(child, 0);
@@ -304,14 +309,18 @@ static void flood(const char *name, const char *cmd, const char *marker)
 
 Test(runner, output_of_200mb_is_bounded)
 {
-    flood("chatty", "/bin/sh -c 'yes 0123456789abcdefghijklmnopqrstuvwxyz "
-                    "| head -c 200000000' x", NULL);
+    flood("chatty",
+          "/bin/sh -c 'yes 0123456789abcdefghijklmnopqrstuvwxyz "
+          "| head -c 200000000' x",
+          NULL);
 }
 
 Test(runner, one_200mb_line_is_cut_with_a_marker)
 {
-    flood("oneline", "/bin/sh -c 'head -c 200000000 /dev/zero | tr "
-                     "\"\\\\0\" x' x", "[... line cut: ");
+    flood("oneline",
+          "/bin/sh -c 'head -c 200000000 /dev/zero | tr "
+          "\"\\\\0\" x' x",
+          "[... line cut: ");
 }
 
 /* The control endpoint answers on [::1] too, on the same port, where the
@@ -339,8 +348,9 @@ Test(runner, control_endpoint_answers_on_ipv6_loopback)
                  "nothing listens on [::1]:%u", tb_controller_port(ctl));
     cr_assert_eq(send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL),
                  (ssize_t)sizeof(req) - 1);
-    for (ssize_t r; (size_t)n < sizeof(buf) - 1 &&
-                    (r = recv(fd, buf + n, sizeof(buf) - 1 - (size_t)n, 0)) > 0;)
+    for (ssize_t r;
+         (size_t)n < sizeof(buf) - 1 &&
+         (r = recv(fd, buf + n, sizeof(buf) - 1 - (size_t)n, 0)) > 0;)
         n += r;
     buf[n] = '\0';
     cr_assert(strncmp(buf, "HTTP/1.", 7) == 0 && strstr(buf, " 200 "),

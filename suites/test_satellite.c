@@ -18,8 +18,8 @@
 #include "tracebench/satellite/satellite.h"
 
 /* sats, the group under test: fixtures/satellites.h. */
-TestSuite(satellite, .init = tbf_satellites_init,
-          .fini = tbf_satellites_fini, .timeout = 60);
+TestSuite(satellite, .init = tbf_satellites_init, .fini = tbf_satellites_fini,
+          .timeout = 60);
 
 static double now_s(void)
 {
@@ -49,8 +49,7 @@ static struct tb_satellite_counts collect(void)
     struct tb_satellite_counts c;
     tb_error err = {0};
 
-    cr_assert(eq(int, tb_satellites_collect(sats, 20, 2000, &c, &err),
-                 TB_OK));
+    cr_assert(eq(int, tb_satellites_collect(sats, 20, 2000, &c, &err), TB_OK));
     return c;
 }
 
@@ -65,13 +64,12 @@ struct proto_case {
 };
 
 static const struct proto_case cases[] = {
-    {TB_PROTO_LIGHTSTEP, "POST", "/api/v2/reports",
-     "application/octet-stream", 200, ""},
+    {TB_PROTO_LIGHTSTEP, "POST", "/api/v2/reports", "application/octet-stream",
+     200, ""},
     {TB_PROTO_LIGHTSTEP_JSON, "POST", "/api/v0/reports", "application/json",
      200, "{}"},
     {TB_PROTO_OTLP, "POST", "/v1/traces", "application/x-protobuf", 200, ""},
-    {TB_PROTO_OTLP_JSON, "POST", "/v1/traces", "application/json", 200,
-     "{}"},
+    {TB_PROTO_OTLP_JSON, "POST", "/v1/traces", "application/json", 200, "{}"},
     {TB_PROTO_ZIPKIN, "POST", "/api/v2/spans", "application/json", 202, ""},
     {TB_PROTO_DATADOG, "PUT", "/v0.4/traces", "application/msgpack", 200,
      "{\"rate_by_service\":{}}"},
@@ -109,9 +107,12 @@ static size_t build(const struct proto_case *pc, size_t n, uint64_t base,
 static struct tbf_resp post(uint16_t p, const struct proto_case *pc,
                             const struct tbf_buf *b, int chunked)
 {
-    struct tbf_req q = {.method = pc->method, .path = pc->path,
-                        .content_type = pc->type, .body = b->p,
-                        .len = b->len, .chunked = chunked};
+    struct tbf_req q = {.method = pc->method,
+                        .path = pc->path,
+                        .content_type = pc->type,
+                        .body = b->p,
+                        .len = b->len,
+                        .chunked = chunked};
 
     return tbf_send(p, &q);
 }
@@ -130,8 +131,8 @@ Test(satellite, counts_every_protocol_exactly)
                 struct tbf_buf b = {0};
                 struct tbf_resp r;
                 /* Distinct ids for every body of this case. */
-                uint64_t base = (k << 40) + (s << 20) + (uint64_t)chunked *
-                                                            (1u << 16);
+                uint64_t base = (k << 40) + (s << 20) +
+                                (uint64_t)chunked * (1u << 16);
 
                 want += build(pc, sizes[s], base, &b);
                 r = post(port((s + chunked) % 2), pc, &b, chunked);
@@ -295,24 +296,19 @@ Test(satellite, spans_received_endpoint_and_stats)
     cr_assert(eq(long, r.status, 200));
     j = cJSON_Parse(r.body);
     cr_assert(ne(ptr, j, NULL), "%s", r.body);
-    ls = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "protocols"),
-                             "lightstep");
+    ls = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "protocols"), "lightstep");
     cr_assert(eq(dbl, cJSON_GetObjectItem(ls, "requests")->valuedouble, 3));
     cr_assert(eq(dbl, cJSON_GetObjectItem(ls, "spans")->valuedouble, 42));
-    cr_assert(eq(dbl,
-                 cJSON_GetObjectItem(ls, "duplicate_spans")->valuedouble,
-                 42));
+    cr_assert(
+        eq(dbl, cJSON_GetObjectItem(ls, "duplicate_spans")->valuedouble, 42));
     cr_assert(eq(dbl, cJSON_GetObjectItem(ls, "rejected")->valuedouble, 1));
     cr_assert(gt(dbl, cJSON_GetObjectItem(ls, "bytes")->valuedouble, 100));
     reasons = cJSON_GetObjectItem(ls, "reject_reasons");
     cr_assert(eq(int, cJSON_GetArraySize(reasons), 1));
-    cr_assert(ne(ptr, strstr(reasons->child->string, "ReportRequest"),
-                 NULL));
-    cr_assert(eq(str, cJSON_GetObjectItem(j, "mode")->valuestring,
-                 "typical"));
-    cr_assert(eq(int, cJSON_GetArraySize(cJSON_GetObjectItem(j,
-                                                             "satellites")),
-                 2));
+    cr_assert(ne(ptr, strstr(reasons->child->string, "ReportRequest"), NULL));
+    cr_assert(eq(str, cJSON_GetObjectItem(j, "mode")->valuestring, "typical"));
+    cr_assert(
+        eq(int, cJSON_GetArraySize(cJSON_GetObjectItem(j, "satellites")), 2));
     cJSON_Delete(j);
     text = tb_satellites_stats_json(sats);
     cr_assert(ne(ptr, strstr(text, "\"zipkin\""), NULL));
@@ -379,8 +375,8 @@ Test(satellite, faults_answer_and_count_nothing)
 
     tbf_satellites_start(&o, 1);
     ls_report(&b, 10, 0, 1, 1);
-    cr_assert(eq(int, tb_satellites_set_fault(sats, TB_FAULT_429, &err),
-                 TB_OK));
+    cr_assert(
+        eq(int, tb_satellites_set_fault(sats, TB_FAULT_429, &err), TB_OK));
     r = post(port(0), &cases[0], &b, 0);
     cr_assert(eq(long, r.status, 429));
     cr_assert(eq(str, r.retry_after, "7"));
@@ -441,7 +437,8 @@ struct bg_post {
 static void *bg_post(void *arg)
 {
     struct bg_post *bp = arg;
-    struct tbf_req q = {.path = "/api/v2/reports", .body = bp->body->p,
+    struct tbf_req q = {.path = "/api/v2/reports",
+                        .body = bp->body->p,
                         .len = bp->body->len,
                         .timeout_ms = bp->timeout_ms};
 
@@ -490,14 +487,15 @@ Test(satellite, refuse_closes_the_listeners)
     start(TB_MODE_TYPICAL, 2);
     p = port(1);
     ls_report(&b, 10, 0, 1, 1);
-    cr_assert(eq(int, tb_satellites_set_fault(sats, TB_FAULT_REFUSE, &err),
-                 TB_OK));
+    cr_assert(
+        eq(int, tb_satellites_set_fault(sats, TB_FAULT_REFUSE, &err), TB_OK));
     cr_assert(not(tb_satellites_all_running(sats)));
     r = post(p, &cases[0], &b, 0);
     cr_assert(eq(long, r.status, 0));
     cr_assert(eq(int, r.curl_code, CURLE_COULDNT_CONNECT));
-    cr_assert(eq(int, tb_satellites_set_fault(sats, TB_FAULT_NONE, &err),
-                 TB_OK), "%s", err.msg);
+    cr_assert(
+        eq(int, tb_satellites_set_fault(sats, TB_FAULT_NONE, &err), TB_OK),
+        "%s", err.msg);
     cr_assert(tb_satellites_all_running(sats));
     cr_assert(eq(u16, port(1), p));
     cr_assert(eq(long, post(p, &cases[0], &b, 0).status, 200));
@@ -565,8 +563,8 @@ Test(satellite, port_in_use_names_the_port_and_leaves_nothing)
     ports[1] = taken;
     o.ports = ports;
     o.n_ports = 2;
-    cr_assert(eq(int, tb_satellites_start(&o, &sats, &err),
-                 TB_ERR_PORT_IN_USE));
+    cr_assert(
+        eq(int, tb_satellites_start(&o, &sats, &err), TB_ERR_PORT_IN_USE));
     cr_assert(eq(ptr, sats, NULL));
     snprintf(want, sizeof(want), "%u", taken);
     cr_assert(ne(ptr, strstr(err.msg, want), NULL), "%s", err.msg);
@@ -595,7 +593,9 @@ Test(satellite, default_ports)
 Test(satellite, bad_input_is_rejected_and_serving_goes_on)
 {
     static const char *const junk[] = {
-        "\xff\xff\xff", "{\"resourceSpans\":[", "[{\"traceId\":7}]",
+        "\xff\xff\xff",
+        "{\"resourceSpans\":[",
+        "[{\"traceId\":7}]",
     };
     struct tbf_buf b = {0};
     struct tbf_resp r;
@@ -608,17 +608,18 @@ Test(satellite, bad_input_is_rejected_and_serving_goes_on)
 
             r = post(port(0), &cases[k], &bad, (int)(j % 2));
             /* None of these is valid in any protocol. */
-            cr_assert(eq(long, r.status, 400), "%s body %zu: %s",
-                      cases[k].path, j, r.body);
-            cr_assert(eq(ptr, strchr(r.body, '\n'),
-                         r.body + strlen(r.body) - 1), "one line");
+            cr_assert(eq(long, r.status, 400), "%s body %zu: %s", cases[k].path,
+                      j, r.body);
+            cr_assert(
+                eq(ptr, strchr(r.body, '\n'), r.body + strlen(r.body) - 1),
+                "one line");
         }
         /* A truncated valid body. */
         build(&cases[k], 20, k << 32, &b);
         b.len -= 3;
         r = post(port(0), &cases[k], &b, 0);
-        cr_assert(eq(long, r.status, 400), "%s truncated: %s",
-                  cases[k].path, r.body);
+        cr_assert(eq(long, r.status, 400), "%s truncated: %s", cases[k].path,
+                  r.body);
         tbf_free(&b);
         /* Still serving and counting. */
         want += build(&cases[k], 20, (k << 32) + 100, &b);
@@ -664,8 +665,8 @@ Test(satellite, oversized_bodies_get_413)
 
 Test(satellite, unknown_path_and_wrong_method)
 {
-    struct tbf_req q = {.method = "POST", .path = "/nope", .body = "x",
-                        .len = 1};
+    struct tbf_req q = {
+        .method = "POST", .path = "/nope", .body = "x", .len = 1};
 
     start(TB_MODE_TYPICAL, 1);
     cr_assert(eq(long, tbf_send(port(0), &q).status, 404));
@@ -729,8 +730,7 @@ Test(satellite, collect_waits_for_requests_in_flight)
     pthread_create(&t, NULL, slow_report, &bp);
     usleep(100000);
     t0 = now_s();
-    cr_assert(eq(int, tb_satellites_collect(sats, 50, 5000, &c, &err),
-                 TB_OK));
+    cr_assert(eq(int, tb_satellites_collect(sats, 50, 5000, &c, &err), TB_OK));
     pthread_join(t, NULL);
     cr_assert(eq(long, bp.resp.status, 200));
     cr_assert(eq(u64, c.spans_received, 100));
@@ -758,22 +758,24 @@ Test(satellite, names_parse_both_ways)
     tb_error err = {0};
 
     for (int i = 0; i < TB_MODE__COUNT; i++) {
-        cr_assert(eq(int, tb_satellite_mode_parse(tb_satellite_mode_name(i),
-                                                  &m, &err), TB_OK));
+        cr_assert(eq(
+            int, tb_satellite_mode_parse(tb_satellite_mode_name(i), &m, &err),
+            TB_OK));
         cr_assert(eq(int, (int)m, i));
     }
     for (int i = 0; i < TB_FAULT__COUNT; i++) {
-        cr_assert(eq(int, tb_satellite_fault_parse(
-                              tb_satellite_fault_name(i), &f, &err), TB_OK));
+        cr_assert(eq(
+            int, tb_satellite_fault_parse(tb_satellite_fault_name(i), &f, &err),
+            TB_OK));
         cr_assert(eq(int, (int)f, i));
     }
-    cr_assert(eq(int, tb_satellite_mode_parse("fast", &m, &err),
-                 TB_ERR_INVALID_ARG));
+    cr_assert(
+        eq(int, tb_satellite_mode_parse("fast", &m, &err), TB_ERR_INVALID_ARG));
     cr_assert(ne(ptr, strstr(err.msg, "'fast'"), NULL));
     cr_assert(ne(ptr, strstr(err.msg, "slow_succeed"), NULL));
     tb_error_clear(&err);
-    cr_assert(eq(int, tb_satellite_fault_parse("404", &f, &err),
-                 TB_ERR_INVALID_ARG));
+    cr_assert(
+        eq(int, tb_satellite_fault_parse("404", &f, &err), TB_ERR_INVALID_ARG));
     cr_assert(ne(ptr, strstr(err.msg, "hang"), NULL));
     cr_assert(eq(dbl, tb_satellite_mode_delay_us(TB_MODE_TYPICAL), 0.05));
 }

@@ -63,9 +63,11 @@ struct bomb {
 static void *send_bomb(void *arg)
 {
     struct bomb *b = arg;
-    struct tbf_req q = {.path = "/api/v2/spans", .encoding = "gzip",
+    struct tbf_req q = {.path = "/api/v2/spans",
+                        .encoding = "gzip",
                         .content_type = "application/json",
-                        .body = b->gz->p, .len = b->gz->len,
+                        .body = b->gz->p,
+                        .len = b->gz->len,
                         .timeout_ms = 30000};
 
     b->status = tbf_send(b->port, &q).status;
@@ -237,13 +239,13 @@ Test(satellite_limits, a_body_posted_to_ipv6_loopback_is_counted)
         if (probe >= 0)
             close(probe);
         cr_assert_not(v6, "the kernel has [::1] but the satellite does not "
-                      "listen there");
+                          "listen there");
         cr_skip_test("no IPv6 loopback on this machine");
     }
     close(fd);
     zipkin_json(&b, 7, 0);
-    struct tbf_req q = {.path = "/api/v2/spans", .body = b.p, .len = b.len,
-                        .host = "[::1]"};
+    struct tbf_req q = {
+        .path = "/api/v2/spans", .body = b.p, .len = b.len, .host = "[::1]"};
     struct tbf_resp r = tbf_send(port, &q);
     cr_assert_eq(r.status, 202, "curl %d, %s", r.curl_code, r.body);
     q.host = NULL; /* and the same port on 127.0.0.1: duplicates */

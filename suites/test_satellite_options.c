@@ -26,7 +26,8 @@ static struct tbf_resp post_zipkin(uint16_t port, size_t n)
     zipkin_json(&b, n, 0);
     struct tbf_req q = {.path = "/api/v2/spans",
                         .content_type = "application/json",
-                        .body = b.p, .len = b.len};
+                        .body = b.p,
+                        .len = b.len};
     r = tbf_send(port, &q);
     tbf_free(&b);
     return r;
@@ -40,7 +41,8 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-Test(satellite_options, count_503_counts_then_refuses_so_a_resend_is_a_duplicate)
+Test(satellite_options,
+     count_503_counts_then_refuses_so_a_resend_is_a_duplicate)
 {
     struct tb_satellites_opts o = {.fault = TB_FAULT_COUNT_503,
                                    .retry_after_s = 2};
@@ -84,7 +86,8 @@ static bool closes_after_answer(uint16_t port)
     static const char req[] = "POST /api/v2/spans HTTP/1.1\r\n"
                               "Host: x\r\nContent-Type: application/json\r\n"
                               "Content-Length: 2\r\n\r\n[]";
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons(port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     struct timeval tv = {.tv_sec = 10};
     char buf[2048];
@@ -137,7 +140,7 @@ Test(satellite_options, count_reset_counts_then_closes_unanswered)
     tb_error err = {0};
     uint16_t port = tbf_satellites_start(&o, 1);
 
-    cr_assert_eq(post_zipkin(port, 4).status, 0); /* no answer */
+    cr_assert_eq(post_zipkin(port, 4).status, 0);   /* no answer */
     cr_assert_eq(post_zipkin(port, 4).status, 202); /* the retry */
     cr_assert_eq(tb_satellites_collect(sats, 0, 0, &c, &err), TB_OK);
     cr_assert_eq(c.spans_received, 4);

@@ -27,8 +27,10 @@ static void run_shard(const char *dir, const char *run_id, tb_gate gate,
                       struct verdicts *v)
 {
     char results[200];
-    struct tb_regress_opts o = {.client = "c", .profile = "quick",
-                                .results_path = results, .run_id = run_id};
+    struct tb_regress_opts o = {.client = "c",
+                                .profile = "quick",
+                                .results_path = results,
+                                .run_id = run_id};
     struct tb_gate_outcome out;
     tb_regress *rg = NULL;
     tb_error err = {0};
@@ -73,8 +75,8 @@ static tb_err check_line(const tb_results_line *l, void *arg, tb_error *err)
              tb_results_str(l, "figure"));
     for (size_t i = 0; i < v->n; i++)
         if (strcmp(v->figure[i], figure) == 0) {
-            cr_expect_str_eq(tb_results_str(l, "verdict"), v->verdict[i],
-                             "%s", figure);
+            cr_expect_str_eq(tb_results_str(l, "verdict"), v->verdict[i], "%s",
+                             figure);
             v->verdict[i][0] = '\0'; /* seen */
             return TB_OK;
         }
@@ -98,8 +100,7 @@ Test(shards, merged_verdicts_are_the_shards)
     run_shard(a, "shard-a", TB_GATE_FLUSH, &v);
     run_shard(b, "shard-b", TB_GATE_DUPLICATES, &v);
 
-    struct tb_merge_opts mo = {.shards = shards, .n_shards = 2,
-                               .out_dir = out};
+    struct tb_merge_opts mo = {.shards = shards, .n_shards = 2, .out_dir = out};
     cr_assert_eq(tb_merge(&mo, &sum, NULL, &err), TB_OK, "%s", err.msg);
     cr_assert_eq(sum.shards, 2);
     cr_assert_eq(sum.figures, v.n);

@@ -68,8 +68,8 @@ Test(stats, quantiles_interpolate_like_r_type_7)
     const double want[] = {1, 1.4, 2, 3, 4, 7.6, 10};
     double got[N(qs)];
 
-    cr_assert(eq(int, tb_stats_quantiles(x, N(x), qs, N(qs), got, NULL),
-                 TB_OK));
+    cr_assert(
+        eq(int, tb_stats_quantiles(x, N(x), qs, N(qs), got, NULL), TB_OK));
     for (size_t i = 0; i < N(qs); i++)
         cr_assert(epsilon_eq(dbl, got[i], want[i], 1e-12), "q=%g", qs[i]);
 }
@@ -93,8 +93,7 @@ Test(stats, empty_sample_is_invalid_and_output_untouched)
     tb_error err = {0};
     double m = 42.0;
 
-    cr_assert(eq(int, tb_stats_median(NULL, 0, &m, &err),
-                 TB_ERR_INVALID_ARG));
+    cr_assert(eq(int, tb_stats_median(NULL, 0, &m, &err), TB_ERR_INVALID_ARG));
     cr_assert(eq(dbl, m, 42.0));
     cr_assert(not(zero(ptr, strstr(err.msg, "at least 1 value"))), "%s",
               err.msg);
@@ -108,8 +107,7 @@ Test(stats, nan_is_rejected_with_its_index)
 
     cr_assert(eq(int, tb_stats_mean(x, N(x), &m, &err), TB_ERR_INVALID_ARG));
     cr_assert(eq(dbl, m, 42.0));
-    cr_assert(not(zero(ptr, strstr(err.msg, "value 2 is NaN"))), "%s",
-              err.msg);
+    cr_assert(not(zero(ptr, strstr(err.msg, "value 2 is NaN"))), "%s", err.msg);
 }
 
 Test(stats, quantile_outside_unit_interval_is_invalid)
@@ -117,10 +115,10 @@ Test(stats, quantile_outside_unit_interval_is_invalid)
     const double x[] = {1, 2, 3};
     double q = 0;
 
-    cr_assert(eq(int, tb_stats_quantile(x, N(x), 1.5, &q, NULL),
-                 TB_ERR_INVALID_ARG));
-    cr_assert(eq(int, tb_stats_quantile(x, N(x), NAN, &q, NULL),
-                 TB_ERR_INVALID_ARG));
+    cr_assert(
+        eq(int, tb_stats_quantile(x, N(x), 1.5, &q, NULL), TB_ERR_INVALID_ARG));
+    cr_assert(
+        eq(int, tb_stats_quantile(x, N(x), NAN, &q, NULL), TB_ERR_INVALID_ARG));
 }
 
 /* --- Bootstrap ---------------------------------------------------------- */
@@ -147,8 +145,10 @@ Test(stats, diff_interval_contains_true_difference_and_excludes_zero)
     for (int method = 0; method < 2; method++) {
         struct tb_bootstrap_opts o = {.seed = 1, .method = method};
 
-        cr_assert(eq(int, tb_stats_bootstrap_median_diff(traced, 5, untraced, 5,
-                                                   &o, &iv, NULL), TB_OK));
+        cr_assert(eq(int,
+                     tb_stats_bootstrap_median_diff(traced, 5, untraced, 5, &o,
+                                                    &iv, NULL),
+                     TB_OK));
         cr_assert(epsilon_eq(dbl, iv.estimate, 72.3 - 60.1, 1e-9));
         cr_assert(le(dbl, iv.lo, 12.0), "method %d lo %g", method, iv.lo);
         cr_assert(ge(dbl, iv.hi, 12.0), "method %d hi %g", method, iv.hi);
@@ -167,7 +167,8 @@ Test(stats, diff_interval_of_identical_samples_straddles_zero)
     const double x[] = {61.0, 59.5, 60.2, 60.9, 59.8};
     tb_interval iv;
 
-    cr_assert(eq(int, tb_stats_bootstrap_median_diff(x, 5, x, 5, NULL, &iv, NULL),
+    cr_assert(eq(int,
+                 tb_stats_bootstrap_median_diff(x, 5, x, 5, NULL, &iv, NULL),
                  TB_OK));
     cr_assert(eq(dbl, iv.estimate, 0.0));
     cr_assert(lt(dbl, iv.lo, 0.0));
@@ -190,8 +191,9 @@ Test(stats, diff_interval_of_same_distribution_mostly_straddles_zero)
 
         normal_sample(a, 5, 60.0, 1.0, 100 + s);
         normal_sample(b, 5, 60.0, 1.0, 10000 + s);
-        cr_assert(eq(int, tb_stats_bootstrap_median_diff(a, 5, b, 5, &o, &iv,
-                                                   NULL), TB_OK));
+        cr_assert(eq(int,
+                     tb_stats_bootstrap_median_diff(a, 5, b, 5, &o, &iv, NULL),
+                     TB_OK));
         excluded += iv.lo > 0.0 || iv.hi < 0.0;
     }
     cr_assert(le(int, excluded, 20));
@@ -216,8 +218,8 @@ Test(stats, same_seed_same_interval_other_seed_other_interval)
     cr_assert(eq(dbl, i1.hi, i2.hi));
     cr_assert(eq(dbl, i1.estimate, i3.estimate));
     cr_assert(i1.lo != i3.lo || i1.hi != i3.hi,
-              "seeds 12345 and 54321 gave the same interval [%g, %g]",
-              i1.lo, i1.hi);
+              "seeds 12345 and 54321 gave the same interval [%g, %g]", i1.lo,
+              i1.hi);
 }
 
 Test(stats, interval_is_reproducible_across_builds)
@@ -261,7 +263,8 @@ Test(stats, percentile_one_sample_interval_of_five_is_min_max)
     struct tb_bootstrap_opts o = {.seed = 3, .method = TB_BOOTSTRAP_PERCENTILE};
     tb_interval iv;
 
-    cr_assert(eq(int, tb_stats_bootstrap_median(x, N(x), &o, &iv, NULL), TB_OK));
+    cr_assert(
+        eq(int, tb_stats_bootstrap_median(x, N(x), &o, &iv, NULL), TB_OK));
     cr_assert(eq(dbl, iv.estimate, 3.0));
     cr_assert(eq(dbl, iv.lo, 1.0));
     cr_assert(eq(dbl, iv.hi, 5.0));
@@ -275,7 +278,8 @@ Test(stats, smoothed_one_sample_interval_brackets_median)
     tb_interval iv;
 
     normal_sample(x, N(x), 100.0, 5.0, 9);
-    cr_assert(eq(int, tb_stats_bootstrap_median(x, N(x), NULL, &iv, NULL), TB_OK));
+    cr_assert(
+        eq(int, tb_stats_bootstrap_median(x, N(x), NULL, &iv, NULL), TB_OK));
     cr_assert(lt(dbl, iv.lo, iv.estimate));
     cr_assert(gt(dbl, iv.hi, iv.estimate));
     cr_assert(gt(dbl, iv.lo, 85.0));
@@ -287,7 +291,8 @@ Test(stats, constant_sample_gives_zero_width_interval)
     const double x[] = {0, 0, 0, 0, 0};
     tb_interval iv;
 
-    cr_assert(eq(int, tb_stats_bootstrap_median(x, N(x), NULL, &iv, NULL), TB_OK));
+    cr_assert(
+        eq(int, tb_stats_bootstrap_median(x, N(x), NULL, &iv, NULL), TB_OK));
     cr_assert(eq(dbl, iv.lo, 0.0));
     cr_assert(eq(dbl, iv.hi, 0.0));
 }
@@ -301,9 +306,11 @@ Test(stats, higher_confidence_gives_wider_interval)
 
     normal_sample(a, 7, 12.0, 1.0, 11);
     normal_sample(b, 7, 10.0, 1.0, 12);
-    cr_assert(eq(int, tb_stats_bootstrap_median_diff(a, 7, b, 7, &o80, &i80, NULL),
+    cr_assert(eq(int,
+                 tb_stats_bootstrap_median_diff(a, 7, b, 7, &o80, &i80, NULL),
                  TB_OK));
-    cr_assert(eq(int, tb_stats_bootstrap_median_diff(a, 7, b, 7, &o99, &i99, NULL),
+    cr_assert(eq(int,
+                 tb_stats_bootstrap_median_diff(a, 7, b, 7, &o99, &i99, NULL),
                  TB_OK));
     cr_assert(lt(dbl, i99.lo, i80.lo));
     cr_assert(gt(dbl, i99.hi, i80.hi));
@@ -324,13 +331,14 @@ Test(stats, pairing_cancels_noise_shared_by_interleaved_trials)
         a[i] = 62 + load[i] + 0.1 * (double)(i % 3);
         b[i] = 60 + load[i] - 0.1 * (double)(i % 2);
     }
-    cr_assert(eq(int, tb_stats_bootstrap_median_diff(a, 8, b, 8, &op, &ip, NULL),
+    cr_assert(eq(int,
+                 tb_stats_bootstrap_median_diff(a, 8, b, 8, &op, &ip, NULL),
                  TB_OK));
-    cr_assert(eq(int, tb_stats_bootstrap_median_diff(a, 8, b, 8, &ou, &iu, NULL),
+    cr_assert(eq(int,
+                 tb_stats_bootstrap_median_diff(a, 8, b, 8, &ou, &iu, NULL),
                  TB_OK));
     cr_assert(lt(dbl, ip.hi - ip.lo, 0.5 * (iu.hi - iu.lo)),
-              "paired [%g, %g] unpaired [%g, %g]", ip.lo, ip.hi, iu.lo,
-              iu.hi);
+              "paired [%g, %g] unpaired [%g, %g]", ip.lo, ip.hi, iu.lo, iu.hi);
     cr_assert(gt(dbl, ip.lo, 0.0));
     cr_assert(lt(dbl, iu.lo, 0.0));
 }
@@ -351,14 +359,15 @@ Test(stats, coverage_of_5_vs_5_intervals_is_near_nominal)
 
         normal_sample(a, 5, 12.0, 1.0, 1000 + (uint64_t)t);
         normal_sample(b, 5, 10.0, 1.0, 5000 + (uint64_t)t);
-        cr_assert(eq(int, tb_stats_bootstrap_median_diff(a, 5, b, 5, &o, &iv,
-                                                   NULL), TB_OK));
+        cr_assert(eq(int,
+                     tb_stats_bootstrap_median_diff(a, 5, b, 5, &o, &iv, NULL),
+                     TB_OK));
         covered += iv.lo <= 2.0 && 2.0 <= iv.hi;
     }
-    cr_assert(ge(dbl, (double)covered / experiments, 0.90), "%d of %d",
-              covered, experiments);
-    cr_assert(le(dbl, (double)covered / experiments, 0.99), "%d of %d",
-              covered, experiments);
+    cr_assert(ge(dbl, (double)covered / experiments, 0.90), "%d of %d", covered,
+              experiments);
+    cr_assert(le(dbl, (double)covered / experiments, 0.99), "%d of %d", covered,
+              experiments);
 }
 
 Test(stats, bootstrap_rejects_bad_input)

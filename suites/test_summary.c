@@ -41,10 +41,10 @@ static void make_results(const char *results)
     struct tb_gate_outcome o = {.gate = TB_GATE_CPU, .n_figures = 1};
     struct tb_figure *f = &o.figures[0];
     tb_result r = {.spans_sent = 10, .trace = true, .target_sps = 500};
-    struct tb_results_run r1 = {.path = results, .run_id = "r1",
-                                .client = "c-ish", .profile = "quick"};
-    struct tb_results_run r0 = {.path = results, .run_id = "r0",
-                                .client = "old", .profile = "quick"};
+    struct tb_results_run r1 = {
+        .path = results, .run_id = "r1", .client = "c-ish", .profile = "quick"};
+    struct tb_results_run r0 = {
+        .path = results, .run_id = "r0", .client = "old", .profile = "quick"};
     FILE *fp;
 
     strcpy(f->name, "cpu.overhead_points");
@@ -52,21 +52,18 @@ static void make_results(const char *results)
     f->median = 3.2, f->lo = 2.9, f->hi = 3.6, f->n = 5;
     f->confidence = 0.95, f->limit = 10, f->verdict = TB_VERDICT_PASS;
     strcpy(f->message, "c-ish: cpu overhead 3.2 points");
-    cr_assert_eq(tb_results_add_run(&r1, "cpu", "traced trial 1", &r,
-                                    NULL), TB_OK);
-    cr_assert_eq(tb_results_add_gate(&r1, &o, NULL),
+    cr_assert_eq(tb_results_add_run(&r1, "cpu", "traced trial 1", &r, NULL),
                  TB_OK);
+    cr_assert_eq(tb_results_add_gate(&r1, &o, NULL), TB_OK);
     o.gate = TB_GATE_DROPS;
     strcpy(f->name, "drops.dropped_spans");
     strcpy(f->unit, "spans");
     f->median = f->lo = f->hi = 7, f->n = 1, f->confidence = 0;
     f->limit = 0, f->verdict = TB_VERDICT_FAIL;
     strcpy(f->message, "c-ish: 7 spans dropped at 300 spans/s");
-    cr_assert_eq(tb_results_add_gate(&r1, &o, NULL),
-                 TB_OK);
+    cr_assert_eq(tb_results_add_gate(&r1, &o, NULL), TB_OK);
     f->verdict = TB_VERDICT_INCONCLUSIVE;
-    cr_assert_eq(tb_results_add_gate(&r0, &o, NULL),
-                 TB_OK);
+    cr_assert_eq(tb_results_add_gate(&r0, &o, NULL), TB_OK);
     fp = fopen(results, "a");
     fputs("{not json\n", fp);
     fclose(fp);
@@ -86,9 +83,12 @@ Test(summary, run_lines_become_table_markdown_benchmarks_and_baseline)
     path(base, sizeof(base), "baseline.json");
     make_results(results);
 
-    struct tb_summary_opts o = {.results_path = results, .run_id = "r1",
-                                .md_path = md, .bench_path = bench,
-                                .baseline_out = base, .client = "c-ish",
+    struct tb_summary_opts o = {.results_path = results,
+                                .run_id = "r1",
+                                .md_path = md,
+                                .bench_path = bench,
+                                .baseline_out = base,
+                                .client = "c-ish",
                                 .profile = "quick"};
     cr_assert_eq(tb_summary_write(&o, NULL, &err), TB_OK, "%s", err.msg);
 
@@ -100,16 +100,15 @@ Test(summary, run_lines_become_table_markdown_benchmarks_and_baseline)
     cr_assert(strstr(text, "> c-ish: 7 spans dropped") != NULL,
               "a failure's message is quoted: %s", text);
     cr_assert(strstr(text, "old") == NULL, "another run's lines: %s", text);
-    cr_assert(strstr(text, "2 figures: 1 failed, 0 inconclusive") != NULL,
-              "%s", text);
+    cr_assert(strstr(text, "2 figures: 1 failed, 0 inconclusive") != NULL, "%s",
+              text);
 
     cJSON *arr = cJSON_Parse(slurp(bench));
     cr_assert_eq(cJSON_GetArraySize(arr), 2);
     cJSON *first = cJSON_GetArrayItem(arr, 0);
     cr_assert_str_eq(cJSON_GetObjectItem(first, "name")->valuestring,
                      "c-ish cpu.overhead_points");
-    cr_assert_str_eq(cJSON_GetObjectItem(first, "unit")->valuestring,
-                     "points");
+    cr_assert_str_eq(cJSON_GetObjectItem(first, "unit")->valuestring, "points");
     cr_assert_float_eq(cJSON_GetObjectItem(first, "value")->valuedouble, 3.2,
                        1e-9);
     cJSON_Delete(arr);
@@ -131,12 +130,11 @@ Test(summary, run_lines_become_table_markdown_benchmarks_and_baseline)
     cJSON *m = cJSON_GetObjectItem(
         cJSON_GetObjectItem(bmf, "c-ish cpu.overhead_points"), "points");
     cr_assert_not_null(m, "bmf: %s", slurp(other));
-    cr_assert_float_eq(cJSON_GetObjectItem(m, "value")->valuedouble, 3.2,
+    cr_assert_float_eq(cJSON_GetObjectItem(m, "value")->valuedouble, 3.2, 1e-9);
+    cr_assert_float_eq(cJSON_GetObjectItem(m, "lower_value")->valuedouble, 2.9,
                        1e-9);
-    cr_assert_float_eq(cJSON_GetObjectItem(m, "lower_value")->valuedouble,
-                       2.9, 1e-9);
-    cr_assert_float_eq(cJSON_GetObjectItem(m, "upper_value")->valuedouble,
-                       3.6, 1e-9);
+    cr_assert_float_eq(cJSON_GetObjectItem(m, "upper_value")->valuedouble, 3.6,
+                       1e-9);
     cJSON_Delete(bmf);
     unlink(other);
 
@@ -163,25 +161,24 @@ Test(summary, missing_results_file_is_an_error)
 
 Test(summary, regress_refuses_a_missing_baseline)
 {
-    struct tb_regress_opts o = {.client = "c", .profile = "quick",
+    struct tb_regress_opts o = {.client = "c",
+                                .profile = "quick",
                                 .baseline_path = "/nonexistent/base.json"};
     tb_regress *rg = NULL;
     tb_error err = {0};
 
     cr_assert_eq(tb_regress_new(&o, &rg, &err), TB_ERR_IO);
     cr_assert_null(rg);
-    cr_assert(strstr(err.msg, "/nonexistent/base.json") != NULL, "%s",
-              err.msg);
+    cr_assert(strstr(err.msg, "/nonexistent/base.json") != NULL, "%s", err.msg);
 }
 
 Test(summary, regress_refuses_a_bad_thresholds_dir)
 {
-    struct tb_regress_opts o = {.client = "c", .profile = "quick",
-                                .thresholds_dir = "/nonexistent"};
+    struct tb_regress_opts o = {
+        .client = "c", .profile = "quick", .thresholds_dir = "/nonexistent"};
     tb_regress *rg = NULL;
     tb_error err = {0};
 
-    cr_assert_eq(tb_regress_new(&o, &rg, &err), TB_ERR_CONFIG, "%s",
-                 err.msg);
+    cr_assert_eq(tb_regress_new(&o, &rg, &err), TB_ERR_CONFIG, "%s", err.msg);
     cr_assert(strstr(err.msg, "default.json") != NULL, "%s", err.msg);
 }

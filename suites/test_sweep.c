@@ -16,9 +16,12 @@ Test(sweep, rates_interleave_traced_and_untraced_within_each_trial)
     tb_sweep *s;
     tb_error err = {0};
     /* trial 1: 100 u, 100 t, 1000 u, 1000 t; then trial 2 alike. */
-    static const struct { double sps; bool trace; unsigned trial; } want[] =
-        {{100, 0, 1}, {100, 1, 1}, {1000, 0, 1}, {1000, 1, 1},
-         {100, 0, 2}, {100, 1, 2}, {1000, 0, 2}, {1000, 1, 2}};
+    static const struct {
+        double sps;
+        bool trace;
+        unsigned trial;
+    } want[] = {{100, 0, 1}, {100, 1, 1}, {1000, 0, 1}, {1000, 1, 1},
+                {100, 0, 2}, {100, 1, 2}, {1000, 0, 2}, {1000, 1, 2}};
 
     cr_assert_eq(tb_sweep_new(&s, &err), TB_OK);
     cr_assert_eq(tb_sweep_add_rates(s, rates, 2, 2, 5, true, true, 0, &err),
@@ -37,8 +40,8 @@ Test(sweep, rates_interleave_traced_and_untraced_within_each_trial)
 Test(sweep, bad_steps_are_rejected_and_add_nothing)
 {
     static const double rates[] = {100, -5};
-    struct tb_sweep_step up_first = {.sps = 10, .runtime_s = 5,
-                                     .down_at_s = 3, .up_at_s = 2};
+    struct tb_sweep_step up_first = {
+        .sps = 10, .runtime_s = 5, .down_at_s = 3, .up_at_s = 2};
     tb_sweep *s;
     tb_error err = {0};
 
@@ -52,13 +55,15 @@ Test(sweep, bad_steps_are_rejected_and_add_nothing)
     tb_sweep_free(s);
 }
 
-
 Test(sweep, satellites_go_down_and_come_back_on_schedule)
 {
     static const uint16_t any[1] = {0};
     struct tb_satellites_opts so = {.ports = any, .n_ports = 1};
-    struct tb_sweep_step st = {.sps = 10, .runtime_s = 3, .trial = 1,
-                               .down_at_s = 0.5, .up_at_s = 1.5};
+    struct tb_sweep_step st = {.sps = 10,
+                               .runtime_s = 3,
+                               .trial = 1,
+                               .down_at_s = 0.5,
+                               .up_at_s = 1.5};
     tb_satellites *sats;
     tb_controller *ctl;
     tb_sweep *s;
@@ -66,12 +71,11 @@ Test(sweep, satellites_go_down_and_come_back_on_schedule)
 
     /* A client that just lives 3 s: the schedule is what is tested. */
     TB_TEST_CONTROLLER(ctl, "sleeper", "/bin/sh -c 'sleep 2.5'");
-    cr_assert_eq(tb_satellites_start(&so, &sats, &err), TB_OK, "%s",
-                 err.msg);
+    cr_assert_eq(tb_satellites_start(&so, &sats, &err), TB_OK, "%s", err.msg);
     cr_assert_eq(tb_sweep_new(&s, &err), TB_OK);
     cr_assert_eq(tb_sweep_add(s, &st, &err), TB_OK, "%s", err.msg);
     st.down_at_s = 1;
-    st.up_at_s = -1;           /* never back: the sweep restarts them */
+    st.up_at_s = -1; /* never back: the sweep restarts them */
     cr_assert_eq(tb_sweep_add(s, &st, &err), TB_OK, "%s", err.msg);
 
     struct tb_sweep_run_opts ro = {.satellites = sats};
@@ -81,10 +85,9 @@ Test(sweep, satellites_go_down_and_come_back_on_schedule)
      * a busy machine may be late, but the schedule's order and its place
      * inside the client's own run are what matter). */
     double ran = s->points[0].result->clock_time_s;
-    cr_assert(s->points[0].down_s >= 0.5 &&
-                  s->points[0].down_s < s->points[0].up_s,
-              "down at %g s, up at %g s", s->points[0].down_s,
-              s->points[0].up_s);
+    cr_assert(
+        s->points[0].down_s >= 0.5 && s->points[0].down_s < s->points[0].up_s,
+        "down at %g s, up at %g s", s->points[0].down_s, s->points[0].up_s);
     cr_assert(s->points[0].up_s >= 1.5 && s->points[0].up_s < ran,
               "up at %g s, in a run of %g s", s->points[0].up_s, ran);
     cr_assert(s->points[1].down_s >= 1 && s->points[1].up_s < 0);

@@ -71,8 +71,7 @@ static void setup(void)
 
     snprintf(tmp, sizeof(tmp), "/tmp/tb-thresholds-XXXXXX");
     cr_assert(not(zero(ptr, mkdtemp(tmp))));
-    snprintf(path, sizeof(path), "%s/thresholds/default.json",
-             tb_root_dir());
+    snprintf(path, sizeof(path), "%s/thresholds/default.json", tb_root_dir());
     defaults_text = slurp(path);
     write_file("default.json", defaults_text);
 }
@@ -94,19 +93,19 @@ static void teardown(void)
 
 TestSuite(thresholds, .init = setup, .fini = teardown, .timeout = 30);
 
-#define assert_has(msg, needle)                                             \
-    cr_assert(not(zero(ptr, strstr((msg), (needle)))),                      \
+#define assert_has(msg, needle)                                                \
+    cr_assert(not(zero(ptr, strstr((msg), (needle)))),                         \
               "expected \"%s\" in the message: %s", (needle), (msg))
 
 /* Loads from tmp and expects TB_ERR_CONFIG; the message is left in *err. */
-static void load_fails(const char *client, const char *profile,
-                       tb_error *err)
+static void load_fails(const char *client, const char *profile, tb_error *err)
 {
     tb_thresholds *t = (tb_thresholds *)(void *)&t; /* a sentinel */
 
     tb_error_clear(err);
     cr_assert(eq(int, tb_thresholds_load(tmp, client, profile, &t, err),
-                 TB_ERR_CONFIG), "%s", err->msg);
+                 TB_ERR_CONFIG),
+              "%s", err->msg);
     cr_assert(eq(ptr, t, (void *)&t), "*out changed on failure");
     cr_assert(eq(int, err->code, TB_ERR_CONFIG));
 }
@@ -120,8 +119,8 @@ Test(thresholds, repository_defaults_load_full_profile)
     tb_error err = {0};
 
     snprintf(dir, sizeof(dir), "%s/thresholds", tb_root_dir());
-    cr_assert(eq(int, tb_thresholds_load(dir, NULL, "full", &t, &err),
-                 TB_OK), "%s", err.msg);
+    cr_assert(eq(int, tb_thresholds_load(dir, NULL, "full", &t, &err), TB_OK),
+              "%s", err.msg);
     cr_assert(eq(str, t->profile, "full"));
     cr_assert(eq(str, t->client, ""));
     /* The limits of LightStep's benchmark suite. */
@@ -156,8 +155,8 @@ Test(thresholds, repository_defaults_load_full_profile)
     cr_assert(eq(dbl, t->common.target_cpu, 0.7));
     cr_assert(eq(str, t->common.satellite_mode, "typical"));
     /* Under the project root, sources read relative to it. */
-    cr_assert(eq(str, (char *)tb_thresholds_source(t,
-                                                   "cpu.max_overhead_points"),
+    cr_assert(eq(str,
+                 (char *)tb_thresholds_source(t, "cpu.max_overhead_points"),
                  "thresholds/default.json"));
     tb_thresholds_free(t);
 }
@@ -169,8 +168,8 @@ Test(thresholds, repository_defaults_load_quick_profile)
     tb_error err = {0};
 
     snprintf(dir, sizeof(dir), "%s/thresholds", tb_root_dir());
-    cr_assert(eq(int, tb_thresholds_load(dir, NULL, "quick", &t, &err),
-                 TB_OK), "%s", err.msg);
+    cr_assert(eq(int, tb_thresholds_load(dir, NULL, "quick", &t, &err), TB_OK),
+              "%s", err.msg);
     cr_assert(eq(str, t->profile, "quick"));
     cr_assert(eq(dbl, t->memory.short_runtime_s, 2));
     cr_assert(eq(dbl, t->memory.long_runtime_s, 8));
@@ -206,10 +205,11 @@ Test(thresholds, every_client_file_in_the_repository_loads)
             tb_thresholds *t = NULL;
             tb_error err = {0};
 
-            cr_assert(eq(int, tb_thresholds_load(dir, name,
-                                                 p ? "quick" : "full", &t,
-                                                 &err), TB_OK), "%s",
-                      err.msg);
+            cr_assert(eq(int,
+                         tb_thresholds_load(dir, name, p ? "quick" : "full", &t,
+                                            &err),
+                         TB_OK),
+                      "%s", err.msg);
             tb_thresholds_free(t);
         }
     }
@@ -228,8 +228,8 @@ Test(thresholds, client_file_overrides_key_by_key)
                "{\"description\": \"a slower tracer\",\n"
                " \"full\": {\"cpu\": {\"max_overhead_points\": 15},\n"
                "          \"drops\": {\"rates_sps\": [50]}}}\n");
-    cr_assert(eq(int, tb_thresholds_load(tmp, "py", "full", &t, &err),
-                 TB_OK), "%s", err.msg);
+    cr_assert(eq(int, tb_thresholds_load(tmp, "py", "full", &t, &err), TB_OK),
+              "%s", err.msg);
     cr_assert(eq(str, t->client, "py"));
     cr_assert(eq(dbl, t->cpu.max_overhead_points, 15));
     cr_assert(eq(uint, t->cpu.trials, 5), "untouched keys keep defaults");
@@ -238,9 +238,8 @@ Test(thresholds, client_file_overrides_key_by_key)
     cr_assert(eq(dbl, t->drops.rates_sps.sps[0], 50));
 
     snprintf(want, sizeof(want), "%s/py.json", tmp);
-    cr_assert(eq(str, (char *)tb_thresholds_source(t,
-                                                   "cpu.max_overhead_points"),
-                 want));
+    cr_assert(eq(
+        str, (char *)tb_thresholds_source(t, "cpu.max_overhead_points"), want));
     snprintf(want, sizeof(want), "%s/default.json", tmp);
     cr_assert(eq(str, (char *)tb_thresholds_source(t, "cpu.trials"), want));
     cr_assert(zero(ptr, (void *)tb_thresholds_source(t, "cpu.nope")));
@@ -255,8 +254,8 @@ Test(thresholds, override_in_full_leaves_quick_alone)
 
     write_file("py.json",
                "{\"full\": {\"cpu\": {\"max_overhead_points\": 25}}}");
-    cr_assert(eq(int, tb_thresholds_load(tmp, "py", "quick", &t, &err),
-                 TB_OK), "%s", err.msg);
+    cr_assert(eq(int, tb_thresholds_load(tmp, "py", "quick", &t, &err), TB_OK),
+              "%s", err.msg);
     cr_assert(eq(dbl, t->cpu.max_overhead_points, 15));
     tb_thresholds_free(t);
 }
@@ -267,14 +266,14 @@ Test(thresholds, missing_client_file_means_defaults)
     tb_thresholds *t = NULL;
     tb_error err = {0};
 
-    cr_assert(eq(int, tb_thresholds_load(tmp, "nobody", "full", &t, &err),
-                 TB_OK), "%s", err.msg);
+    cr_assert(
+        eq(int, tb_thresholds_load(tmp, "nobody", "full", &t, &err), TB_OK),
+        "%s", err.msg);
     cr_assert(eq(str, t->client, "nobody"));
     cr_assert(eq(dbl, t->cpu.max_overhead_points, 10));
     snprintf(want, sizeof(want), "%s/default.json", tmp);
-    cr_assert(eq(str, (char *)tb_thresholds_source(t,
-                                                   "cpu.max_overhead_points"),
-                 want));
+    cr_assert(eq(
+        str, (char *)tb_thresholds_source(t, "cpu.max_overhead_points"), want));
     tb_thresholds_free(t);
     tb_thresholds_free(NULL);
 }
@@ -307,8 +306,7 @@ static struct bad_file bad_files[] = {
       "expected one of: rate_sps, runtime_s, trials, max_overhead_points"}},
     {"{\"quick\": {\"cpux\": {}}}",
      {"quick.cpux", "unknown gate", "memory, drops, cpu, throughput"}},
-    {"{\"fast\": {}}",
-     {"fast", "unknown key", "\"full\" or \"quick\""}},
+    {"{\"fast\": {}}", {"fast", "unknown key", "\"full\" or \"quick\""}},
     {"{\"full\": {\"cpu\": {\"trials\": \"five\"}}}",
      {"full.cpu.trials", "expected a whole number from 2 to 1000",
       "got \"five\""}},
@@ -320,16 +318,14 @@ static struct bad_file bad_files[] = {
     {"{\"full\": {\"cpu\": 10}}",
      {"full.cpu", "expected an object of keys", "got a number"}},
     {"{\"quick\": {\"drops\": {\"runtime_s\": -3}}}",
-     {"quick.drops.runtime_s", "expected a number greater than 0",
-      "got -3"}},
+     {"quick.drops.runtime_s", "expected a number greater than 0", "got -3"}},
     {"{\"full\": {\"memory\": {\"max_ratio\": 0}}}",
      {"full.memory.max_ratio", "greater than 0", "got 0"}},
     {"{\"full\": {\"drops\": {\"rates_sps\": []}}}",
      {"full.drops.rates_sps", "expected an array of 1 to 16",
       "got an empty array"}},
     {"{\"full\": {\"drops\": {\"rates_sps\": [100, -300]}}}",
-     {"full.drops.rates_sps[1]", "expected a rate greater than 0",
-      "got -300"}},
+     {"full.drops.rates_sps[1]", "expected a rate greater than 0", "got -300"}},
     {"{\"full\": {\"throughput\": {\"rates_sps\": [1000, 500]}}}",
      {"full.throughput.rates_sps[1]", "increasing order", "got 500"}},
     {"{\"full\": {\"drops\": {\"rates_sps\": 100}}}",
@@ -345,8 +341,7 @@ static struct bad_file bad_files[] = {
      {"full.common.target_cpu", "at most 1", "got 1.5"}},
     {"{\"full\": {\"cpu\": {\"trials\": 3, \"trials\": 4}}}",
      {"full.cpu.trials", "set twice", "py.json"}},
-    {"[1, 2]",
-     {"py.json", "expected a JSON object", "got an array"}},
+    {"[1, 2]", {"py.json", "expected a JSON object", "got an array"}},
     {"{\"full\": {\"memory\": {\"long_runtime_s\": 4}}}",
      {"py.json: full.memory.long_runtime_s",
       "greater than full.memory.short_runtime_s (5, from",
@@ -356,8 +351,7 @@ static struct bad_file bad_files[] = {
     {"{\"full\": {\"throughput\": {\"min_sps\": 5000}}}",
      {"full.throughput.min_sps", "at most the last rate of", "got 5000"}},
     {"{\"quick\": {\"cpu\": {\"max_trials\": 2}}}",
-     {"quick.cpu.max_trials", "at least quick.cpu.trials (3, from",
-      "got 2"}},
+     {"quick.cpu.max_trials", "at least quick.cpu.trials (3, from", "got 2"}},
     {"{\"full\": {\"throughput\": {\"max_trials\": 0}}}",
      {"full.throughput.max_trials", "at least", "got 0"}},
     {"{\"full\": {\"throughput\": {\"min_made_fraction\": 1.2}}}",
@@ -423,8 +417,8 @@ Test(thresholds, client_sets_max_dropped_per_step)
 
     write_file("py.json",
                "{\"quick\": {\"throughput\": {\"max_dropped_per_step\": 3}}}");
-    cr_assert(eq(int, tb_thresholds_load(tmp, "py", "quick", &t, &err),
-                 TB_OK), "%s", err.msg);
+    cr_assert(eq(int, tb_thresholds_load(tmp, "py", "quick", &t, &err), TB_OK),
+              "%s", err.msg);
     cr_assert(eq(u64, t->throughput.max_dropped_per_step, 3));
     tb_thresholds_free(t);
 }
@@ -510,14 +504,15 @@ Test(thresholds, known_defects_are_read_and_checked)
 
     write_file("py.json", "{\"known\": {\"flush\": \"loses spans, tracer "
                           "1.3.6\"}, \"quick\": {}}");
-    cr_assert(eq(int, tb_thresholds_load(tmp, "py", "quick", &t, &err),
-                 TB_OK), "%s", err.msg);
+    cr_assert(eq(int, tb_thresholds_load(tmp, "py", "quick", &t, &err), TB_OK),
+              "%s", err.msg);
     cr_assert(eq(str, (char *)tb_thresholds_known(t, "flush"),
                  "loses spans, tracer 1.3.6"));
     cr_assert(zero(ptr, (void *)tb_thresholds_known(t, "drops")));
     /* Declaring a defect changes no limit: the same digest. */
-    cr_assert(eq(int, tb_thresholds_load(tmp, NULL, "quick", &plain, &err),
-                 TB_OK), "%s", err.msg);
+    cr_assert(
+        eq(int, tb_thresholds_load(tmp, NULL, "quick", &plain, &err), TB_OK),
+        "%s", err.msg);
     cr_assert(eq(str, (char *)tb_thresholds_digest(t),
                  (char *)tb_thresholds_digest(plain)));
     tb_thresholds_free(t);
@@ -525,8 +520,8 @@ Test(thresholds, known_defects_are_read_and_checked)
 
     write_file("py.json", "{\"known\": {\"flush\": {\"reason\": \"r\", "
                           "\"intermittent\": true}}}");
-    cr_assert(eq(int, tb_thresholds_load(tmp, "py", "quick", &t, &err),
-                 TB_OK), "%s", err.msg);
+    cr_assert(eq(int, tb_thresholds_load(tmp, "py", "quick", &t, &err), TB_OK),
+              "%s", err.msg);
     cr_assert(tb_thresholds_known_intermittent(t, "flush"));
     cr_assert(eq(str, (char *)tb_thresholds_known(t, "flush"), "r"));
     tb_thresholds_free(t);
@@ -555,12 +550,12 @@ Test(thresholds, digest_follows_the_limits)
 
     write_file("py.json", "{\"quick\": {\"cpu\": {\"max_overhead_points\": "
                           "15}}}");
-    cr_assert(eq(int, tb_thresholds_load(tmp, "py", "quick", &a, &err),
-                 TB_OK), "%s", err.msg);
+    cr_assert(eq(int, tb_thresholds_load(tmp, "py", "quick", &a, &err), TB_OK),
+              "%s", err.msg);
     write_file("py.json", "{\"quick\": {\"cpu\": {\"max_overhead_points\": "
                           "16}}}");
-    cr_assert(eq(int, tb_thresholds_load(tmp, "py", "quick", &b, &err),
-                 TB_OK), "%s", err.msg);
+    cr_assert(eq(int, tb_thresholds_load(tmp, "py", "quick", &b, &err), TB_OK),
+              "%s", err.msg);
     cr_assert(eq(sz, strlen(tb_thresholds_digest(a)), 16));
     cr_assert(ne(str, (char *)tb_thresholds_digest(a),
                  (char *)tb_thresholds_digest(b)));

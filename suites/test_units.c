@@ -16,8 +16,8 @@ struct dcase {
 ParameterizedTestParameters(units, durations)
 {
     static struct dcase cases[] = {
-        {"10", 10}, {"10s", 10}, {"500ms", 0.5}, {"2m", 120}, {"1h", 3600},
-        {"0.25", 0.25},
+        {"10", 10},  {"10s", 10},  {"500ms", 0.5},
+        {"2m", 120}, {"1h", 3600}, {"0.25", 0.25},
     };
     return cr_make_param_array(struct dcase, cases,
                                sizeof(cases) / sizeof(cases[0]));
@@ -53,15 +53,18 @@ Test(units, counts_take_suffixes)
     cr_assert_float_eq(v, 10000, 0);
     cr_assert_eq(tb_units_parse_count("--sps", "1.5M", &v, NULL), TB_OK);
     cr_assert_float_eq(v, 1.5e6, 0);
-    cr_assert_eq(tb_units_parse_count("--sps", "3q", &v, NULL), TB_ERR_INVALID_ARG);
+    cr_assert_eq(tb_units_parse_count("--sps", "3q", &v, NULL),
+                 TB_ERR_INVALID_ARG);
 }
 
 Test(units, fractions_are_in_zero_one)
 {
     double v;
-    cr_assert_eq(tb_units_parse_fraction("--target-cpu", "70%", &v, NULL), TB_OK);
+    cr_assert_eq(tb_units_parse_fraction("--target-cpu", "70%", &v, NULL),
+                 TB_OK);
     cr_assert_float_eq(v, 0.7, 1e-12);
-    cr_assert_eq(tb_units_parse_fraction("--target-cpu", "0.8", &v, NULL), TB_OK);
+    cr_assert_eq(tb_units_parse_fraction("--target-cpu", "0.8", &v, NULL),
+                 TB_OK);
     cr_assert_eq(tb_units_parse_fraction("--target-cpu", "0", &v, NULL),
                  TB_ERR_INVALID_ARG);
     cr_assert_eq(tb_units_parse_fraction("--target-cpu", "1.2", &v, NULL),

@@ -39,9 +39,10 @@ static void work(uint64_t n)
 }
 
 /* The --burn_ns regression injector: a background thread spins for
- * burn_ns of its own CPU time per traced span, as a tracer's reporting thread doing wasteful
- * work would. In the main loop the waste would stretch the run (the sleep
- * per span is fixed) and show up as fewer points of CPU than it costs. */
+ * burn_ns of its own CPU time per traced span, as a tracer's reporting thread
+ * doing wasteful work would. In the main loop the waste would stretch the run
+ * (the sleep per span is fixed) and show up as fewer points of CPU than it
+ * costs. */
 static atomic_ullong burn_owed_ns;
 
 /* The burner's own CPU time: burning by wall time would waste less CPU
@@ -108,7 +109,7 @@ static unsigned lat_bucket(uint64_t v)
 {
     if (v < LAT_SUB)
         return (unsigned)v;
-    int e = 63 - __builtin_clzll(v);      /* >= 5 */
+    int e = 63 - __builtin_clzll(v); /* >= 5 */
     unsigned b = (unsigned)(e - 4) * LAT_SUB +
                  (unsigned)((v >> (e - 5)) & (LAT_SUB - 1));
     return b < LAT_BUCKETS ? b : LAT_BUCKETS - 1;
@@ -158,8 +159,8 @@ static int http(const char *url, const char *post, struct body *b);
  * ("[]": no span) to the first satellite every 100 ms and times the
  * answer, so --leak_bytes can retain memory only while the satellites
  * are slow, as a tracer whose queue grows while its exports wait. */
-static atomic_ullong probe_sent_ns;    /* CLOCK_MONOTONIC; 0: none out */
-static atomic_ullong probe_took_ns;    /* the last answered probe's time */
+static atomic_ullong probe_sent_ns; /* CLOCK_MONOTONIC; 0: none out */
+static atomic_ullong probe_took_ns; /* the last answered probe's time */
 static char probe_url[300];
 
 static void *prober(void *arg)
@@ -190,11 +191,11 @@ static bool satellites_slow(uint64_t limit_ns)
 struct loop {
     const struct client_config *cfg;
     const struct tracer_ops *t;
-    uint64_t start_ns;          /* CLOCK_MONOTONIC, when the loop began */
+    uint64_t start_ns; /* CLOCK_MONOTONIC, when the loop began */
     uint64_t made;
-    uint64_t ended;             /* finish() calls, for --drop_every */
-    uint64_t made_after_mark;   /* started at or after cfg->mark_ns */
-    uint64_t finished;          /* finish calls, for --stall_every */
+    uint64_t ended;           /* finish() calls, for --drop_every */
+    uint64_t made_after_mark; /* started at or after cfg->mark_ns */
+    uint64_t finished;        /* finish calls, for --stall_every */
     /* Open spans' time in start, tags and logs so far, finished last in
      * first out (a trace is a chain of nested spans). */
     uint64_t open_ns[64];
@@ -220,8 +221,7 @@ static bool past_mark(uint64_t mark_ns)
     struct timespec t;
 
     clock_gettime(CLOCK_REALTIME, &t);
-    return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec >=
-           mark_ns;
+    return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec >= mark_ns;
 }
 
 static void *span(struct loop *l, const char *op, void *parent)
@@ -273,7 +273,7 @@ static void finish(struct loop *l, void *s)
      * would hit a multiple of N only when N divides a trace boundary. */
     const struct client_config *cfg = l->cfg;
     uint64_t spent = l->depth > 0 && l->depth <= 64 ? l->open_ns[l->depth - 1]
-                                                     : 0;
+                                                    : 0;
     if (l->depth > 0)
         l->depth--;
     if (cfg->trace && cfg->drop_every && ++l->ended % cfg->drop_every == 0) {
@@ -403,8 +403,8 @@ static int control_from_url(struct client_config *cfg, const char *url)
     free(b);
     if (o == NULL)
         return -1;
-#define NUM(key, field)                                                      \
-    if (cJSON_IsNumber(v = cJSON_GetObjectItem(o, key)))                     \
+#define NUM(key, field)                                                        \
+    if (cJSON_IsNumber(v = cJSON_GetObjectItem(o, key)))                       \
         cfg->field = (uint64_t)v->valuedouble;
     NUM("Sleep", sleep_ns)
     NUM("SleepInterval", sleep_interval_ns)
@@ -492,7 +492,9 @@ int main(int argc, char **argv)
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     struct client_config cfg = {.sleep_interval_ns = 100000000ULL,
-                                .num_tags = 10, .num_logs = 15, .port = -1};
+                                .num_tags = 10,
+                                .num_logs = 15,
+                                .port = -1};
     const char *tracer_name = "noop", *env;
     const struct tracer_ops *t;
     struct loop l;
@@ -519,38 +521,89 @@ int main(int argc, char **argv)
         if (parse_u64(name, optarg, &v) != 0)
             return 2;
         switch (c) {
-        case 't': cfg.trace = v != 0; break;
-        case 's': cfg.sleep_ns = v; break;
-        case 'i': cfg.sleep_interval_ns = v; break;
-        case 'w': cfg.work = v; break;
-        case 'r': cfg.repeat = v; have_repeat = 1; break;
-        case 'n': cfg.no_flush = v != 0; break;
-        case 'g': cfg.num_tags = (unsigned)v; break;
-        case 'l': cfg.num_logs = (unsigned)v; break;
-        case 'b': cfg.burn_ns = v; break;
-        case 'I': cfg.burn_iters = v; break;
-        case 'k': cfg.leak_bytes = v; break;
-        case 'd': cfg.drop_every = v; break;
-        case 'E': cfg.stall_every = v; break;
-        case 'U': cfg.stall_us = v; break;
-        case 'm': cfg.mark_ns = v; break;
-        case 'p': cfg.span_period_ns = v; break;
-        case 'Z': cfg.ignore_sleep = v != 0; break;
-        case 'P': cfg.spans_per_repeat = v; break;
-        case 'B': cfg.span_burn_ns = v; break;
-        case 'L': cfg.leak_after_ms = v; break;
-        case 'W': cfg.leak_when_slow_ms = v; break;
-        case 'K': cfg.block_every = v; break;
-        case 'S': cfg.skip_flush = v != 0; break;
-        case 'F': cfg.flush_workaround = v != 0; break;
+        case 't':
+            cfg.trace = v != 0;
+            break;
+        case 's':
+            cfg.sleep_ns = v;
+            break;
+        case 'i':
+            cfg.sleep_interval_ns = v;
+            break;
+        case 'w':
+            cfg.work = v;
+            break;
+        case 'r':
+            cfg.repeat = v;
+            have_repeat = 1;
+            break;
+        case 'n':
+            cfg.no_flush = v != 0;
+            break;
+        case 'g':
+            cfg.num_tags = (unsigned)v;
+            break;
+        case 'l':
+            cfg.num_logs = (unsigned)v;
+            break;
+        case 'b':
+            cfg.burn_ns = v;
+            break;
+        case 'I':
+            cfg.burn_iters = v;
+            break;
+        case 'k':
+            cfg.leak_bytes = v;
+            break;
+        case 'd':
+            cfg.drop_every = v;
+            break;
+        case 'E':
+            cfg.stall_every = v;
+            break;
+        case 'U':
+            cfg.stall_us = v;
+            break;
+        case 'm':
+            cfg.mark_ns = v;
+            break;
+        case 'p':
+            cfg.span_period_ns = v;
+            break;
+        case 'Z':
+            cfg.ignore_sleep = v != 0;
+            break;
+        case 'P':
+            cfg.spans_per_repeat = v;
+            break;
+        case 'B':
+            cfg.span_burn_ns = v;
+            break;
+        case 'L':
+            cfg.leak_after_ms = v;
+            break;
+        case 'W':
+            cfg.leak_when_slow_ms = v;
+            break;
+        case 'K':
+            cfg.block_every = v;
+            break;
+        case 'S':
+            cfg.skip_flush = v != 0;
+            break;
+        case 'F':
+            cfg.flush_workaround = v != 0;
+            break;
         }
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (!have_repeat) {
         env = getenv("TB_CONTROL_URL");
         if (env == NULL || control_from_url(&cfg, env) != 0) {
-            fprintf(stderr, "no --repeat flag and no control message from "
-                            "TB_CONTROL_URL=%s\n", env ? env : "(unset)");
+            fprintf(stderr,
+                    "no --repeat flag and no control message from "
+                    "TB_CONTROL_URL=%s\n",
+                    env ? env : "(unset)");
             return 2;
         }
         printf("control from %s\n", env);
@@ -623,8 +676,7 @@ int main(int argc, char **argv)
             l.made - blocked_at >= cfg.block_every) {
             blocked_at = l.made;
             if (http(block_url, "[]", NULL) != 0)
-                fprintf(stderr, "--block_every: POST %s failed\n",
-                        block_url);
+                fprintf(stderr, "--block_every: POST %s failed\n", block_url);
         }
         if (cfg.ignore_sleep)
             continue; /* --ignore_sleep: as clients that never paced */

@@ -30,9 +30,9 @@ struct client_config {
     uint64_t span_period_ns;     /* > 0: span i due at start + i * this */
     bool ignore_sleep;           /* test aid: a client that never sleeps */
     uint64_t spans_per_repeat;   /* test aid: spans made per repeat */
-    bool flush_workaround;       /* datadog: hold back two roots, Close() twice */
-    char host[256];              /* satellite host */
-    int port;                    /* first satellite port, -1 if none */
+    bool flush_workaround; /* datadog: hold back two roots, Close() twice */
+    char host[256];        /* satellite host */
+    int port;              /* first satellite port, -1 if none */
 };
 
 struct body {

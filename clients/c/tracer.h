@@ -35,9 +35,9 @@ void tracer_noop_nothing(void);
 
 /* Every call but name and init, as the no-op tracer makes them: a tracer
  * that does nothing else is {.name = ..., .init = ..., TRACER_NOOP_CALLS}. */
-#define TRACER_NOOP_CALLS                                                    \
-    .start_span = tracer_noop_start_span, .set_tag = tracer_noop_set_tag,    \
-    .log = tracer_noop_set_tag, .finish = tracer_noop_finish,                \
+#define TRACER_NOOP_CALLS                                                      \
+    .start_span = tracer_noop_start_span, .set_tag = tracer_noop_set_tag,      \
+    .log = tracer_noop_set_tag, .finish = tracer_noop_finish,                  \
     .flush = tracer_noop_nothing, .close = tracer_noop_nothing
 
 /* Looks a tracer up by name ("noop", "datadog", ...); NULL if unknown. */

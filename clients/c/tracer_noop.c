@@ -29,8 +29,13 @@ void tracer_noop_set_tag(void *span, const char *key, const char *value)
     (void)value;
 }
 
-void tracer_noop_finish(void *span) { (void)span; }
-void tracer_noop_nothing(void) {}
+void tracer_noop_finish(void *span)
+{
+    (void)span;
+}
+void tracer_noop_nothing(void)
+{
+}
 
 const struct tracer_ops tracer_noop = {
     .name = "noop",

@@ -12,24 +12,24 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: tracebench audit CLIENT [options]\n"
-        "Runs each gate N times on the healthy client and N times with an\n"
-        "injected regression (only the gate it targets), and prints per\n"
-        "gate the false-failure, inconclusive and detection rates.\n\n"
-        "  --runs N           runs per arm (default 5)\n"
-        "  --profile P        quick (default) or full thresholds\n"
-        "  --gates LIST       comma-separated gates (default: all)\n"
-        "  --connection C     satellites keep-alive or close\n"
-        "  --healthy-only     no injected runs\n"
-        "  --injected-only    no healthy runs\n"
-        "  --json FILE        the table as JSON (default "
-        "logs/audit-CLIENT-PROFILE.json)\n"
-        "  --results FILE     results.jsonl to append to\n"
-        "Injection sizes come from thresholds/ (audit.injection_factor x "
-        "each gate's limit).\n"
-        "Exit status: 0 when no healthy run failed or errored and every "
-        "injection was\ndetected every time (one of a figure's alternative "
-        "stimuli suffices), 1 otherwise,\n2 on a usage error.\n");
+            "usage: tracebench audit CLIENT [options]\n"
+            "Runs each gate N times on the healthy client and N times with an\n"
+            "injected regression (only the gate it targets), and prints per\n"
+            "gate the false-failure, inconclusive and detection rates.\n\n"
+            "  --runs N           runs per arm (default 5)\n"
+            "  --profile P        quick (default) or full thresholds\n"
+            "  --gates LIST       comma-separated gates (default: all)\n"
+            "  --connection C     satellites keep-alive or close\n"
+            "  --healthy-only     no injected runs\n"
+            "  --injected-only    no healthy runs\n"
+            "  --json FILE        the table as JSON (default "
+            "logs/audit-CLIENT-PROFILE.json)\n"
+            "  --results FILE     results.jsonl to append to\n"
+            "Injection sizes come from thresholds/ (audit.injection_factor x "
+            "each gate's limit).\n"
+            "Exit status: 0 when no healthy run failed or errored and every "
+            "injection was\ndetected every time (one of a figure's alternative "
+            "stimuli suffices), 1 otherwise,\n2 on a usage error.\n");
 }
 
 int tb_cli_audit(int argc, char **argv)
@@ -58,8 +58,10 @@ int tb_cli_audit(int argc, char **argv)
         case 'n': {
             long v = strtol(optarg, &end, 10);
             if (*end != '\0' || end == optarg || v < 1 || v > 1000) {
-                fprintf(stderr, "tracebench: bad --runs '%s' (want 1 to "
-                        "1000)\n", optarg);
+                fprintf(stderr,
+                        "tracebench: bad --runs '%s' (want 1 to "
+                        "1000)\n",
+                        optarg);
                 return 2;
             }
             o.runs = (unsigned)v;
@@ -67,13 +69,17 @@ int tb_cli_audit(int argc, char **argv)
         }
         case 'p':
             if (strcmp(optarg, "quick") != 0 && strcmp(optarg, "full") != 0) {
-                fprintf(stderr, "tracebench: bad --profile '%s' (want quick "
-                        "or full)\n", optarg);
+                fprintf(stderr,
+                        "tracebench: bad --profile '%s' (want quick "
+                        "or full)\n",
+                        optarg);
                 return 2;
             }
             o.profile = optarg;
             break;
-        case 'g': o.gates = optarg; break;
+        case 'g':
+            o.gates = optarg;
+            break;
         case 'c': {
             bool close;
             if (tb_satellite_connection_parse(optarg, &close, &err) != TB_OK) {
@@ -83,12 +89,24 @@ int tb_cli_audit(int argc, char **argv)
             o.satellite_connection = optarg;
             break;
         }
-        case 'H': o.healthy_only = true; break;
-        case 'I': o.injected_only = true; break;
-        case 'j': o.json_path = optarg; break;
-        case 'r': o.results_path = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'H':
+            o.healthy_only = true;
+            break;
+        case 'I':
+            o.injected_only = true;
+            break;
+        case 'j':
+            o.json_path = optarg;
+            break;
+        case 'r':
+            o.results_path = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (optind + 1 != argc) {

@@ -22,9 +22,15 @@ int tb_cli_clients(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'r': path = optarg; break;
-        case 'c': check = 1; break;
-        case 'n': names = 1; break;
+        case 'r':
+            path = optarg;
+            break;
+        case 'c':
+            check = 1;
+            break;
+        case 'n':
+            names = 1;
+            break;
         case 'h':
             printf("usage: tracebench clients [--registry FILE] [--check] "
                    "[--names]\n"

@@ -13,30 +13,30 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-        "usage: tracebench compare A B [options]\n"
-        "  A, B                     registered clients or variants (may be "
-        "the same)\n"
-        "  --gates LIST             gates to run, e.g. cpu,memory (default "
-        "all)\n"
-        "  --profile quick|full     thresholds profile (default full)\n"
-        "  --a-args STR, --b-args STR\n"
-        "                           arguments appended to that arm's client "
-        "(quoted as in a shell)\n"
-        "  --a-env K=V, --b-env K=V set a variable of that arm's client "
-        "(repeatable): point\n"
-        "                           it at another build (LD_LIBRARY_PATH, "
-        "PYTHONPATH, NODE_PATH)\n"
-        "  --out DIR                compare.md and junit-compare.xml there "
-        "(default logs/)\n"
-        "  --results FILE           results file (default "
-        "logs/results.jsonl)\n"
-        "Runs alternate A B, B A, ... per gate; each figure is B against A "
-        "with its\ninterval, judged better / same / worse / inconclusive "
-        "with the thresholds'\nbaseline tolerances (thresholds/README.md). "
-        "Exit 1 when any figure is worse\nor could not be measured, 0 "
-        "otherwise; 2 for bad usage or configuration, before anything\nis "
-        "measured.\n");
+    fprintf(
+        f, "usage: tracebench compare A B [options]\n"
+           "  A, B                     registered clients or variants (may be "
+           "the same)\n"
+           "  --gates LIST             gates to run, e.g. cpu,memory (default "
+           "all)\n"
+           "  --profile quick|full     thresholds profile (default full)\n"
+           "  --a-args STR, --b-args STR\n"
+           "                           arguments appended to that arm's client "
+           "(quoted as in a shell)\n"
+           "  --a-env K=V, --b-env K=V set a variable of that arm's client "
+           "(repeatable): point\n"
+           "                           it at another build (LD_LIBRARY_PATH, "
+           "PYTHONPATH, NODE_PATH)\n"
+           "  --out DIR                compare.md and junit-compare.xml there "
+           "(default logs/)\n"
+           "  --results FILE           results file (default "
+           "logs/results.jsonl)\n"
+           "Runs alternate A B, B A, ... per gate; each figure is B against A "
+           "with its\ninterval, judged better / same / worse / inconclusive "
+           "with the thresholds'\nbaseline tolerances (thresholds/README.md). "
+           "Exit 1 when any figure is worse\nor could not be measured, 0 "
+           "otherwise; 2 for bad usage or configuration, before anything\nis "
+           "measured.\n");
 }
 
 static int parse_gates(const char *list, tb_gate *gates, size_t *n)
@@ -49,8 +49,7 @@ static int parse_gates(const char *list, tb_gate *gates, size_t *n)
     for (char *save = NULL, *g = strtok_r(buf, ",", &save); g != NULL;
          g = strtok_r(NULL, ",", &save)) {
         if (*n == TB_GATE__COUNT)
-            return tb_cli_fail("--gates: more than %d gates",
-                               TB_GATE__COUNT);
+            return tb_cli_fail("--gates: more than %d gates", TB_GATE__COUNT);
         if (tb_gate_parse(g, &gates[(*n)++], &err) != TB_OK)
             return tb_cli_fail("--gates: %s", err.msg);
     }
@@ -67,17 +66,16 @@ static void on_progress(void *ctx, const char *line)
 
 int tb_cli_compare(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"gates", required_argument, 0, 'g'},
-        {"profile", required_argument, 0, 'p'},
-        {"a-args", required_argument, 0, 'a'},
-        {"b-args", required_argument, 0, 'b'},
-        {"a-env", required_argument, 0, 'A'},
-        {"b-env", required_argument, 0, 'B'},
-        {"out", required_argument, 0, 'o'},
-        {"results", required_argument, 0, 'r'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"gates", required_argument, 0, 'g'},
+                                         {"profile", required_argument, 0, 'p'},
+                                         {"a-args", required_argument, 0, 'a'},
+                                         {"b-args", required_argument, 0, 'b'},
+                                         {"a-env", required_argument, 0, 'A'},
+                                         {"b-env", required_argument, 0, 'B'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"results", required_argument, 0, 'r'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     const char *env[2][MAX_ENV + 1] = {{0}};
     size_t n_env[2] = {0, 0};
     tb_client *args_holder[2] = {NULL, NULL};
@@ -124,10 +122,19 @@ int tb_cli_compare(int argc, char **argv)
                 env[k][n_env[k]++] = optarg;
             break;
         }
-        case 'o': out_dir = optarg; break;
-        case 'r': co.results_path = optarg; break;
-        case 'h': usage(stdout); status = 0; goto out;
-        default: usage(stderr); goto out;
+        case 'o':
+            out_dir = optarg;
+            break;
+        case 'r':
+            co.results_path = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            status = 0;
+            goto out;
+        default:
+            usage(stderr);
+            goto out;
         }
         if (bad)
             goto out;

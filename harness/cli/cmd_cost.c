@@ -12,26 +12,26 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-        "usage: tracebench cost CLIENT [options]\n"
-        "  --spans N             spans a run (default 2000)\n"
-        "  --work N              work units a span (default 1000); no "
-        "sleep\n"
-        "  --trials K            traced and untraced runs each, interleaved "
-        "(default 3)\n"
-        "  --counter KIND        auto (default), perf, valgrind, none\n"
-        "  --client-args STR     appended to the client's argv (as "
-        "TB_CLIENT_ARGS)\n"
-        "  --client-cmd CMD      run CMD as the client instead of the "
-        "registry's\n"
-        "  --satellites MODE|none  typical (default), slow_succeed, "
-        "slow_fail, none\n"
-        "  --registry FILE       another clients.json\n"
-        "  --json                print the result as JSON\n"
-        "Instructions per span = (median traced - median untraced) / "
-        "spans,\nwith a 95%% bootstrap interval. valgrind runs are slow "
-        "(c: 1.5 s a run,\njs-otel: 20 s). Output files: "
-        "<log dir>/cost/<client>/cli-<pid>/.\n");
+    fprintf(
+        f, "usage: tracebench cost CLIENT [options]\n"
+           "  --spans N             spans a run (default 2000)\n"
+           "  --work N              work units a span (default 1000); no "
+           "sleep\n"
+           "  --trials K            traced and untraced runs each, interleaved "
+           "(default 3)\n"
+           "  --counter KIND        auto (default), perf, valgrind, none\n"
+           "  --client-args STR     appended to the client's argv (as "
+           "TB_CLIENT_ARGS)\n"
+           "  --client-cmd CMD      run CMD as the client instead of the "
+           "registry's\n"
+           "  --satellites MODE|none  typical (default), slow_succeed, "
+           "slow_fail, none\n"
+           "  --registry FILE       another clients.json\n"
+           "  --json                print the result as JSON\n"
+           "Instructions per span = (median traced - median untraced) / "
+           "spans,\nwith a 95%% bootstrap interval. valgrind runs are slow "
+           "(c: 1.5 s a run,\njs-otel: 20 s). Output files: "
+           "<log dir>/cost/<client>/cli-<pid>/.\n");
 }
 
 int tb_cli_cost(int argc, char **argv)
@@ -49,8 +49,7 @@ int tb_cli_cost(int argc, char **argv)
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     static const struct tb_calibration no_cal = {.target_cpu = 0.7};
-    struct tb_controller_opts co = {.control_port = 0,
-                                    .calibration = &no_cal};
+    struct tb_controller_opts co = {.control_port = 0, .calibration = &no_cal};
     struct tb_cost_opts o = {0};
     tb_counter_kind kind = TB_COUNTER_AUTO;
     const char *mode = "typical", *cmd = NULL, *args = NULL;
@@ -82,14 +81,30 @@ int tb_cli_cost(int argc, char **argv)
                              TB_COST_MAX_TRIALS);
             o.trials = (unsigned)v;
             break;
-        case 'c': tb_counter_parse(optarg, &kind, &err); break;
-        case 'a': args = optarg; break;
-        case 'C': cmd = optarg; break;
-        case 'S': mode = optarg; break;
-        case 'g': co.registry_path = optarg; break;
-        case 'j': json = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'c':
+            tb_counter_parse(optarg, &kind, &err);
+            break;
+        case 'a':
+            args = optarg;
+            break;
+        case 'C':
+            cmd = optarg;
+            break;
+        case 'S':
+            mode = optarg;
+            break;
+        case 'g':
+            co.registry_path = optarg;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
         if (err.code != TB_OK)
             return tb_cli_fail("%s", err.msg);
@@ -135,9 +150,8 @@ int tb_cli_cost(int argc, char **argv)
     } else {
         printf("%s: %.0f instructions / span (%.0f%% CI %.0f-%.0f), "
                "spread %.2f%%, %u trials of %llu spans, counted by %s\n",
-               cost.client, cost.instructions_per_span,
-               cost.confidence * 100, cost.lo, cost.hi,
-               cost.spread_rel * 100, cost.trials,
+               cost.client, cost.instructions_per_span, cost.confidence * 100,
+               cost.lo, cost.hi, cost.spread_rel * 100, cost.trials,
                (unsigned long long)cost.spans, cost.counter);
         if (!isnan(cost.cycles_per_span))
             printf("%s: %.0f cycles / span\n", cost.client,

@@ -15,41 +15,41 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-        "usage: tracebench graph cpu|dropped|memory|disconnect|all CLIENT "
-        "[options]\n"
-        "       tracebench graph compare cpu|memory --clients A,B,... "
-        "[options]\n"
-        "  --quick              a version that runs in about a minute per "
-        "graph\n"
-        "  --trials N           benchmarks per rate and side (default 3; "
-        "memory and\n"
-        "                       disconnect 1)\n"
-        "  --runtime S          seconds per benchmark (default 10; memory "
-        "50;\n"
-        "                       disconnect 180, down at 1/6, back at 2/3 of "
-        "it)\n"
-        "  --rates LIST         spans/s, e.g. 100,1k,10k (disconnect: one "
-        "rate)\n"
-        "  --clients LIST       the clients to compare\n"
-        "  --out DIR            where PNG, CSV and script go (default "
-        "<root>/graphs)\n"
-        "  --gnuplot PROG       the gnuplot to run (default $TB_GNUPLOT, "
-        "else gnuplot)\n"
-        "  --target-cpu F       calibration target (default 0.7)\n"
-        "  --recalibrate        ignore a cached calibration\n"
-        "  --any-port           satellites and control endpoint on free "
-        "ports\n"
-        "  --registry FILE      another clients.json\n"
-        "Each graph writes <out>/<client>-<kind>.png, .csv (raw data, one "
-        "row per\npoint) and .gp (rerun with gnuplot in <out>). Progress "
-        "goes to stderr.\n");
+    fprintf(
+        f, "usage: tracebench graph cpu|dropped|memory|disconnect|all CLIENT "
+           "[options]\n"
+           "       tracebench graph compare cpu|memory --clients A,B,... "
+           "[options]\n"
+           "  --quick              a version that runs in about a minute per "
+           "graph\n"
+           "  --trials N           benchmarks per rate and side (default 3; "
+           "memory and\n"
+           "                       disconnect 1)\n"
+           "  --runtime S          seconds per benchmark (default 10; memory "
+           "50;\n"
+           "                       disconnect 180, down at 1/6, back at 2/3 of "
+           "it)\n"
+           "  --rates LIST         spans/s, e.g. 100,1k,10k (disconnect: one "
+           "rate)\n"
+           "  --clients LIST       the clients to compare\n"
+           "  --out DIR            where PNG, CSV and script go (default "
+           "<root>/graphs)\n"
+           "  --gnuplot PROG       the gnuplot to run (default $TB_GNUPLOT, "
+           "else gnuplot)\n"
+           "  --target-cpu F       calibration target (default 0.7)\n"
+           "  --recalibrate        ignore a cached calibration\n"
+           "  --any-port           satellites and control endpoint on free "
+           "ports\n"
+           "  --registry FILE      another clients.json\n"
+           "Each graph writes <out>/<client>-<kind>.png, .csv (raw data, one "
+           "row per\npoint) and .gp (rerun with gnuplot in <out>). Progress "
+           "goes to stderr.\n");
 }
 
 struct progress_ctx {
     const char *const *clients;
     size_t n_clients;
-    const char *graph;          /* kind name, for the progress line */
+    const char *graph; /* kind name, for the progress line */
     unsigned trials;
 };
 
@@ -80,9 +80,9 @@ static void on_progress(const struct tb_sweep_progress *p, void *arg)
     fprintf(stderr,
             "graph %s %s%s: [%zu/%zu] %.6g spans/s %s, trial %u/%u, %.0f s"
             "%s; %s elapsed, about %s left for this client\n",
-            ctx->graph, p->client, who, p->index + 1, p->total,
-            p->step->sps, p->step->trace ? "traced" : "untraced",
-            p->step->trial, ctx->trials, p->step->runtime_s,
+            ctx->graph, p->client, who, p->index + 1, p->total, p->step->sps,
+            p->step->trace ? "traced" : "untraced", p->step->trial, ctx->trials,
+            p->step->runtime_s,
             p->step->down_at_s >= 0 ? " (satellites go down)" : "", el, eta);
 }
 
@@ -99,7 +99,7 @@ static size_t split(char *s, char **out, size_t max)
 
 struct graph_args {
     bool quick, rates_set, any_port;
-    double trials, runtime_s;   /* < 0: the kind's default */
+    double trials, runtime_s; /* < 0: the kind's default */
     double rates[TB_GRAPH_MAX_RATES];
     size_t n_rates;
     struct tb_graph_opts go;
@@ -130,8 +130,8 @@ static int draw(tb_graph_kind kind, tb_controller **ctls, size_t n,
 {
     struct tb_graph_settings s;
     struct tb_graph_output out;
-    struct progress_ctx ctx = {.clients = names, .n_clients = n,
-                               .graph = tb_graph_kind_name(kind)};
+    struct progress_ctx ctx = {
+        .clients = names, .n_clients = n, .graph = tb_graph_kind_name(kind)};
     tb_error err = {0};
     double t0 = 0;
     char took[32];
@@ -155,15 +155,16 @@ static int draw(tb_graph_kind kind, tb_controller **ctls, size_t n,
     {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        fmt_duration((double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - t0,
-                     took, sizeof(took));
+        fmt_duration((double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - t0, took,
+                     sizeof(took));
     }
-    printf("wrote %s (%ux%u), %s (%zu rows) and %s in %s\n", out.png,
-           out.width, out.height, out.csv, out.rows, out.script, took);
+    printf("wrote %s (%ux%u), %s (%zu rows) and %s in %s\n", out.png, out.width,
+           out.height, out.csv, out.rows, out.script, took);
     if (out.failed > 0)
         fprintf(stderr,
                 "tracebench: %zu benchmarks failed; they are in the CSV "
-                "with their status, not in the lines\n", out.failed);
+                "with their status, not in the lines\n",
+                out.failed);
     return 0;
 }
 
@@ -183,8 +184,8 @@ int tb_cli_graph(int argc, char **argv)
         {"registry", required_argument, 0, 'g'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
-    struct graph_args a = {.trials = -1, .runtime_s = -1,
-                           .co = {.control_port = -1}};
+    struct graph_args a = {
+        .trials = -1, .runtime_s = -1, .co = {.control_port = -1}};
     char *client_list = NULL, *names[MAX_CLIENTS + 1];
     tb_controller *ctls[MAX_CLIENTS] = {0};
     tb_satellites *sats = NULL;
@@ -196,17 +197,20 @@ int tb_cli_graph(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'q': a.quick = true; break;
+        case 'q':
+            a.quick = true;
+            break;
         case 'n':
             if (tb_units_parse_count("--trials", optarg, &a.trials, &err) ==
-                    TB_OK && (a.trials < 1 || a.trials != floor(a.trials)))
+                    TB_OK &&
+                (a.trials < 1 || a.trials != floor(a.trials)))
                 tb_error_set(&err, TB_ERR_INVALID_ARG,
-                             "--trials: %s is not a whole number >= 1",
-                             optarg);
+                             "--trials: %s is not a whole number >= 1", optarg);
             break;
         case 'r':
             if (tb_units_parse_duration("--runtime", optarg, &a.runtime_s,
-                                  &err) == TB_OK && !(a.runtime_s > 0))
+                                        &err) == TB_OK &&
+                !(a.runtime_s > 0))
                 tb_error_set(&err, TB_ERR_INVALID_ARG,
                              "--runtime: %s is not over 0 s", optarg);
             break;
@@ -215,27 +219,45 @@ int tb_cli_graph(int argc, char **argv)
             size_t n = split(optarg, list, TB_GRAPH_MAX_RATES + 1);
             if (n == 0 || n > TB_GRAPH_MAX_RATES)
                 tb_error_set(&err, TB_ERR_INVALID_ARG,
-                             "--rates: give 1 to %d rates",
-                             TB_GRAPH_MAX_RATES);
+                             "--rates: give 1 to %d rates", TB_GRAPH_MAX_RATES);
             for (size_t i = 0; i < n && err.code == TB_OK; i++)
                 if (tb_units_parse_count("--rates", list[i], &a.rates[i],
-                                   &err) == TB_OK && !(a.rates[i] > 0))
+                                         &err) == TB_OK &&
+                    !(a.rates[i] > 0))
                     tb_error_set(&err, TB_ERR_INVALID_ARG,
                                  "--rates: %s is not over 0", list[i]);
             a.n_rates = n;
             a.rates_set = true;
             break;
         }
-        case 'C': client_list = optarg; break;
-        case 'o': a.go.out_dir = optarg; break;
-        case 'G': a.go.plot.gnuplot = optarg; break;
-        case 'c': tb_units_parse_fraction("--target-cpu", optarg,
-                                    &a.co.target_cpu, &err); break;
-        case 'x': a.co.recalibrate = true; break;
-        case 'a': a.any_port = true; break;
-        case 'g': a.co.registry_path = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'C':
+            client_list = optarg;
+            break;
+        case 'o':
+            a.go.out_dir = optarg;
+            break;
+        case 'G':
+            a.go.plot.gnuplot = optarg;
+            break;
+        case 'c':
+            tb_units_parse_fraction("--target-cpu", optarg, &a.co.target_cpu,
+                                    &err);
+            break;
+        case 'x':
+            a.co.recalibrate = true;
+            break;
+        case 'a':
+            a.any_port = true;
+            break;
+        case 'g':
+            a.co.registry_path = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
         if (err.code != TB_OK)
             return tb_cli_fail("%s", err.msg);
@@ -256,8 +278,7 @@ int tb_cli_graph(int argc, char **argv)
                                argv[optind + 1]);
         n_clients = split(client_list, names, MAX_CLIENTS + 1);
         if (n_clients == 0 || n_clients > MAX_CLIENTS)
-            return tb_cli_fail("--clients: give 1 to %d clients",
-                               MAX_CLIENTS);
+            return tb_cli_fail("--clients: give 1 to %d clients", MAX_CLIENTS);
     } else {
         if (optind + 2 != argc) {
             usage(stderr);
@@ -270,7 +291,8 @@ int tb_cli_graph(int argc, char **argv)
                        TB_OK ||
                    kinds[0] > TB_GRAPH_DISCONNECT) {
             return tb_cli_fail("graph: '%s' is not cpu, dropped, memory, "
-                               "disconnect or all", argv[optind]);
+                               "disconnect or all",
+                               argv[optind]);
         } else {
             n_kinds = 1;
         }
@@ -311,8 +333,7 @@ int tb_cli_graph(int argc, char **argv)
             status |= draw(kinds[k], ctls, n_clients,
                            (const char *const *)names, &a);
         else
-            status |= draw(kinds[k], ctls, 1, (const char *const *)names,
-                           &a);
+            status |= draw(kinds[k], ctls, 1, (const char *const *)names, &a);
     }
 out:
     if (err.code != TB_OK)

@@ -9,7 +9,8 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
+    fprintf(
+        f,
         "usage: tracebench history DIR [--client C] [--figure F]\n"
         "  DIR            results files, one per commit or release (a\n"
         "                 run's logs/results.jsonl, copied and named by\n"
@@ -24,11 +25,10 @@ static void usage(FILE *f)
 
 int tb_cli_history(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"client", required_argument, 0, 'c'},
-        {"figure", required_argument, 0, 'f'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"client", required_argument, 0, 'c'},
+                                         {"figure", required_argument, 0, 'f'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     struct tb_history_opts ho = {0};
     tb_error err = {0};
     int c;
@@ -36,10 +36,18 @@ int tb_cli_history(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': ho.client = optarg; break;
-        case 'f': ho.figure = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'c':
+            ho.client = optarg;
+            break;
+        case 'f':
+            ho.figure = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (optind != argc - 1) {

@@ -10,46 +10,46 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-        "usage: tracebench run CLIENT [options]\n"
-        "  --trace | --no-trace     trace with the real tracer (default) or "
-        "the no-op one\n"
-        "  --sps N                  spans per second (default 100; 1k = "
-        "1000)\n"
-        "  --runtime S              seconds (default 10; 500ms, 2m)\n"
-        "  --target-cpu F           calibration target (default 0.7, or "
-        "70%%)\n"
-        "  --satellites MODE|none   typical (default), slow_succeed, "
-        "slow_fail, none\n"
-        "  --no-flush               do not flush the tracer at exit\n"
-        "  --no-timeout             never kill the client (default: at 2 x "
-        "runtime + 16 s)\n"
-        "  --json                   print the result as JSON\n"
-        "  --client-cmd CMD         run CMD as the client instead of the "
-        "registry's\n"
-        "  --client-args STR        appended to the client's argv (as "
-        "TB_CLIENT_ARGS in\n"
-        "                           regress), e.g. \"--burn_iters 200\"\n"
-        "  --client-env K=V         set a variable of the client's "
-        "environment (repeatable):\n"
-        "                           another build of its tracer "
-        "(LD_LIBRARY_PATH, PYTHONPATH,\n"
-        "                           NODE_PATH)\n"
-        "  --no-client-report       the client cannot POST SpansSent: spans "
-        "sent\n"
-        "                           are unknown, drops are estimates (else "
-        "an error)\n"
-        "  --control-port N         control endpoint port (default 8023, 0 "
-        "any)\n"
-        "  --recalibrate            ignore a cached calibration\n"
-        "  --work N --repeat N      fixed work per span and spans, no "
-        "calibration\n"
-        "                           (CPU figures uncalibrated; for clients "
-        "that ignore Sleep)\n"
-        "  --sleep NS               with --work: sleep per span (default "
-        "0)\n"
-        "  --registry FILE          another clients.json\n"
-        "Environment: TB_LOG_DIR, TB_CALIBRATION_TTL (s), TB_LOG_LEVEL.\n");
+    fprintf(
+        f, "usage: tracebench run CLIENT [options]\n"
+           "  --trace | --no-trace     trace with the real tracer (default) or "
+           "the no-op one\n"
+           "  --sps N                  spans per second (default 100; 1k = "
+           "1000)\n"
+           "  --runtime S              seconds (default 10; 500ms, 2m)\n"
+           "  --target-cpu F           calibration target (default 0.7, or "
+           "70%%)\n"
+           "  --satellites MODE|none   typical (default), slow_succeed, "
+           "slow_fail, none\n"
+           "  --no-flush               do not flush the tracer at exit\n"
+           "  --no-timeout             never kill the client (default: at 2 x "
+           "runtime + 16 s)\n"
+           "  --json                   print the result as JSON\n"
+           "  --client-cmd CMD         run CMD as the client instead of the "
+           "registry's\n"
+           "  --client-args STR        appended to the client's argv (as "
+           "TB_CLIENT_ARGS in\n"
+           "                           regress), e.g. \"--burn_iters 200\"\n"
+           "  --client-env K=V         set a variable of the client's "
+           "environment (repeatable):\n"
+           "                           another build of its tracer "
+           "(LD_LIBRARY_PATH, PYTHONPATH,\n"
+           "                           NODE_PATH)\n"
+           "  --no-client-report       the client cannot POST SpansSent: spans "
+           "sent\n"
+           "                           are unknown, drops are estimates (else "
+           "an error)\n"
+           "  --control-port N         control endpoint port (default 8023, 0 "
+           "any)\n"
+           "  --recalibrate            ignore a cached calibration\n"
+           "  --work N --repeat N      fixed work per span and spans, no "
+           "calibration\n"
+           "                           (CPU figures uncalibrated; for clients "
+           "that ignore Sleep)\n"
+           "  --sleep NS               with --work: sleep per span (default "
+           "0)\n"
+           "  --registry FILE          another clients.json\n"
+           "Environment: TB_LOG_DIR, TB_CALIBRATION_TTL (s), TB_LOG_LEVEL.\n");
 }
 
 int tb_cli_run(int argc, char **argv)
@@ -77,8 +77,8 @@ int tb_cli_run(int argc, char **argv)
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     struct tb_controller_opts co = {.control_port = -1};
-    struct tb_benchmark_opts bo = {.trace = true, .spans_per_second = 100,
-                                   .runtime_s = 10};
+    struct tb_benchmark_opts bo = {
+        .trace = true, .spans_per_second = 100, .runtime_s = 10};
     const char *mode = "typical", *cmd = NULL, *args = NULL;
     tb_client *custom = NULL, *extra = NULL;
     const char *env[32];
@@ -95,31 +95,55 @@ int tb_cli_run(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 't': bo.trace = true; break;
-        case 'T': bo.trace = false; break;
-        case 's': e = tb_units_parse_count("--sps", optarg, &bo.spans_per_second,
-                                     &err); break;
-        case 'r': e = tb_units_parse_duration("--runtime", optarg, &bo.runtime_s,
+        case 't':
+            bo.trace = true;
+            break;
+        case 'T':
+            bo.trace = false;
+            break;
+        case 's':
+            e = tb_units_parse_count("--sps", optarg, &bo.spans_per_second,
+                                     &err);
+            break;
+        case 'r':
+            e = tb_units_parse_duration("--runtime", optarg, &bo.runtime_s,
                                         &err);
             runtime_given = true;
             break;
-        case 'w': if (tb_units_parse_count("--work", optarg, &num, &err) == TB_OK)
+        case 'w':
+            if (tb_units_parse_count("--work", optarg, &num, &err) == TB_OK)
                 bo.fixed_work = (uint64_t)num;
             break;
-        case 'e': if (tb_units_parse_count("--repeat", optarg, &num, &err) == TB_OK)
+        case 'e':
+            if (tb_units_parse_count("--repeat", optarg, &num, &err) == TB_OK)
                 bo.fixed_repeat = (uint64_t)num;
             break;
-        case 'l': if (tb_units_parse_count("--sleep", optarg, &num, &err) == TB_OK)
+        case 'l':
+            if (tb_units_parse_count("--sleep", optarg, &num, &err) == TB_OK)
                 bo.fixed_sleep_ns = (uint64_t)num;
             break;
-        case 'c': e = tb_units_parse_fraction("--target-cpu", optarg,
-                                        &co.target_cpu, &err); break;
-        case 'S': mode = optarg; break;
-        case 'f': bo.no_flush = true; break;
-        case 'n': bo.no_timeout = true; break;
-        case 'j': json = 1; break;
-        case 'C': cmd = optarg; break;
-        case 'a': args = optarg; break;
+        case 'c':
+            e = tb_units_parse_fraction("--target-cpu", optarg, &co.target_cpu,
+                                        &err);
+            break;
+        case 'S':
+            mode = optarg;
+            break;
+        case 'f':
+            bo.no_flush = true;
+            break;
+        case 'n':
+            bo.no_timeout = true;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'C':
+            cmd = optarg;
+            break;
+        case 'a':
+            args = optarg;
+            break;
         case 'E':
             if (n_env == sizeof(env) / sizeof(env[0]))
                 return tb_cli_fail("--client-env: more than %zu", n_env);
@@ -127,16 +151,27 @@ int tb_cli_run(int argc, char **argv)
             break;
         case 'p':
             if (tb_units_parse_count("--control-port", optarg, &port, &err) ==
-                    TB_OK && port > 65535)
+                    TB_OK &&
+                port > 65535)
                 tb_error_set(&err, TB_ERR_INVALID_ARG,
                              "--control-port: %s is not in 0-65535", optarg);
             co.control_port = (int)port;
             break;
-        case 'R': co.recalibrate = true; break;
-        case 'g': co.registry_path = optarg; break;
-        case 'N': no_report = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'R':
+            co.recalibrate = true;
+            break;
+        case 'g':
+            co.registry_path = optarg;
+            break;
+        case 'N':
+            no_report = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
         if (err.code != TB_OK)
             return tb_cli_fail("%s", err.msg);
@@ -159,8 +194,8 @@ int tb_cli_run(int argc, char **argv)
             bo.runtime_s = 150;
     }
     /* A copy of the registry's client when it is to be changed. */
-    if (tb_cli_client(&co, argv[optind], cmd, no_report || n_env > 0,
-                      &custom, &err) != TB_OK)
+    if (tb_cli_client(&co, argv[optind], cmd, no_report || n_env > 0, &custom,
+                      &err) != TB_OK)
         return tb_cli_fail("%s", err.msg);
     if (no_report)
         tb_client_set_reports(custom, false);
@@ -196,11 +231,10 @@ int tb_cli_run(int argc, char **argv)
     status = e == TB_OK ? 0 : 1;
     if (e == TB_ERR_INTERRUPTED && r != NULL) {
         /* What was measured until the signal, marked "interrupted". */
-        struct tb_results_run run = {.run_id = getenv("TB_RUN_ID"),
-                                     .client = r->client, .profile = ""};
+        struct tb_results_run run = {
+            .run_id = getenv("TB_RUN_ID"), .client = r->client, .profile = ""};
         tb_error rerr = {0};
-        if (tb_results_add_run(&run, "run", "interrupted", r, &rerr) !=
-            TB_OK)
+        if (tb_results_add_run(&run, "run", "interrupted", r, &rerr) != TB_OK)
             tb_cli_fail("not recorded: %s", rerr.msg);
     }
 out:

@@ -17,24 +17,24 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-        "usage: tracebench satellite [options]\n"
-        "Runs mock satellites on 127.0.0.1 until Ctrl-C; prints the counts "
-        "each second.\n\n"
-        "  --mode M           typical (default), slow_succeed, slow_fail\n"
-        "  --ports P          8360-8367 (default), a range or a,b,c; "
-        "0 = any free port\n"
-        "  --fault F          none (default), 429, 503, 500, hang, refuse,\n"
-        "                     count_503 (count, then answer 503),\n"
-        "                     count_reset (count, then close unanswered)\n"
-        "  --span-delay-us N  per-span delay instead of the mode's\n"
-        "  --bandwidth N      bytes/s per satellite (default 50000000); "
-        "0 = no cap\n"
-        "  --max-body N       largest body in bytes (default 67108864)\n"
-        "  --response-delay-ms N  hold every report's answer N ms\n"
-        "  --connection C     keep-alive (default) or close (answer, then "
-        "close)\n"
-        "  --help             this text\n");
+    fprintf(
+        f, "usage: tracebench satellite [options]\n"
+           "Runs mock satellites on 127.0.0.1 until Ctrl-C; prints the counts "
+           "each second.\n\n"
+           "  --mode M           typical (default), slow_succeed, slow_fail\n"
+           "  --ports P          8360-8367 (default), a range or a,b,c; "
+           "0 = any free port\n"
+           "  --fault F          none (default), 429, 503, 500, hang, refuse,\n"
+           "                     count_503 (count, then answer 503),\n"
+           "                     count_reset (count, then close unanswered)\n"
+           "  --span-delay-us N  per-span delay instead of the mode's\n"
+           "  --bandwidth N      bytes/s per satellite (default 50000000); "
+           "0 = no cap\n"
+           "  --max-body N       largest body in bytes (default 67108864)\n"
+           "  --response-delay-ms N  hold every report's answer N ms\n"
+           "  --connection C     keep-alive (default) or close (answer, then "
+           "close)\n"
+           "  --help             this text\n");
 }
 
 /* A decimal number in [0, max], the whole string. */
@@ -86,8 +86,8 @@ static int parse_ports(const char *spec, uint16_t *ports, size_t *n)
         if (parse_u64(tok, 65535, &lo) != 0)
             return -1;
         hi = lo;
-        if (dash != NULL && (parse_u64(dash + 1, 65535, &hi) != 0 ||
-                             hi < lo || lo == 0))
+        if (dash != NULL &&
+            (parse_u64(dash + 1, 65535, &hi) != 0 || hi < lo || lo == 0))
             return -1;
         for (uint64_t p = lo; p <= hi; p++) {
             if (*n == MAX_PORTS)
@@ -104,8 +104,8 @@ static void print_counts(tb_satellites *sats, unsigned elapsed_s)
 
     tb_satellites_counts(sats, &all);
     printf("%5us  spans %llu  dup %llu  req %llu  rejected %llu  "
-           "failed %llu", elapsed_s,
-           (unsigned long long)all.spans_received,
+           "failed %llu",
+           elapsed_s, (unsigned long long)all.spans_received,
            (unsigned long long)all.duplicate_spans,
            (unsigned long long)all.requests,
            (unsigned long long)all.rejected_requests,
@@ -160,16 +160,20 @@ int tb_cli_satellite(int argc, char **argv)
             break;
         case 'p':
             if (parse_ports(optarg, ports, &o.n_ports) != 0) {
-                fprintf(stderr, "tracebench: bad --ports '%s' (want "
-                        "8360-8367 or a,b,c, ports up to 65535)\n", optarg);
+                fprintf(stderr,
+                        "tracebench: bad --ports '%s' (want "
+                        "8360-8367 or a,b,c, ports up to 65535)\n",
+                        optarg);
                 return 2;
             }
             o.ports = ports;
             break;
         case 'd':
             if (parse_nonneg(optarg, &o.span_delay_us) != 0) {
-                fprintf(stderr, "tracebench: bad --span-delay-us '%s' (want "
-                        "microseconds >= 0)\n", optarg);
+                fprintf(stderr,
+                        "tracebench: bad --span-delay-us '%s' (want "
+                        "microseconds >= 0)\n",
+                        optarg);
                 return 2;
             }
             if (o.span_delay_us == 0)
@@ -177,8 +181,10 @@ int tb_cli_satellite(int argc, char **argv)
             break;
         case 'b':
             if (parse_u64(optarg, UINT64_MAX - 1, &v) != 0) {
-                fprintf(stderr, "tracebench: bad --bandwidth '%s' (want "
-                        "bytes per second, 0 for no cap)\n", optarg);
+                fprintf(stderr,
+                        "tracebench: bad --bandwidth '%s' (want "
+                        "bytes per second, 0 for no cap)\n",
+                        optarg);
                 return 2;
             }
             o.bandwidth_bytes_per_s = v == 0 ? TB_SATELLITE_NO_BANDWIDTH_CAP
@@ -186,16 +192,20 @@ int tb_cli_satellite(int argc, char **argv)
             break;
         case 'B':
             if (parse_u64(optarg, SIZE_MAX, &v) != 0 || v == 0) {
-                fprintf(stderr, "tracebench: bad --max-body '%s' (want "
-                        "bytes > 0)\n", optarg);
+                fprintf(stderr,
+                        "tracebench: bad --max-body '%s' (want "
+                        "bytes > 0)\n",
+                        optarg);
                 return 2;
             }
             o.max_body_bytes = (size_t)v;
             break;
         case 'R':
             if (parse_nonneg(optarg, &o.response_delay_ms) != 0) {
-                fprintf(stderr, "tracebench: bad --response-delay-ms '%s' "
-                        "(want milliseconds >= 0)\n", optarg);
+                fprintf(stderr,
+                        "tracebench: bad --response-delay-ms '%s' "
+                        "(want milliseconds >= 0)\n",
+                        optarg);
                 return 2;
             }
             break;
@@ -213,8 +223,7 @@ int tb_cli_satellite(int argc, char **argv)
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "tracebench: unexpected argument '%s'\n",
-                argv[optind]);
+        fprintf(stderr, "tracebench: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
 

@@ -20,8 +20,9 @@ static const struct {
     {"compare", tb_cli_compare, "two tracer versions, gate by gate, B vs A"},
     {"merge", tb_cli_merge, "merge a CI matrix's results into one run"},
     {"history", tb_cli_history, "figures across runs, with step changes"},
-    {"audit", tb_cli_audit, "how often each gate fails a healthy client "
-                            "and catches an injected regression"},
+    {"audit", tb_cli_audit,
+     "how often each gate fails a healthy client "
+     "and catches an injected regression"},
 };
 
 int tb_cli_fail(const char *fmt, ...)

@@ -25,8 +25,7 @@ int main(int argc, char **argv)
 {
     struct tb_controller_opts o = {.client_name = argc > 1 ? argv[1] : "c",
                                    .control_port = 0,
-                                   .target_cpu = argc > 2 ? atof(argv[2])
-                                                          : 0.7,
+                                   .target_cpu = argc > 2 ? atof(argv[2]) : 0.7,
                                    .recalibrate = true};
     struct tb_benchmark_opts bo = {.spans_per_second = 200, .runtime_s = 5};
     int runs = argc > 3 ? atoi(argv[3]) : 5;

@@ -20,8 +20,7 @@ int main(int argc, char **argv)
                                       "js-otel"};
     int trials = argc > 1 ? atoi(argv[1]) : 3;
     double runtime = argc > 2 ? atof(argv[2]) : 5;
-    const char *const *clients = argc > 3 ? (const char *const *)argv + 3
-                                          : all;
+    const char *const *clients = argc > 3 ? (const char *const *)argv + 3 : all;
     int n_clients = argc > 3 ? argc - 3 : 5;
     uint16_t ports[1] = {0};
     struct tb_satellites_opts so = {.ports = ports, .n_ports = 1};
@@ -58,12 +57,12 @@ int main(int argc, char **argv)
                 for (int a = 0; a < 2 && ok; a++) {
                     /* Flip the order each trial, as the CPU gate does. */
                     int trace = (i % 2 == 0) == (a == 0);
-                    struct tb_benchmark_opts bo = {
-                        .satellites = sats, .trace = trace,
-                        .spans_per_second = rates[k], .runtime_s = runtime};
+                    struct tb_benchmark_opts bo = {.satellites = sats,
+                                                   .trace = trace,
+                                                   .spans_per_second = rates[k],
+                                                   .runtime_s = runtime};
                     tb_result *r = NULL;
-                    if (tb_controller_benchmark(ctl, &bo, &r, &cerr) !=
-                        TB_OK) {
+                    if (tb_controller_benchmark(ctl, &bo, &r, &cerr) != TB_OK) {
                         printf("| %s | %.0f | %s | | | | | |\n", clients[c],
                                rates[k], cerr.msg);
                         ok = 0;
@@ -81,21 +80,22 @@ int main(int argc, char **argv)
             tb_interval iv;
             double mt, mu, rt, ru;
             tb_stats_bootstrap_median_diff(cpu[1], (size_t)trials, cpu[0],
-                                     (size_t)trials, &bo, &iv, NULL);
+                                           (size_t)trials, &bo, &iv, NULL);
             tb_stats_median(cpu[1], (size_t)trials, &mt, NULL);
             tb_stats_median(cpu[0], (size_t)trials, &mu, NULL);
             tb_stats_median(rss[1], (size_t)trials, &rt, NULL);
             tb_stats_median(rss[0], (size_t)trials, &ru, NULL);
             printf("| %s | %.0f | %.1f (%.1f to %.1f) | %.1f%% | %.1f%% | "
                    "%.1f MiB | %.1f MiB | %lld |\n",
-                   clients[c], rates[k], iv.estimate, iv.lo, iv.hi, mt, mu,
-                   rt, ru, dropped);
+                   clients[c], rates[k], iv.estimate, iv.lo, iv.hi, mt, mu, rt,
+                   ru, dropped);
             fflush(stdout);
         }
         tb_controller_free(ctl);
     }
     printf("\n%d traced and %d untraced trials of %.0f s per row, "
-           "interleaved; medians.\n", trials, trials, runtime);
+           "interleaved; medians.\n",
+           trials, trials, runtime);
     tb_satellites_free(sats);
     return 0;
 }

@@ -40,8 +40,7 @@ int main(int argc, char **argv)
     int trials = argc > 2 ? atoi(argv[2]) : 5;
     double runtime = argc > 3 ? atof(argv[3]) : 10;
     double sps = argc > 4 ? atof(argv[4]) : 1000;
-    struct tb_controller_opts co = {.client_name = client,
-                                    .control_port = 0};
+    struct tb_controller_opts co = {.client_name = client, .control_port = 0};
     double harness[64], ratio[64];
     tb_controller *ctl;
     tb_error err = {0};
@@ -56,11 +55,11 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("harness CPU while measuring %s at %.0f spans/s for %.0f s, "
-           "%d trials\n", client, sps, runtime, trials);
+           "%d trials\n",
+           client, sps, runtime, trials);
     for (int i = 0; i < trials; i++) {
-        struct tb_benchmark_opts bo = {.trace = false,
-                                       .spans_per_second = sps,
-                                       .runtime_s = runtime};
+        struct tb_benchmark_opts bo = {
+            .trace = false, .spans_per_second = sps, .runtime_s = runtime};
         tb_result *r = NULL;
         double c0 = cpu_self_s(), t0 = now_s();
         if (tb_controller_benchmark(ctl, &bo, &r, &err) != TB_OK) {
@@ -74,8 +73,8 @@ int main(int argc, char **argv)
         ratio[i] = used / r->program_time_s;
         printf("  trial %d: harness %.3f%% of a core (%.1f ms CPU over "
                "%.2f s); client %.1f%%; harness/client %.4f\n",
-               i + 1, harness[i] * 100, used * 1000, wall,
-               r->cpu_usage * 100, ratio[i]);
+               i + 1, harness[i] * 100, used * 1000, wall, r->cpu_usage * 100,
+               ratio[i]);
         tb_result_free(r);
     }
     qsort(harness, (size_t)trials, sizeof(double), cmp);

@@ -98,14 +98,13 @@ static struct MHD_Daemon *noop_start(uint16_t *port)
 
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    d = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-            MHD_USE_POLL,
-        0, NULL, NULL, noop_request, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
-        MHD_OPTION_NOTIFY_CONNECTION, noop_connection, NULL,
-        MHD_OPTION_END);
+    d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
+                             MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
+                         0, NULL, NULL, noop_request, NULL,
+                         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                         (size_t)(256 * 1024), MHD_OPTION_NOTIFY_CONNECTION,
+                         noop_connection, NULL, MHD_OPTION_END);
     if (d == NULL)
         return NULL;
     info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -117,13 +116,13 @@ static struct MHD_Daemon *noop_start(uint16_t *port)
 
 struct conn_job {
     uint16_t port;
-    unsigned index;          /* keeps ids distinct between connections */
+    unsigned index; /* keeps ids distinct between connections */
     double seconds;
-    uint64_t *serial;        /* reports sent on this connection, ever */
-    struct tbf_buf report;   /* this connection's copy, patched per send */
+    uint64_t *serial;      /* reports sent on this connection, ever */
+    struct tbf_buf report; /* this connection's copy, patched per send */
     size_t offs[SPANS_PER_REPORT]; /* where each span id's varint sits */
-    uint64_t reports;        /* out: answered 200 */
-    uint64_t errors;         /* out */
+    uint64_t reports;              /* out: answered 200 */
+    uint64_t errors;               /* out */
 };
 
 static void put_varint10(uint8_t *p, uint64_t v)
@@ -191,7 +190,8 @@ static void *run_conn(void *arg)
     hlen = snprintf(head, sizeof(head),
                     "POST /api/v2/reports HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     "Content-Type: application/octet-stream\r\n"
-                    "Content-Length: %zu\r\n\r\n", j->report.len);
+                    "Content-Length: %zu\r\n\r\n",
+                    j->report.len);
     while (now_s() < end) {
         struct iovec iov[2] = {{head, (size_t)hlen},
                                {j->report.p, j->report.len}};
@@ -210,7 +210,7 @@ static void *run_conn(void *arg)
             sent += (size_t)n;
             for (int v = 0; v < 2; v++) {
                 size_t take = (size_t)n < iov[v].iov_len ? (size_t)n
-                                                        : iov[v].iov_len;
+                                                         : iov[v].iov_len;
 
                 iov[v].iov_base = (char *)iov[v].iov_base + take;
                 iov[v].iov_len -= take;
@@ -291,21 +291,23 @@ static long parse_count(const char *name, const char *v, long lo, long hi)
     errno = 0;
     n = strtol(v, &end, 10);
     if (errno != 0 || end == v || *end != '\0' || n < lo || n > hi) {
-        fprintf(stderr, "bench_satellite: --%s: expected %ld-%ld, got "
-                "'%s'\n", name, lo, hi, v);
+        fprintf(stderr,
+                "bench_satellite: --%s: expected %ld-%ld, got "
+                "'%s'\n",
+                name, lo, hi, v);
         return -1;
     }
     return n;
 }
 
 /* Prints a figure's median and its spread over the trials. */
-static double summary(const char *name, double *v, unsigned n,
-                      const char *unit)
+static double summary(const char *name, double *v, unsigned n, const char *unit)
 {
     double m = median(v, n); /* sorts v */
 
     printf("%-10s median %9.0f %s (min %.0f, max %.0f, spread %.0f%% of "
-           "the median)\n", name, m, unit, v[0], v[n - 1],
+           "the median)\n",
+           name, m, unit, v[0], v[n - 1],
            m > 0 ? 100 * (v[n - 1] - v[0]) / m : 0);
     return m;
 }
@@ -335,30 +337,31 @@ int main(int argc, char **argv)
     char *end;
 
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (c == 't' &&
-            (trials = parse_count("trials", optarg, 1, 64)) < 0)
+        if (c == 't' && (trials = parse_count("trials", optarg, 1, 64)) < 0)
             return 2;
-        if (c == 'c' && (conns = parse_count("connections", optarg, 1,
-                                             MAX_CONNS)) < 0)
+        if (c == 'c' &&
+            (conns = parse_count("connections", optarg, 1, MAX_CONNS)) < 0)
             return 2;
         if (c == 's') {
             seconds = strtod(optarg, &end);
             if (end == optarg || *end != '\0' || !(seconds > 0)) {
-                fprintf(stderr, "bench_satellite: --seconds: expected a "
-                        "positive number, got '%s'\n", optarg);
+                fprintf(stderr,
+                        "bench_satellite: --seconds: expected a "
+                        "positive number, got '%s'\n",
+                        optarg);
                 return 2;
             }
         }
         if (c == 'o')
             run_noop = 0; /* for profiling the satellite alone */
         if (c == 'n')
-            run_sat = 0;  /* for profiling the loopback limit alone */
+            run_sat = 0; /* for profiling the loopback limit alone */
         if (c == '?')
             return 2;
     }
     if (!run_sat && !run_noop) {
         fprintf(stderr, "bench_satellite: --satellite-only and --noop-only "
-                "exclude each other\n");
+                        "exclude each other\n");
         return 2;
     }
     if (getenv("TB_LOG_DIR") == NULL)
@@ -393,11 +396,11 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("report: %zu bytes, %d spans; %ld connections, %ld trials of "
-           "%.1f s each, A/B interleaved\n", jobs[0].report.len,
-           SPANS_PER_REPORT, conns, trials, seconds);
+           "%.1f s each, A/B interleaved\n",
+           jobs[0].report.len, SPANS_PER_REPORT, conns, trials, seconds);
     printf("satellite: mode %s, %.2f us delay per span, bandwidth cap "
-           "off\n", tb_satellite_mode_name(o.mode),
-           tb_satellite_mode_delay_us(o.mode));
+           "off\n",
+           tb_satellite_mode_name(o.mode), tb_satellite_mode_delay_us(o.mode));
     for (long t = 0; t < trials; t++) {
         struct tb_satellite_counts got;
         uint64_t spans, errors;
@@ -408,8 +411,8 @@ int main(int argc, char **argv)
                                 &spans, &errors);
             tb_satellites_collect(sats, 50, 2000, &got, &err);
             printf("  trial %ld  satellite %10.0f spans/s (received %llu "
-                   "of %llu, %llu duplicates, %llu errors)\n", t + 1,
-                   sat_rate[t], (unsigned long long)got.spans_received,
+                   "of %llu, %llu duplicates, %llu errors)\n",
+                   t + 1, sat_rate[t], (unsigned long long)got.spans_received,
                    (unsigned long long)spans,
                    (unsigned long long)got.duplicate_spans,
                    (unsigned long long)errors);
@@ -430,13 +433,14 @@ int main(int argc, char **argv)
         pair[t] = 100 * sat_rate[t] / noop_rate[t];
         fflush(stdout);
     }
-    ms = run_sat ? summary("satellite:", sat_rate, (unsigned)trials,
-                           "spans/s") : 0;
-    mn = run_noop ? summary("no-op:", noop_rate, (unsigned)trials,
-                            "spans/s") : 0;
+    ms = run_sat ? summary("satellite:", sat_rate, (unsigned)trials, "spans/s")
+                 : 0;
+    mn = run_noop ? summary("no-op:", noop_rate, (unsigned)trials, "spans/s")
+                  : 0;
     if (run_sat && run_noop) {
         printf("ratio:     %.0f%% of the no-op rate (medians); per trial "
-               "pair:\n", 100 * ms / mn);
+               "pair:\n",
+               100 * ms / mn);
         summary("pairs:", pair, (unsigned)trials, "%");
         printf("targets:   >= 1,000,000 spans/s and >= 50%%\n");
     }
@@ -446,6 +450,6 @@ int main(int argc, char **argv)
         tbf_free(&jobs[i].report);
     if (bad)
         fprintf(stderr, "bench_satellite: counts did not match the spans "
-                "sent\n");
+                        "sent\n");
     return bad;
 }

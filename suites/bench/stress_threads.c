@@ -19,13 +19,13 @@
 #include "../fixtures/http.h"
 #include "tracebench.h"
 
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            fprintf(stderr, "stress_threads: " __VA_ARGS__);               \
-            fputc('\n', stderr);                                           \
-            exit(1);                                                       \
-        }                                                                  \
+#define CHECK(cond, ...)                                                       \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            fprintf(stderr, "stress_threads: " __VA_ARGS__);                   \
+            fputc('\n', stderr);                                               \
+            exit(1);                                                           \
+        }                                                                      \
     } while (0)
 
 static uint16_t port;
@@ -37,8 +37,10 @@ static void *sender(void *arg)
 
     zipkin_json(&b, 20, (uint64_t)id << 32);
     for (int i = 0; i < 40; i++) {
-        struct tbf_req q = {.path = "/api/v2/spans", .body = b.p,
-                            .len = b.len, .chunked = i % 3 == 0,
+        struct tbf_req q = {.path = "/api/v2/spans",
+                            .body = b.p,
+                            .len = b.len,
+                            .chunked = i % 3 == 0,
                             .host = i % 2 ? "[::1]" : NULL};
         tbf_send(port, &q); /* during the restart, refused is fine */
     }
@@ -49,8 +51,11 @@ static void *sender(void *arg)
 static void *bomb(void *arg)
 {
     const struct tbf_buf *gz = arg;
-    struct tbf_req q = {.path = "/api/v2/spans", .encoding = "gzip",
-                        .body = gz->p, .len = gz->len, .timeout_ms = 30000};
+    struct tbf_req q = {.path = "/api/v2/spans",
+                        .encoding = "gzip",
+                        .body = gz->p,
+                        .len = gz->len,
+                        .timeout_ms = 30000};
     long s = tbf_send(port, &q).status;
 
     CHECK(s == 413 || s == 503, "a gzip bomb was answered %ld", s);
@@ -60,7 +65,8 @@ static void *bomb(void *arg)
 int main(void)
 {
     static const uint16_t any[2] = {0, 0};
-    struct tb_satellites_opts so = {.ports = any, .n_ports = 2,
+    struct tb_satellites_opts so = {.ports = any,
+                                    .n_ports = 2,
                                     .max_connections = 64,
                                     .min_upload_bytes_per_s = 1000};
     tb_satellites *sats;
@@ -109,7 +115,8 @@ int main(void)
 
     /* A drip upload, cut by the watchdog. */
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons(port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     static const char head[] = "POST /api/v2/spans HTTP/1.1\r\nHost: x\r\n"
                                "Transfer-Encoding: chunked\r\n\r\n";
@@ -135,13 +142,13 @@ int main(void)
                                               .work_per_second = 1e6,
                                               .last_cpu = 0.7};
     CHECK(tb_client_from_command("chatty", "/bin/sh -c 'seq 100000' x", &cl,
-                                 &err) == TB_OK, "%s", err.msg);
-    struct tb_controller_opts co = {.client = cl, .control_port = 0,
-                                    .calibration = &cal};
+                                 &err) == TB_OK,
+          "%s", err.msg);
+    struct tb_controller_opts co = {
+        .client = cl, .control_port = 0, .calibration = &cal};
     CHECK(tb_controller_new(&co, &ctl, &err) == TB_OK, "%s", err.msg);
     struct tb_benchmark_opts bo = {.spans_per_second = 10, .runtime_s = 30};
-    CHECK(tb_controller_benchmark(ctl, &bo, &r, &err) == TB_OK, "%s",
-          err.msg);
+    CHECK(tb_controller_benchmark(ctl, &bo, &r, &err) == TB_OK, "%s", err.msg);
     tb_result_free(r);
     tb_controller_free(ctl);
     tb_client_free(cl);

@@ -52,8 +52,7 @@ static inline const char *tbz_path(const char *name)
 }
 
 /* Writes data to path whole, or aborts (a harness failure, not a find). */
-static inline void tbz_write(const char *path, const uint8_t *data,
-                             size_t size)
+static inline void tbz_write(const char *path, const uint8_t *data, size_t size)
 {
     FILE *f = fopen(path, "wb");
 

@@ -50,8 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (r1 == TB_OK && r2 == TB_OK &&
         (whole_len != o.len || memcmp(whole, o.p, o.len) != 0))
         abort();
-    if ((r1 == TB_OK) != (r2 == TB_OK) && !(r1 == TB_ERR_INVALID_ARG ||
-                                            r2 == TB_ERR_INVALID_ARG))
+    if ((r1 == TB_OK) != (r2 == TB_OK) &&
+        !(r1 == TB_ERR_INVALID_ARG || r2 == TB_ERR_INVALID_ARG))
         abort();
     free(whole);
     return 0;

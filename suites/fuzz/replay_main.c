@@ -40,8 +40,7 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         struct stat st;
         if (stat(argv[i], &st) != 0) {
-            fprintf(stderr, "replay: no such file or directory: %s\n",
-                    argv[i]);
+            fprintf(stderr, "replay: no such file or directory: %s\n", argv[i]);
             return 1;
         }
         if (!S_ISDIR(st.st_mode)) {

@@ -7,8 +7,8 @@
 #include "tracebench/gate/attribution.h"
 
 struct entry {
-    char *key;                  /* "function\tfile", owned */
-    double ir;                  /* + after, - before */
+    char *key; /* "function\tfile", owned */
+    double ir; /* + after, - before */
 };
 
 struct table {
@@ -134,9 +134,9 @@ void tb_attribution_format(const struct tb_growth *g, size_t n, char *buf,
     buf[0] = '\0';
     for (size_t i = 0; i < n && off < size; i++) {
         const char *file = strrchr(g[i].file, '/');
-        int w = snprintf(buf + off, size - off, "%s%s (%s) +%.0f", i ? "; " : "",
-                         g[i].function, file ? file + 1 : g[i].file,
-                         g[i].after - g[i].before);
+        int w = snprintf(buf + off, size - off, "%s%s (%s) +%.0f",
+                         i ? "; " : "", g[i].function,
+                         file ? file + 1 : g[i].file, g[i].after - g[i].before);
         if (w < 0)
             break;
         off += (size_t)w;

@@ -18,9 +18,11 @@ static tb_err new_regress(const struct tb_audit_opts *o, const char *run_id,
                           tb_error *err)
 {
     struct tb_regress_opts ro = {
-        .client = o->client, .profile = o->profile ? o->profile : "quick",
+        .client = o->client,
+        .profile = o->profile ? o->profile : "quick",
         .thresholds_dir = o->thresholds_dir,
-        .results_path = o->results_path, .run_id = run_id,
+        .results_path = o->results_path,
+        .run_id = run_id,
         .extra_args = extra,
         .satellite_connection = o->satellite_connection};
 
@@ -57,9 +59,9 @@ static tb_err probe_slow_peak_rss(tb_regress *rg, double *rss, tb_error *err)
     tb_result *r = NULL;
     tb_err e;
 
-    if ((e = tb__regress_bench(rg, TB_GATE_SLOW, "audit: peak RSS probe",
-                               true, t->slow.rate_sps, t->slow.runtime_s, &r,
-                               err)) != TB_OK)
+    if ((e = tb__regress_bench(rg, TB_GATE_SLOW, "audit: peak RSS probe", true,
+                               t->slow.rate_sps, t->slow.runtime_s, &r, err)) !=
+        TB_OK)
         return e;
     *rss = (double)r->peak_rss_bytes;
     tb_result_free(r);
@@ -113,8 +115,8 @@ static int one_run(const struct tb_audit_opts *o, const char *run_id,
     bool seen = figure == NULL;
     int status;
 
-    if (new_regress(o, run_id, inj ? (const char *const *)inj->argv : none,
-                    &rg, &err) != TB_OK) {
+    if (new_regress(o, run_id, inj ? (const char *const *)inj->argv : none, &rg,
+                    &err) != TB_OK) {
         if (log)
             fprintf(log, "audit: %s: error: %s\n", run_id, err.msg);
         return 3;
@@ -154,8 +156,8 @@ static int one_run(const struct tb_audit_opts *o, const char *run_id,
     return status;
 }
 
-tb_err tb_audit_run(const struct tb_audit_opts *o,
-                    struct tb_audit_report **out, tb_error *err)
+tb_err tb_audit_run(const struct tb_audit_opts *o, struct tb_audit_report **out,
+                    tb_error *err)
 {
     struct tb__injection inj[TB_AUDIT_MAX_INJECTIONS];
     struct tb_audit_report *rep;
@@ -196,8 +198,8 @@ tb_err tb_audit_run(const struct tb_audit_opts *o,
             continue;
         for (size_t i = 0; rep->n_rows < TB_AUDIT_MAX_INJECTIONS; i++) {
             struct tb_audit_row *row = &rep->rows[rep->n_rows];
-            if (!tb__audit_injection((tb_gate)g, i, rg->t, rss, slow_rss,
-                                     row, &inj[rep->n_rows]))
+            if (!tb__audit_injection((tb_gate)g, i, rg->t, rss, slow_rss, row,
+                                     &inj[rep->n_rows]))
                 break;
             rep->n_rows++;
         }
@@ -205,14 +207,14 @@ tb_err tb_audit_run(const struct tb_audit_opts *o,
     tb_regress_free(rg);
     rg = NULL;
     if (o->progress) {
-        fprintf(o->progress, "audit %s (%s profile): %u runs per arm, "
-                "injections at %.2f x the limit\n", o->client, profile,
-                runs, rep->factor);
+        fprintf(o->progress,
+                "audit %s (%s profile): %u runs per arm, "
+                "injections at %.2f x the limit\n",
+                o->client, profile, runs, rep->factor);
         for (size_t r = 0; r < rep->n_rows; r++)
             fprintf(o->progress, "  %-10s %-34s %s\n             size: %s\n",
                     tb_gate_name(rep->rows[r].gate), rep->rows[r].figure,
-                    rep->rows[r].injectable ? rep->rows[r].injection
-                                            : "(none)",
+                    rep->rows[r].injectable ? rep->rows[r].injection : "(none)",
                     rep->rows[r].sizing);
         fflush(o->progress);
     }
@@ -228,8 +230,8 @@ tb_err tb_audit_run(const struct tb_audit_opts *o,
                 snprintf(id, sizeof(id), "%s-%s-healthy-%u", base,
                          tb_gate_name(row->gate), run);
                 int s = one_run(o, id, row->gate, NULL, NULL, o->progress);
-                for (size_t q = r; q < rep->n_rows &&
-                                   rep->rows[q].gate == row->gate; q++) {
+                for (size_t q = r;
+                     q < rep->n_rows && rep->rows[q].gate == row->gate; q++) {
                     rep->rows[q].healthy_runs++;
                     rep->rows[q].healthy_fail += s == 1;
                     rep->rows[q].healthy_inconclusive += s == 2;
@@ -324,12 +326,13 @@ static void rate(char *buf, size_t size, unsigned k, unsigned n)
 
 void tb_audit_print(const struct tb_audit_report *r, FILE *f)
 {
-    fprintf(f, "audit of %s, %s profile, %u runs per arm, injections at "
-            "%.2f x the limit\n\n", r->client, r->profile, r->runs,
-            r->factor);
+    fprintf(f,
+            "audit of %s, %s profile, %u runs per arm, injections at "
+            "%.2f x the limit\n\n",
+            r->client, r->profile, r->runs, r->factor);
     fprintf(f, "| gate | figure | injection | healthy: false failures | "
-            "healthy: inconclusive | healthy: errors | injected: detected "
-            "| injected: inconclusive | injected: errors |\n");
+               "healthy: inconclusive | healthy: errors | injected: detected "
+               "| injected: inconclusive | injected: errors |\n");
     fprintf(f, "|---|---|---|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < r->n_rows; i++) {
         const struct tb_audit_row *w = &r->rows[i];
@@ -342,8 +345,8 @@ void tb_audit_print(const struct tb_audit_report *r, FILE *f)
         rate(g, sizeof(g), w->injected_error, w->injected_runs);
         fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
                 tb_gate_name(w->gate), w->figure,
-                w->injectable ? w->injection : "(not injectable)", a, b, c,
-                d, e, g);
+                w->injectable ? w->injection : "(not injectable)", a, b, c, d,
+                e, g);
     }
 }
 

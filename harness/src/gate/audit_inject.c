@@ -45,8 +45,7 @@ static void describe(struct tb_audit_row *row, const struct tb__injection *inj)
 
 bool tb__audit_injection(tb_gate gate, size_t i, const tb_thresholds *t,
                          double rss, double slow_peak_rss,
-                         struct tb_audit_row *row,
-                         struct tb__injection *inj)
+                         struct tb_audit_row *row, struct tb__injection *inj)
 {
     const double k = t->audit.injection_factor;
     size_t n = 0;
@@ -57,9 +56,8 @@ bool tb__audit_injection(tb_gate gate, size_t i, const tb_thresholds *t,
         /* ratio = (rss + L r T_long) / (rss + L r T_short) = k max_ratio
          * solved for L, the bytes leaked per span. */
         double want = k * t->memory.max_ratio;
-        double den = t->memory.rate_sps *
-                     (t->memory.long_runtime_s -
-                      want * t->memory.short_runtime_s);
+        double den = t->memory.rate_sps * (t->memory.long_runtime_s -
+                                           want * t->memory.short_runtime_s);
         if (i > 0)
             return false;
         set(row, gate, "memory.ratio");
@@ -67,7 +65,8 @@ bool tb__audit_injection(tb_gate gate, size_t i, const tb_thresholds *t,
             row->injectable = false;
             snprintf(row->sizing, sizeof(row->sizing),
                      "no leak reaches a ratio of %.2f (k x max_ratio) when "
-                     "long/short runtime is %.1f", want,
+                     "long/short runtime is %.1f",
+                     want,
                      t->memory.long_runtime_s / t->memory.short_runtime_s);
             return true;
         }
@@ -102,7 +101,8 @@ bool tb__audit_injection(tb_gate gate, size_t i, const tb_thresholds *t,
         arg(inj, &n, "--burn_ns", points / 100 * 1e9 / t->cpu.rate_sps);
         snprintf(row->sizing, sizeof(row->sizing),
                  "CPU burnt per traced span = k x cpu.max_overhead_points "
-                 "(%.1f points) / cpu.rate_sps", points);
+                 "(%.1f points) / cpu.rate_sps",
+                 points);
         break;
     }
     case TB_GATE_THROUGHPUT: {
@@ -113,7 +113,8 @@ bool tb__audit_injection(tb_gate gate, size_t i, const tb_thresholds *t,
         arg(inj, &n, "--span_burn_ns", 1e9 / cap);
         snprintf(row->sizing, sizeof(row->sizing),
                  "each traced span busy in the calling thread for 1/C s, "
-                 "C = throughput.min_sps / k = %.0f spans/s at most", cap);
+                 "C = throughput.min_sps / k = %.0f spans/s at most",
+                 cap);
         break;
     }
     case TB_GATE_DUPLICATES:
@@ -124,8 +125,8 @@ bool tb__audit_injection(tb_gate gate, size_t i, const tb_thresholds *t,
         set(row, gate, "duplicates.duplicate_spans");
         row->alternative = i == 1;
         inj->fault = i == 0 ? TB_FAULT_COUNT_503 : TB_FAULT_COUNT_RESET;
-        snprintf(row->injection, sizeof(row->injection),
-                 "satellite fault %s", tb_satellite_fault_name(inj->fault));
+        snprintf(row->injection, sizeof(row->injection), "satellite fault %s",
+                 tb_satellite_fault_name(inj->fault));
         snprintf(row->sizing, sizeof(row->sizing),
                  "every other report counted, then %s: a tracer that retries "
                  "resends it (no size: a duplicate limit of %llu has no "
@@ -200,8 +201,8 @@ bool tb__audit_injection(tb_gate gate, size_t i, const tb_thresholds *t,
                 snprintf(row->sizing, sizeof(row->sizing),
                          slow_peak_rss <= 0
                              ? "no healthy peak RSS to size the leak on"
-                                  : "slow.response_delay_ms is 0: no slow "
-                                    "answer to leak on");
+                             : "slow.response_delay_ms is 0: no slow "
+                               "answer to leak on");
                 return true;
             }
             arg(inj, &n, "--leak_bytes",
@@ -228,12 +229,12 @@ bool tb__audit_injection(tb_gate gate, size_t i, const tb_thresholds *t,
                      delay_s * 1000, t->slow.min_rate_ratio);
             return true;
         }
-        arg(inj, &n, "--block_every",
-            fmax(1, floor(spans / (1 / ratio - 1))));
+        arg(inj, &n, "--block_every", fmax(1, floor(spans / (1 / ratio - 1))));
         snprintf(row->sizing, sizeof(row->sizing),
                  "an export the loop waits for (slow.response_delay_ms) "
                  "every N spans, so that the rate made is 1 - k x (1 - "
-                 "slow.min_rate_ratio) = %.2f of slow.rate_sps", ratio);
+                 "slow.min_rate_ratio) = %.2f of slow.rate_sps",
+                 ratio);
         break;
     }
     default:

@@ -25,22 +25,21 @@ tb_err tb_baseline_new(const char *client, const char *profile,
     struct tm tm;
     time_t now = time(NULL);
 
-    if (!fits(client, sizeof(b->client)) ||
-        !fits(profile, sizeof(b->profile)))
+    if (!fits(client, sizeof(b->client)) || !fits(profile, sizeof(b->profile)))
         return tb_error_set(err, TB_ERR_INVALID_ARG,
                             "baseline: client \"%s\" and profile \"%s\": "
                             "expected non-empty names of at most %zu and "
-                            "%zu characters", client ? client : "(null)",
-                            profile ? profile : "(null)",
-                            sizeof(b->client) - 1, sizeof(b->profile) - 1);
+                            "%zu characters",
+                            client ? client : "(null)",
+                            profile ? profile : "(null)", sizeof(b->client) - 1,
+                            sizeof(b->profile) - 1);
     b = calloc(1, sizeof(*b));
     if (b == NULL)
         return tb_error_set(err, TB_ERR_NOMEM, "baseline: out of memory");
     snprintf(b->client, sizeof(b->client), "%s", client);
     snprintf(b->profile, sizeof(b->profile), "%s", profile);
     if (gmtime_r(&now, &tm) != NULL)
-        strftime(b->timestamp, sizeof(b->timestamp), "%Y-%m-%dT%H:%M:%SZ",
-                 &tm);
+        strftime(b->timestamp, sizeof(b->timestamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
     *out = b;
     return TB_OK;
 }
@@ -72,20 +71,20 @@ tb_err tb_baseline_set(tb_baseline *b, const char *name, double median,
     if (b == NULL || !fits(name, TB_BASELINE_NAME_SIZE))
         return tb_error_set(err, TB_ERR_INVALID_ARG,
                             "baseline: figure name \"%s\": expected 1 to %d "
-                            "characters", name ? name : "(null)",
-                            TB_BASELINE_NAME_SIZE - 1);
+                            "characters",
+                            name ? name : "(null)", TB_BASELINE_NAME_SIZE - 1);
     if (!isfinite(median) || !isfinite(lo) || !isfinite(hi) || lo > hi ||
         n == 0)
         return tb_error_set(err, TB_ERR_INVALID_ARG,
                             "baseline: figure %s: expected finite median, "
                             "lo <= hi and n >= 1, got median %g, interval "
-                            "[%g, %g], n %zu", name, median, lo, hi, n);
+                            "[%g, %g], n %zu",
+                            name, median, lo, hi, n);
     f = (tb_baseline_figure *)tb_baseline_get(b, name);
     if (f == NULL) {
         grown = realloc(b->figures, (b->n_figures + 1) * sizeof(*grown));
         if (grown == NULL)
-            return tb_error_set(err, TB_ERR_NOMEM,
-                                "baseline: out of memory");
+            return tb_error_set(err, TB_ERR_NOMEM, "baseline: out of memory");
         b->figures = grown;
         f = &b->figures[b->n_figures++];
         snprintf(f->name, sizeof(f->name), "%s", name);
@@ -133,8 +132,7 @@ static cJSON *to_json(const tb_baseline *b)
     return root;
 }
 
-tb_err tb_baseline_save(const tb_baseline *b, const char *path,
-                        tb_error *err)
+tb_err tb_baseline_save(const tb_baseline *b, const char *path, tb_error *err)
 {
     cJSON *root = NULL;
     char *text = NULL, *tmp = NULL;
@@ -150,8 +148,7 @@ tb_err tb_baseline_save(const tb_baseline *b, const char *path,
     size = strlen(path) + 32;
     tmp = malloc(size);
     if (text == NULL || tmp == NULL) {
-        e = tb_error_set(err, TB_ERR_NOMEM, "baseline %s: out of memory",
-                         path);
+        e = tb_error_set(err, TB_ERR_NOMEM, "baseline %s: out of memory", path);
         goto out;
     }
     snprintf(tmp, size, "%s.tmp.%ld", path, (long)getpid());
@@ -194,18 +191,15 @@ out:
 /* --- Loading ------------------------------------------------------------ */
 
 static tb_err bad_field(const char *path, const char *field,
-                        const char *expected, const cJSON *got,
-                        tb_error *err)
+                        const char *expected, const cJSON *got, tb_error *err)
 {
-    return tb_error_set(err, TB_ERR_CONFIG,
-                        "baseline %s: %s: expected %s, got %s", path, field,
-                        expected,
-                        got == NULL ? "nothing" : tb__json_type_name(got));
+    return tb_error_set(
+        err, TB_ERR_CONFIG, "baseline %s: %s: expected %s, got %s", path, field,
+        expected, got == NULL ? "nothing" : tb__json_type_name(got));
 }
 
-static tb_err get_string(const char *path, const cJSON *root,
-                         const char *field, char *dst, size_t size,
-                         tb_error *err)
+static tb_err get_string(const char *path, const cJSON *root, const char *field,
+                         char *dst, size_t size, tb_error *err)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, field);
 
@@ -220,9 +214,8 @@ static tb_err get_string(const char *path, const cJSON *root,
     return TB_OK;
 }
 
-static tb_err get_number(const char *path, const char *fig,
-                         const cJSON *obj, const char *field, double *out,
-                         tb_error *err)
+static tb_err get_number(const char *path, const char *fig, const cJSON *obj,
+                         const char *field, double *out, tb_error *err)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, field);
     char where[160];
@@ -234,8 +227,8 @@ static tb_err get_number(const char *path, const char *fig,
     return TB_OK;
 }
 
-static tb_err parse_figures(const char *path, const cJSON *figs,
-                            tb_baseline *b, tb_error *err)
+static tb_err parse_figures(const char *path, const cJSON *figs, tb_baseline *b,
+                            tb_error *err)
 {
     const cJSON *fig, *item;
     tb_error local = {0};
@@ -243,15 +236,17 @@ static tb_err parse_figures(const char *path, const cJSON *figs,
 
     if (!cJSON_IsObject(figs))
         return bad_field(path, "figures", "an object", figs, err);
-    cJSON_ArrayForEach(fig, figs) {
+    cJSON_ArrayForEach(fig, figs)
+    {
         double median = 0, lo = 0, hi = 0, n = 0;
 
         if (!cJSON_IsObject(fig))
             return tb_error_set(err, TB_ERR_CONFIG,
                                 "baseline %s: figures.%s: expected an "
-                                "object, got %s", path, fig->string,
-                                tb__json_type_name(fig));
-        cJSON_ArrayForEach(item, fig) {
+                                "object, got %s",
+                                path, fig->string, tb__json_type_name(fig));
+        cJSON_ArrayForEach(item, fig)
+        {
             if (strcmp(item->string, "median") != 0 &&
                 strcmp(item->string, "lo") != 0 &&
                 strcmp(item->string, "hi") != 0 &&
@@ -261,19 +256,17 @@ static tb_err parse_figures(const char *path, const cJSON *figs,
                                     "key (expected median, lo, hi, n)",
                                     path, fig->string, item->string);
         }
-        if ((e = get_number(path, fig->string, fig, "median", &median,
-                            err)) != TB_OK ||
-            (e = get_number(path, fig->string, fig, "lo", &lo, err)) !=
+        if ((e = get_number(path, fig->string, fig, "median", &median, err)) !=
                 TB_OK ||
-            (e = get_number(path, fig->string, fig, "hi", &hi, err)) !=
-                TB_OK ||
+            (e = get_number(path, fig->string, fig, "lo", &lo, err)) != TB_OK ||
+            (e = get_number(path, fig->string, fig, "hi", &hi, err)) != TB_OK ||
             (e = get_number(path, fig->string, fig, "n", &n, err)) != TB_OK)
             return e;
         if (n < 1 || n != floor(n) || n > 1e9)
             return tb_error_set(err, TB_ERR_CONFIG,
                                 "baseline %s: figures.%s.n: expected a "
-                                "whole number at least 1, got %g", path,
-                                fig->string, n);
+                                "whole number at least 1, got %g",
+                                path, fig->string, n);
         if (tb_baseline_get(b, fig->string) != NULL)
             return tb_error_set(err, TB_ERR_CONFIG,
                                 "baseline %s: figures.%s: set twice", path,
@@ -290,9 +283,9 @@ static tb_err parse_figures(const char *path, const cJSON *figs,
 
 tb_err tb_baseline_load(const char *path, tb_baseline **out, tb_error *err)
 {
-    static const char *const known[] = {"format", "client", "profile",
-                                        "timestamp", "figures",
-                                        "thresholds_digest",
+    static const char *const known[] = {"format",        "client",
+                                        "profile",       "timestamp",
+                                        "figures",       "thresholds_digest",
                                         "tracer_version"};
     const cJSON *format, *item;
     cJSON *root = NULL;
@@ -306,8 +299,8 @@ tb_err tb_baseline_load(const char *path, tb_baseline **out, tb_error *err)
     if (stat(path, &st) != 0)
         return tb_error_set(err, TB_ERR_IO,
                             "baseline %s: %s (record one with `make "
-                            "baseline CLIENT=<client>`)", path,
-                            strerror(errno));
+                            "baseline CLIENT=<client>`)",
+                            path, strerror(errno));
     if ((e = tb__json_load(path, NULL, &root, err)) != TB_OK)
         return e;
     b = calloc(1, sizeof(*b));
@@ -319,7 +312,8 @@ tb_err tb_baseline_load(const char *path, tb_baseline **out, tb_error *err)
         e = bad_field(path, "top level", "an object", root, err);
         goto out;
     }
-    cJSON_ArrayForEach(item, root) {
+    cJSON_ArrayForEach(item, root)
+    {
         bool ok = false;
 
         for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -328,8 +322,8 @@ tb_err tb_baseline_load(const char *path, tb_baseline **out, tb_error *err)
             e = tb_error_set(err, TB_ERR_CONFIG,
                              "baseline %s: %s: unknown key (expected format, "
                              "client, profile, timestamp, figures, "
-                             "thresholds_digest, tracer_version)", path,
-                             item->string);
+                             "thresholds_digest, tracer_version)",
+                             path, item->string);
             goto out;
         }
     }
@@ -341,23 +335,23 @@ tb_err tb_baseline_load(const char *path, tb_baseline **out, tb_error *err)
     if (format->valuedouble != TB_BASELINE_FORMAT) {
         e = tb_error_set(err, TB_ERR_CONFIG,
                          "baseline %s: format: expected %d, got %g (written "
-                         "by another version of tracebench)", path,
-                         TB_BASELINE_FORMAT, format->valuedouble);
+                         "by another version of tracebench)",
+                         path, TB_BASELINE_FORMAT, format->valuedouble);
         goto out;
     }
     if ((e = get_string(path, root, "client", b->client, sizeof(b->client),
                         err)) != TB_OK ||
-        (e = get_string(path, root, "profile", b->profile,
-                        sizeof(b->profile), err)) != TB_OK ||
+        (e = get_string(path, root, "profile", b->profile, sizeof(b->profile),
+                        err)) != TB_OK ||
         (e = get_string(path, root, "timestamp", b->timestamp,
                         sizeof(b->timestamp), err)) != TB_OK ||
-        (e = parse_figures(path, cJSON_GetObjectItemCaseSensitive(
-                                     root, "figures"), b, err)) != TB_OK)
+        (e = parse_figures(path,
+                           cJSON_GetObjectItemCaseSensitive(root, "figures"), b,
+                           err)) != TB_OK)
         goto out;
     if ((cJSON_GetObjectItemCaseSensitive(root, "thresholds_digest") &&
-         (e = get_string(path, root, "thresholds_digest",
-                         b->thresholds_digest, sizeof(b->thresholds_digest),
-                         err)) != TB_OK) ||
+         (e = get_string(path, root, "thresholds_digest", b->thresholds_digest,
+                         sizeof(b->thresholds_digest), err)) != TB_OK) ||
         (cJSON_GetObjectItemCaseSensitive(root, "tracer_version") &&
          (e = get_string(path, root, "tracer_version", b->tracer_version,
                          sizeof(b->tracer_version), err)) != TB_OK))

@@ -20,7 +20,7 @@ struct series {
     char name[48];
     char unit[16];
     tb_bound bound;
-    double *a, *b;            /* [max_rounds] */
+    double *a, *b; /* [max_rounds] */
     size_t n;
     bool error;
 };
@@ -80,8 +80,7 @@ static void label(char *buf, size_t size, const struct tb_compare_arm *arm)
 
     for (size_t i = 0; arm->env && arm->env[i] && off < size; i++)
         off += (size_t)snprintf(buf + off, size - off, " %s", arm->env[i]);
-    for (size_t i = 0; arm->extra_args && arm->extra_args[i] && off < size;
-         i++)
+    for (size_t i = 0; arm->extra_args && arm->extra_args[i] && off < size; i++)
         off += (size_t)snprintf(buf + off, size - off, " %s",
                                 arm->extra_args[i]);
 }
@@ -103,8 +102,7 @@ static void progress(const struct tb_compare_opts *o, const char *fmt, ...)
 
 /* The series for a figure name, added when new; NULL when full. */
 static struct series *series_for(struct series *s, size_t *n, size_t cap,
-                                 size_t max_rounds,
-                                 const struct tb_figure *f)
+                                 size_t max_rounds, const struct tb_figure *f)
 {
     for (size_t i = 0; i < *n; i++)
         if (strcmp(s[i].name, f->name) == 0)
@@ -139,8 +137,7 @@ static double allowance(const tb_thresholds *t, const struct series *s,
                  t->baseline.cpu_overhead_abs_points);
         return t->baseline.cpu_overhead_abs_points;
     }
-    snprintf(why, size, "%.0f%% of A's figure (baseline tolerance)",
-             rel * 100);
+    snprintf(why, size, "%.0f%% of A's figure (baseline tolerance)", rel * 100);
     return allowed;
 }
 
@@ -171,9 +168,9 @@ static void judge_series(const tb_compare_result *res, const tb_thresholds *t,
     if (s->error || s->n == 0 || d == NULL) {
         f->verdict = TB_COMPARE_ERROR;
         tb__say(f->message, sizeof(f->message),
-                 "%s: the %s gate could not run on both arms (see "
-                 "results.jsonl)",
-                 f->name, tb_gate_name(gate));
+                "%s: the %s gate could not run on both arms (see "
+                "results.jsonl)",
+                f->name, tb_gate_name(gate));
         free(d);
         return;
     }
@@ -189,7 +186,7 @@ static void judge_series(const tb_compare_result *res, const tb_thresholds *t,
                                        .paired = true};
         tb_interval iv;
         if (tb_stats_bootstrap_median_diff(s->b, s->n, s->a, s->n, &bo, &iv,
-                                     NULL) == TB_OK) {
+                                           NULL) == TB_OK) {
             f->lo = iv.lo;
             f->hi = iv.hi;
         }
@@ -204,11 +201,11 @@ static void judge_series(const tb_compare_result *res, const tb_thresholds *t,
     fmt(hi, sizeof(hi), f->hi, f->unit);
     fmt(al, sizeof(al), f->allowed, f->unit);
     tb__say(f->message, sizeof(f->message),
-             "%s: B (%s) %s against A (%s) %s: B - A from %s to %s over %zu "
-             "round%s, allowed %s (%s): %s",
-             f->name, res->b, b, res->a, a, lo, hi, f->rounds,
-             f->rounds == 1 ? "" : "s", al, f->tolerance,
-             tb_compare_verdict_name(f->verdict));
+            "%s: B (%s) %s against A (%s) %s: B - A from %s to %s over %zu "
+            "round%s, allowed %s (%s): %s",
+            f->name, res->b, b, res->a, a, lo, hi, f->rounds,
+            f->rounds == 1 ? "" : "s", al, f->tolerance,
+            tb_compare_verdict_name(f->verdict));
 }
 
 static tb_err arm_new(const struct tb_compare_opts *o,
@@ -216,10 +213,13 @@ static tb_err arm_new(const struct tb_compare_opts *o,
                       tb_regress **out, tb_error *err)
 {
     struct tb_regress_opts ro = {
-        .client = arm->client, .profile = o->profile,
+        .client = arm->client,
+        .profile = o->profile,
         .thresholds_dir = o->thresholds_dir,
-        .registry_path = o->registry_path, .results_path = o->results_path,
-        .run_id = run_id, .extra_args = arm->extra_args,
+        .registry_path = o->registry_path,
+        .results_path = o->results_path,
+        .run_id = run_id,
+        .extra_args = arm->extra_args,
         .client_env = arm->env,
         /* Both arms are held to A's thresholds: the same gate parameters
          * and the same tolerances, or the comparison would not be fair. */
@@ -241,17 +241,16 @@ static tb_err check_names(const struct tb_compare_opts *o, tb_error *err)
     return e;
 }
 
-tb_err tb_compare_run(const struct tb_compare_opts *o,
-                      tb_compare_result **out, tb_error *err)
+tb_err tb_compare_run(const struct tb_compare_opts *o, tb_compare_result **out,
+                      tb_error *err)
 {
     static const tb_gate every[TB_GATE__COUNT] = {
-        TB_GATE_MEMORY, TB_GATE_DROPS, TB_GATE_CPU, TB_GATE_THROUGHPUT,
-        TB_GATE_DUPLICATES, TB_GATE_FLUSH, TB_GATE_OUTAGE, TB_GATE_SLOW,
-        TB_GATE_COST, TB_GATE_LATENCY};
+        TB_GATE_MEMORY,     TB_GATE_DROPS,  TB_GATE_CPU,    TB_GATE_THROUGHPUT,
+        TB_GATE_DUPLICATES, TB_GATE_FLUSH,  TB_GATE_OUTAGE, TB_GATE_SLOW,
+        TB_GATE_COST,       TB_GATE_LATENCY};
     const tb_gate *gates = o->gates ? o->gates : every;
     size_t n_gates = o->gates ? o->n_gates : TB_GATE__COUNT;
-    const char *run =
-        o->run_id ? o->run_id : tb__config_env(TB__CONFIG_RUN_ID);
+    const char *run = o->run_id ? o->run_id : tb__config_env(TB__CONFIG_RUN_ID);
     tb_regress *arm[2] = {NULL, NULL};
     tb_compare_result *res;
     char id[2][80];
@@ -266,8 +265,8 @@ tb_err tb_compare_run(const struct tb_compare_opts *o,
     if (run != NULL && run[0] != '\0')
         snprintf(res->run_id, sizeof(res->run_id), "%s", run);
     else
-        snprintf(res->run_id, sizeof(res->run_id), "%ld-%d",
-                 (long)time(NULL), (int)getpid());
+        snprintf(res->run_id, sizeof(res->run_id), "%ld-%d", (long)time(NULL),
+                 (int)getpid());
     snprintf(res->profile, sizeof(res->profile), "%s",
              o->profile ? o->profile : "full");
     label(res->a, sizeof(res->a), &o->a);
@@ -289,8 +288,7 @@ tb_err tb_compare_run(const struct tb_compare_opts *o,
 
     for (size_t g = 0; g < n_gates; g++)
         cap += TB_GATE_MAX_FIGURES;
-    if ((res->figures = calloc(cap ? cap : 1, sizeof(*res->figures))) ==
-        NULL) {
+    if ((res->figures = calloc(cap ? cap : 1, sizeof(*res->figures))) == NULL) {
         e = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
         goto fail;
     }
@@ -308,13 +306,12 @@ tb_err tb_compare_run(const struct tb_compare_opts *o,
                 tb_error gerr = {0};
                 progress(o, "%s: round %zu of %zu%s, %s (%s)",
                          tb_gate_name(gates[g]), r + 1, rounds,
-                         r >= rounds ? " (adaptive)" : "",
-                         which ? "B" : "A", which ? res->b : res->a);
+                         r >= rounds ? " (adaptive)" : "", which ? "B" : "A",
+                         which ? res->b : res->a);
                 if (tb_regress_gate(arm[which], gates[g], &oc, &gerr) !=
                     TB_OK) {
                     tb_log(TB_LOG_WARN, "compare", "%s on %s: %s",
-                           tb_gate_name(gates[g]), which ? "B" : "A",
-                           gerr.msg);
+                           tb_gate_name(gates[g]), which ? "B" : "A", gerr.msg);
                     broken = true;
                     break;
                 }

@@ -11,7 +11,7 @@
 #include "tracebench/gate/stats.h"
 #include "tracebench/util/log.h"
 
-#define COST_SEED 20261202ULL   /* fixed: same counts, same interval */
+#define COST_SEED 20261202ULL /* fixed: same counts, same interval */
 
 tb_err tb_cost_measure(const struct tb_cost_opts *o, struct tb_cost *out,
                        tb_error *err)
@@ -28,8 +28,8 @@ tb_err tb_cost_measure(const struct tb_cost_opts *o, struct tb_cost *out,
                             "cost needs a client and an instruction counter "
                             "(perf or valgrind)");
     if (n > TB_COST_MAX_TRIALS)
-        return tb_error_set(err, TB_ERR_INVALID_ARG,
-                            "trials: %u is over %d", n, TB_COST_MAX_TRIALS);
+        return tb_error_set(err, TB_ERR_INVALID_ARG, "trials: %u is over %d", n,
+                            TB_COST_MAX_TRIALS);
     memset(out, 0, sizeof(*out));
     snprintf(out->client, sizeof(out->client), "%s",
              tb_client_name(tb_controller_client(o->controller)));
@@ -51,10 +51,13 @@ tb_err tb_cost_measure(const struct tb_cost_opts *o, struct tb_cost *out,
             snprintf(tag, sizeof(tag), "%s-%u", trace ? "traced" : "untraced",
                      i + 1);
             struct tb_benchmark_opts bo = {
-                .satellites = o->satellites, .trace = trace,
-                .fixed_work = out->work, .fixed_repeat = out->spans,
+                .satellites = o->satellites,
+                .trace = trace,
+                .fixed_work = out->work,
+                .fixed_repeat = out->spans,
                 .timeout_s = o->timeout_s > 0 ? o->timeout_s : 600,
-                .extra_args = o->extra_args, .counter = o->counter,
+                .extra_args = o->extra_args,
+                .counter = o->counter,
                 .counter_tag = tag};
             e = tb_controller_benchmark(o->controller, &bo, &r, err);
             if (r != NULL && o->on_run != NULL)
@@ -64,15 +67,13 @@ tb_err tb_cost_measure(const struct tb_cost_opts *o, struct tb_cost *out,
             if (e == TB_OK && r->spans_sent != out->spans)
                 e = tb_error_set(err, TB_ERR_CLIENT_CRASHED,
                                  "client %s made %llu spans, asked for %llu",
-                                 out->client,
-                                 (unsigned long long)r->spans_sent,
+                                 out->client, (unsigned long long)r->spans_sent,
                                  (unsigned long long)out->spans);
             if (e != TB_OK) {
                 tb_result_free(r);
                 return e;
             }
-            (trace ? out->traced : out->untraced)[i] =
-                (double)r->instructions;
+            (trace ? out->traced : out->untraced)[i] = (double)r->instructions;
             if (r->has_cycles)
                 cyc[i] += (trace ? 1.0 : -1.0) * (double)r->cycles;
             else
@@ -90,15 +91,15 @@ tb_err tb_cost_measure(const struct tb_cost_opts *o, struct tb_cost *out,
     }
     tb_stats_median(out->traced, n, &out->traced_median, NULL);
     tb_stats_median(out->untraced, n, &out->untraced_median, NULL);
-    out->instructions_per_span =
-        (out->traced_median - out->untraced_median) / (double)out->spans;
+    out->instructions_per_span = (out->traced_median - out->untraced_median) /
+                                 (double)out->spans;
     out->lo = out->hi = out->instructions_per_span;
     if (n >= 2) {
-        struct tb_bootstrap_opts bo = {.confidence = out->confidence,
-                                       .seed = COST_SEED, .paired = true};
+        struct tb_bootstrap_opts bo = {
+            .confidence = out->confidence, .seed = COST_SEED, .paired = true};
         tb_interval iv;
-        if ((e = tb_stats_bootstrap_median_diff(out->traced, n, out->untraced, n,
-                                          &bo, &iv, err)) != TB_OK)
+        if ((e = tb_stats_bootstrap_median_diff(out->traced, n, out->untraced,
+                                                n, &bo, &iv, err)) != TB_OK)
             return e;
         out->lo = iv.lo / (double)out->spans;
         out->hi = iv.hi / (double)out->spans;

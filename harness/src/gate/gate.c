@@ -4,8 +4,8 @@
 #include "tracebench/gate/gate.h"
 
 static const char *const gate_names[TB_GATE__COUNT] = {
-    "memory", "drops", "cpu", "throughput", "duplicates", "flush",
-    "outage", "slow", "cost", "latency"};
+    "memory", "drops",  "cpu",  "throughput", "duplicates",
+    "flush",  "outage", "slow", "cost",       "latency"};
 
 const char *tb_gate_name(tb_gate gate)
 {
@@ -20,9 +20,9 @@ tb_err tb_gate_parse(const char *name, tb_gate *out, tb_error *err)
         *out = (tb_gate)i;
         return TB_OK;
     }
-    return tb_error_set(err, TB_ERR_INVALID_ARG,
-                        "no gate named '%s' (gates: memory, drops, cpu, "
-                        "throughput, duplicates, flush, outage, slow, cost, latency)",
-                        name);
+    return tb_error_set(
+        err, TB_ERR_INVALID_ARG,
+        "no gate named '%s' (gates: memory, drops, cpu, "
+        "throughput, duplicates, flush, outage, slow, cost, latency)",
+        name);
 }
-

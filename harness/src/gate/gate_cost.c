@@ -24,8 +24,7 @@ static tb_err copy_file(const char *from, const char *to, tb_error *err)
         return tb_error_set(err, TB_ERR_IO, "open %s: %s", from,
                             strerror(errno));
     if ((out = fopen(to, "wb")) == NULL) {
-        e = tb_error_set(err, TB_ERR_IO, "create %s: %s", to,
-                         strerror(errno));
+        e = tb_error_set(err, TB_ERR_IO, "create %s: %s", to, strerror(errno));
         goto done;
     }
     while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
@@ -53,13 +52,12 @@ static void record(void *ctx, const char *step, const tb_result *r)
     tb_regress *rg = ctx;
     tb_error rerr = {0};
 
-    if (tb_record_run(rg->results, rg->run_id, rg->client, "cost",
-                      rg->profile, step, r, &rerr) != TB_OK)
+    if (tb_record_run(rg->results, rg->run_id, rg->client, "cost", rg->profile,
+                      step, r, &rerr) != TB_OK)
         tb_log(TB_LOG_WARN, "regress", "not recorded: %s", rerr.msg);
 }
 
-tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o,
-                     tb_error *err)
+tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
 {
     const struct tb_thresholds_cost *c = &rg->t->cost;
     const char *kind_name = tb__config_env(TB__CONFIG_COUNTER);
@@ -82,9 +80,10 @@ tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o,
             o, "cost.instructions_per_span", "instructions", NAN,
             c->max_instructions_per_span, TB_BOUND_AT_MOST,
             "cost.max_instructions_per_span");
-        tb__judge(rg, f, "instructions per span not measured: no hardware "
-                         "counters and no valgrind (install the Debian "
-                         "package valgrind)");
+        tb__judge(rg, f,
+                  "instructions per span not measured: no hardware "
+                  "counters and no valgrind (install the Debian "
+                  "package valgrind)");
         tb_counter_free(counter);
         return TB_OK;
     }
@@ -93,12 +92,16 @@ tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o,
         tb_counter_free(counter);
         return e;
     }
-    struct tb_cost_opts co = {
-        .controller = ctl, .satellites = rg->sats, .counter = counter,
-        .spans = (uint64_t)c->spans, .work = (uint64_t)c->work,
-        .trials = c->trials, .confidence = c->confidence,
-        .extra_args = (const char *const *)rg->extra, .on_run = record,
-        .ctx = rg};
+    struct tb_cost_opts co = {.controller = ctl,
+                              .satellites = rg->sats,
+                              .counter = counter,
+                              .spans = (uint64_t)c->spans,
+                              .work = (uint64_t)c->work,
+                              .trials = c->trials,
+                              .confidence = c->confidence,
+                              .extra_args = (const char *const *)rg->extra,
+                              .on_run = record,
+                              .ctx = rg};
     e = tb_cost_measure(&co, &cost, err);
     tb_counter_free(counter);
     if (e != TB_OK)
@@ -130,8 +133,7 @@ tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o,
             tb_log(TB_LOG_WARN, "cost", "%s", cerr.msg);
         if (save != NULL && save[0] != '\0') {
             char keep[1200];
-            snprintf(keep, sizeof(keep), "%s.%s.cachegrind", save,
-                     rg->client);
+            snprintf(keep, sizeof(keep), "%s.%s.cachegrind", save, rg->client);
             if (copy_file(cost.traced_file, keep, &cerr) != TB_OK)
                 tb_log(TB_LOG_WARN, "cost", "%s", cerr.msg);
         }
@@ -145,10 +147,10 @@ tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o,
         struct tb_growth g[TOP_FUNCTIONS];
         size_t n = 0;
         tb_error aerr = {0};
-        snprintf(before, sizeof(before), "%s.%s.cachegrind",
-                 rg->baseline_path, rg->client);
-        if (tb_attribution_diff(before, cost.traced_file, g, TOP_FUNCTIONS,
-                                &n, &aerr) != TB_OK) {
+        snprintf(before, sizeof(before), "%s.%s.cachegrind", rg->baseline_path,
+                 rg->client);
+        if (tb_attribution_diff(before, cost.traced_file, g, TOP_FUNCTIONS, &n,
+                                &aerr) != TB_OK) {
             snprintf(top, sizeof(top), "no attribution: %.600s", aerr.msg);
         } else {
             /* Both profiles are of runs of cost.spans spans: per span. */
@@ -161,9 +163,7 @@ tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o,
         size_t len = strlen(f->message);
         snprintf(f->message + len, sizeof(f->message) - len,
                  "; grew most (instructions a span)%s: %s",
-                 interpreted(rg->client)
-                                          ? " (interpreter functions)"
-                                          : "",
+                 interpreted(rg->client) ? " (interpreter functions)" : "",
                  top);
     }
     return TB_OK;

@@ -31,8 +31,7 @@ static tb_err run_trial(tb_regress *rg, unsigned i, double *traced,
     return TB_OK;
 }
 
-tb_err tb__gate_cpu(tb_regress *rg, struct tb_gate_outcome *o,
-                       tb_error *err)
+tb_err tb__gate_cpu(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
 {
     const struct tb_thresholds_cpu *c = &rg->t->cpu;
     double *traced = calloc(c->max_trials, sizeof(double));
@@ -54,13 +53,13 @@ tb_err tb__gate_cpu(tb_regress *rg, struct tb_gate_outcome *o,
         struct tb_bootstrap_opts bo = {.confidence = c->confidence,
                                        .seed = BOOTSTRAP_SEED,
                                        .paired = true};
-        if ((e = tb_stats_bootstrap_median_diff(traced, n, untraced, n, &bo, &iv,
-                                          err)) != TB_OK)
+        if ((e = tb_stats_bootstrap_median_diff(traced, n, untraced, n, &bo,
+                                                &iv, err)) != TB_OK)
             goto out;
         if (f == NULL)
-            f = tb__add_figure(o, "cpu.overhead_points", "points",
-                               iv.estimate, c->max_overhead_points,
-                               TB_BOUND_AT_MOST, "cpu.max_overhead_points");
+            f = tb__add_figure(o, "cpu.overhead_points", "points", iv.estimate,
+                               c->max_overhead_points, TB_BOUND_AT_MOST,
+                               "cpu.max_overhead_points");
         f->median = iv.estimate;
         f->lo = iv.lo;
         f->hi = iv.hi;
@@ -80,8 +79,8 @@ tb_err tb__gate_cpu(tb_regress *rg, struct tb_gate_outcome *o,
             break;
         tb_log(TB_LOG_INFO, "cpu",
                "%s: interval %.1f to %.1f points straddles a bound: trial "
-               "%u of at most %u", rg->client, iv.lo, iv.hi, n + 1,
-               c->max_trials);
+               "%u of at most %u",
+               rg->client, iv.lo, iv.hi, n + 1, c->max_trials);
         if ((e = run_trial(rg, n, traced, untraced, err)) != TB_OK)
             goto out;
         n++;

@@ -13,8 +13,7 @@
  * client makes the rate itself, so no calibration (a CPU measurement that
  * fails on a busy machine) is needed to time its tracer calls. Recorded
  * in results.jsonl as every gate's runs are. */
-static tb_err run(tb_regress *rg, bool trace, tb_result **out,
-                  tb_error *err)
+static tb_err run(tb_regress *rg, bool trace, tb_result **out, tb_error *err)
 {
     const struct tb_thresholds_latency *c = &rg->t->latency;
     tb_controller *ctl;
@@ -25,12 +24,14 @@ static tb_err run(tb_regress *rg, bool trace, tb_result **out,
     if ((e = tb__regress_controller(rg, false, &ctl, err)) != TB_OK)
         return e;
     struct tb_benchmark_opts bo = {
-        .satellites = rg->sats, .trace = trace,
-        .spans_per_second = c->rate_sps, .runtime_s = c->runtime_s,
+        .satellites = rg->sats,
+        .trace = trace,
+        .spans_per_second = c->rate_sps,
+        .runtime_s = c->runtime_s,
         .extra_args = (const char *const *)rg->extra,
-        .pace_by_deadline = true, .fixed_work = 1000,
-        .fixed_repeat = (uint64_t)fmax(1, llround(c->rate_sps *
-                                                  c->runtime_s))};
+        .pace_by_deadline = true,
+        .fixed_work = 1000,
+        .fixed_repeat = (uint64_t)fmax(1, llround(c->rate_sps * c->runtime_s))};
     e = tb_controller_benchmark(ctl, &bo, &r, err);
     if (r != NULL &&
         tb_record_run(rg->results, rg->run_id, rg->client, "latency",
@@ -61,8 +62,9 @@ tb_err tb__gate_latency(tb_regress *rg, struct tb_gate_outcome *o,
         tr->has_latency ? tr->latency_p99_ns / 1000.0 : NAN, c->max_p99_us,
         TB_BOUND_AT_MOST, "latency.max_p99_us");
     if (!tr->has_latency) {
-        tb__judge(rg, f, "latency not measured: the client POSTed no "
-                         "LatencyNs (clients/PROTOCOL.md)");
+        tb__judge(rg, f,
+                  "latency not measured: the client POSTed no "
+                  "LatencyNs (clients/PROTOCOL.md)");
         goto out;
     }
     if (un->has_latency)
@@ -90,9 +92,10 @@ tb_err tb__gate_latency(tb_regress *rg, struct tb_gate_outcome *o,
             (tr->latency_p50_ns - un->latency_p50_ns) / 1e3, NAN,
             TB_BOUND_AT_MOST, "");
         char d2[160];
-        snprintf(d2, sizeof(d2), "added p50 latency of the tracer calls "
-                 "%.1f us (traced minus untraced; p99 %+.1f us)", g->median,
-                 (tr->latency_p99_ns - un->latency_p99_ns) / 1e3);
+        snprintf(d2, sizeof(d2),
+                 "added p50 latency of the tracer calls "
+                 "%.1f us (traced minus untraced; p99 %+.1f us)",
+                 g->median, (tr->latency_p99_ns - un->latency_p99_ns) / 1e3);
         tb__judge(rg, g, d2);
     }
 out:

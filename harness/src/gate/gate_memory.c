@@ -16,8 +16,7 @@ static double end_rss(const tb_result *r)
     return 0;
 }
 
-tb_err tb__gate_memory(tb_regress *rg, struct tb_gate_outcome *o,
-                          tb_error *err)
+tb_err tb__gate_memory(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
 {
     const struct tb_thresholds_memory *m = &rg->t->memory;
     tb_result *s = NULL, *l = NULL;
@@ -25,26 +24,25 @@ tb_err tb__gate_memory(tb_regress *rg, struct tb_gate_outcome *o,
     tb_err e;
 
     if ((e = tb__regress_bench(rg, TB_GATE_MEMORY, "short", true, m->rate_sps,
-                   m->short_runtime_s, &s, err)) != TB_OK ||
+                               m->short_runtime_s, &s, err)) != TB_OK ||
         (e = tb__regress_bench(rg, TB_GATE_MEMORY, "long", true, m->rate_sps,
-                   m->long_runtime_s, &l, err)) != TB_OK)
+                               m->long_runtime_s, &l, err)) != TB_OK)
         goto out;
     if (end_rss(s) <= 0 || end_rss(l) <= 0) {
-        e = tb_error_set(err, TB_ERR_NOT_MEASURED,
-                         "no RSS sample of the running client in the %s "
-                         "run (%.0f s at %.0f spans/s, %zu samples): the "
-                         "memory ratio needs one in each run",
-                         end_rss(s) <= 0 ? "short" : "long",
-                         end_rss(s) <= 0 ? m->short_runtime_s
-                                         : m->long_runtime_s,
-                         m->rate_sps,
-                         end_rss(s) <= 0 ? s->n_samples : l->n_samples);
+        e = tb_error_set(
+            err, TB_ERR_NOT_MEASURED,
+            "no RSS sample of the running client in the %s "
+            "run (%.0f s at %.0f spans/s, %zu samples): the "
+            "memory ratio needs one in each run",
+            end_rss(s) <= 0 ? "short" : "long",
+            end_rss(s) <= 0 ? m->short_runtime_s : m->long_runtime_s,
+            m->rate_sps, end_rss(s) <= 0 ? s->n_samples : l->n_samples);
         goto out;
     }
     double ratio = end_rss(l) / end_rss(s);
     struct tb_figure *f = tb__add_figure(o, "memory.ratio", "ratio", ratio,
-                                     m->max_ratio, TB_BOUND_AT_MOST,
-                                     "memory.max_ratio");
+                                         m->max_ratio, TB_BOUND_AT_MOST,
+                                         "memory.max_ratio");
     snprintf(desc, sizeof(desc),
              "RSS after %.0f s / after %.0f s at %.0f spans/s = %.2f "
              "(%.1f / %.1f MiB)",
@@ -52,7 +50,7 @@ tb_err tb__gate_memory(tb_regress *rg, struct tb_gate_outcome *o,
              end_rss(l) / 1048576.0, end_rss(s) / 1048576.0);
     tb__judge(rg, f, desc);
     f = tb__add_figure(o, "memory.peak_rss_bytes", "bytes",
-                   (double)l->peak_rss_bytes, NAN, TB_BOUND_AT_MOST, "");
+                       (double)l->peak_rss_bytes, NAN, TB_BOUND_AT_MOST, "");
     snprintf(desc, sizeof(desc), "peak RSS %.1f MiB over %.0f s",
              (double)l->peak_rss_bytes / 1048576.0, m->long_runtime_s);
     tb__judge(rg, f, desc);

@@ -21,7 +21,7 @@ struct outage {
     pthread_cond_t cond;
     bool cancel;
     bool went_down, came_up;
-    uint64_t up_unix_ns;          /* when the satellites listened again */
+    uint64_t up_unix_ns; /* when the satellites listened again */
     tb_error err;
 };
 
@@ -57,8 +57,7 @@ static bool any_port_answers(const tb_satellites *sats)
                                 .sin_port = htons(ports[i]),
                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        bool ok = fd >= 0 &&
-                  connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+        bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
         if (fd >= 0)
             close(fd);
         if (ok)
@@ -100,12 +99,11 @@ static double max_rss_between(const tb_result *r, double from_s, double to_s)
     return m;
 }
 
-tb_err tb__gate_outage(tb_regress *rg, struct tb_gate_outcome *o,
-                          tb_error *err)
+tb_err tb__gate_outage(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
 {
     const struct tb_thresholds_outage *t = &rg->t->outage;
-    struct outage ou = {.sats = rg->sats, .down_at_s = t->down_at_s,
-                        .up_at_s = t->up_at_s};
+    struct outage ou = {
+        .sats = rg->sats, .down_at_s = t->down_at_s, .up_at_s = t->up_at_s};
     tb_result *r = NULL;
     pthread_t th;
     char desc[256];
@@ -123,8 +121,9 @@ tb_err tb__gate_outage(tb_regress *rg, struct tb_gate_outcome *o,
         e = tb_error_set(err, TB_ERR_IO, "cannot start the outage timer");
         goto done;
     }
-    e = tb__regress_bench_marked(rg, TB_GATE_OUTAGE, "traced, satellites down and up",
-                     true, t->rate_sps, t->runtime_s, mark_ns, &r, err);
+    e = tb__regress_bench_marked(rg, TB_GATE_OUTAGE,
+                                 "traced, satellites down and up", true,
+                                 t->rate_sps, t->runtime_s, mark_ns, &r, err);
     pthread_mutex_lock(&ou.lock);
     ou.cancel = true;
     pthread_cond_signal(&ou.cond);
@@ -140,27 +139,26 @@ tb_err tb__gate_outage(tb_regress *rg, struct tb_gate_outcome *o,
     if (!ou.went_down) {
         e = tb_error_set(err, TB_ERR_DEAD_SATELLITES,
                          "the satellites did not go down at %.0f s: the "
-                         "outage was never tested", t->down_at_s);
+                         "outage was never tested",
+                         t->down_at_s);
         goto done;
     }
     if (!ou.came_up) {
-        e = tb_error_set(err, TB_ERR_DEAD_SATELLITES,
-                         "the satellites did not come back at %.0f s: %s",
-                         t->up_at_s,
-                         ou.err.code ? ou.err.msg
-                                     : "the run ended before then");
+        e = tb_error_set(
+            err, TB_ERR_DEAD_SATELLITES,
+            "the satellites did not come back at %.0f s: %s", t->up_at_s,
+            ou.err.code ? ou.err.msg : "the run ended before then");
         goto done;
     }
     double before = max_rss_between(r, 0, t->down_at_s);
     double down = max_rss_between(r, t->down_at_s, t->up_at_s);
     if (before <= 0 || down <= 0) {
-        e = tb_error_set(err, TB_ERR_NOT_MEASURED,
-                         "no RSS sample of the running client %s the "
-                         "outage (%s %.0f s; %zu samples)",
-                         before <= 0 ? "before" : "during",
-                         before <= 0 ? "0 s to" : "from",
-                         before <= 0 ? t->down_at_s : t->down_at_s,
-                         r->n_samples);
+        e = tb_error_set(
+            err, TB_ERR_NOT_MEASURED,
+            "no RSS sample of the running client %s the "
+            "outage (%s %.0f s; %zu samples)",
+            before <= 0 ? "before" : "during", before <= 0 ? "0 s to" : "from",
+            before <= 0 ? t->down_at_s : t->down_at_s, r->n_samples);
         goto done;
     }
     if (r->spans_sent_after_mark < 0) {
@@ -175,13 +173,14 @@ tb_err tb__gate_outage(tb_regress *rg, struct tb_gate_outcome *o,
                          "the client reports no span started after the "
                          "mark (%.1f s after the satellites came back, "
                          "outage.mark_after_up_s): nothing to judge "
-                         "delivery by", t->mark_after_up_s);
+                         "delivery by",
+                         t->mark_after_up_s);
         goto done;
     }
     double ratio = down / before;
-    struct tb_figure *f = tb__add_figure(o, "outage.memory_ratio", "ratio", ratio,
-                                     t->max_memory_ratio, TB_BOUND_AT_MOST,
-                                     "outage.max_memory_ratio");
+    struct tb_figure *f = tb__add_figure(
+        o, "outage.memory_ratio", "ratio", ratio, t->max_memory_ratio,
+        TB_BOUND_AT_MOST, "outage.max_memory_ratio");
     snprintf(desc, sizeof(desc),
              "RSS while the satellites were down / before = %.2f (%.1f / "
              "%.1f MiB)",
@@ -193,15 +192,16 @@ tb_err tb__gate_outage(tb_regress *rg, struct tb_gate_outcome *o,
      * (by each span's own start time; spans buffered through the outage
      * and delivered late are not in either). */
     if (ou.up_unix_ns > mark_ns)
-        tb_log(TB_LOG_WARN, "regress", "outage: the satellites came back "
-               "%.0f ms after the mark", (double)(ou.up_unix_ns - mark_ns) /
-               1e6);
+        tb_log(TB_LOG_WARN, "regress",
+               "outage: the satellites came back "
+               "%.0f ms after the mark",
+               (double)(ou.up_unix_ns - mark_ns) / 1e6);
     double made = (double)r->spans_sent_after_mark;
     double got = (double)r->spans_received_after_mark;
     double frac = got / made;
     f = tb__add_figure(o, "outage.delivered_after_fraction", "fraction", frac,
-                   t->min_delivered_after_fraction, TB_BOUND_AT_LEAST,
-                   "outage.min_delivered_after_fraction");
+                       t->min_delivered_after_fraction, TB_BOUND_AT_LEAST,
+                       "outage.min_delivered_after_fraction");
     snprintf(desc, sizeof(desc),
              "%.0f of the %.0f spans started from %.1f s after the "
              "satellites came back arrived (%.4f; grace "

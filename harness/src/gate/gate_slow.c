@@ -6,8 +6,7 @@
 
 #include "regress_internal.h"
 
-tb_err tb__gate_slow(tb_regress *rg, struct tb_gate_outcome *o,
-                        tb_error *err)
+tb_err tb__gate_slow(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
 {
     const struct tb_thresholds_slow *s = &rg->t->slow;
     tb_satellite_mode mode, normal;
@@ -19,8 +18,9 @@ tb_err tb__gate_slow(tb_regress *rg, struct tb_gate_outcome *o,
         (e = tb_satellite_mode_parse(rg->t->common.satellite_mode, &normal,
                                      err)) != TB_OK)
         return e;
-    if ((e = tb__regress_bench(rg, TB_GATE_SLOW, "traced, typical satellites", true,
-                   s->rate_sps, s->runtime_s, &typ, err)) != TB_OK)
+    if ((e = tb__regress_bench(rg, TB_GATE_SLOW, "traced, typical satellites",
+                               true, s->rate_sps, s->runtime_s, &typ, err)) !=
+        TB_OK)
         goto out;
     /* The mode's per-span delay (1 us) alone hurts no tracer; the
      * response delay (hundreds of ms, slow.response_delay_ms) is what a
@@ -30,22 +30,21 @@ tb_err tb__gate_slow(tb_regress *rg, struct tb_gate_outcome *o,
     tb_satellites_set_response_delay(rg->sats, s->response_delay_ms);
     snprintf(step, sizeof(step), "traced, %s satellites, %.0f ms answers",
              s->mode, s->response_delay_ms);
-    e = tb__regress_bench(rg, TB_GATE_SLOW, step, true, s->rate_sps, s->runtime_s, &slow,
-              err);
+    e = tb__regress_bench(rg, TB_GATE_SLOW, step, true, s->rate_sps,
+                          s->runtime_s, &slow, err);
     tb_satellites_set_response_delay(rg->sats, 0);
     tb_satellites_set_mode(rg->sats, normal);
     if (e != TB_OK)
         goto out;
     if (typ->peak_rss_bytes == 0 || slow->peak_rss_bytes == 0) {
-        e = tb_error_set(err, TB_ERR_NOT_MEASURED,
-                         "no peak RSS for the %s run",
+        e = tb_error_set(err, TB_ERR_NOT_MEASURED, "no peak RSS for the %s run",
                          typ->peak_rss_bytes == 0 ? "typical" : s->mode);
         goto out;
     }
     double ratio = (double)slow->peak_rss_bytes / (double)typ->peak_rss_bytes;
     struct tb_figure *f = tb__add_figure(o, "slow.memory_ratio", "ratio", ratio,
-                                     s->max_memory_ratio, TB_BOUND_AT_MOST,
-                                     "slow.max_memory_ratio");
+                                         s->max_memory_ratio, TB_BOUND_AT_MOST,
+                                         "slow.max_memory_ratio");
     snprintf(desc, sizeof(desc),
              "peak RSS with %s satellites / typical = %.2f (%.1f / %.1f "
              "MiB, %lld dropped)",
@@ -56,8 +55,7 @@ tb_err tb__gate_slow(tb_regress *rg, struct tb_gate_outcome *o,
 
     /* A tracer that blocks the application on export makes fewer spans
      * per second when the satellites answer slowly. */
-    double made_typ = typ->made_sps > 0 ? typ->made_sps
-                                        : typ->spans_per_second;
+    double made_typ = typ->made_sps > 0 ? typ->made_sps : typ->spans_per_second;
     double made_slow = slow->made_sps > 0 ? slow->made_sps
                                           : slow->spans_per_second;
     double rr = made_typ > 0 ? made_slow / made_typ : NAN;

@@ -21,15 +21,15 @@
 /* One pair of runs at a step: what the traced arm did against its
  * control. */
 struct pair {
-    double made_sps;            /* traced, from the spans' start times */
-    double overhead_points;     /* traced minus untraced CPU */
-    double untraced_cpu;        /* fraction */
+    double made_sps;        /* traced, from the spans' start times */
+    double overhead_points; /* traced minus untraced CPU */
+    double untraced_cpu;    /* fraction */
     int64_t dropped;
     bool ok;
 };
 
-static tb_err run_pair(tb_regress *rg, double rate, unsigned n, bool
-                       traced_first, struct pair *out, tb_error *err)
+static tb_err run_pair(tb_regress *rg, double rate, unsigned n,
+                       bool traced_first, struct pair *out, tb_error *err)
 {
     const struct tb_thresholds_throughput *t = &rg->t->throughput;
     double cpu[2] = {0, 0};
@@ -46,8 +46,8 @@ static tb_err run_pair(tb_regress *rg, double rate, unsigned n, bool
 
         snprintf(step, sizeof(step), "%.0f sps %s pair %u", rate,
                  trace ? "traced" : "untraced", n);
-        if ((e = tb__regress_bench_with(rg, TB_GATE_THROUGHPUT, step, &bo,
-                                        &r, err)) != TB_OK)
+        if ((e = tb__regress_bench_with(rg, TB_GATE_THROUGHPUT, step, &bo, &r,
+                                        err)) != TB_OK)
             return e;
         /* The whole run's CPU for both arms, as the cpu gate: the
          * untraced arm sends no span, so it has no span-bounded window,
@@ -55,8 +55,7 @@ static tb_err run_pair(tb_regress *rg, double rate, unsigned n, bool
          * difference the tracer's. */
         cpu[trace] = r->cpu_usage;
         if (trace) {
-            out->made_sps =
-                r->made_sps > 0 ? r->made_sps : r->spans_per_second;
+            out->made_sps = r->made_sps > 0 ? r->made_sps : r->spans_per_second;
             out->dropped = r->dropped_spans;
         }
         tb_result_free(r);
@@ -101,8 +100,8 @@ tb_err tb__gate_throughput(tb_regress *rg, struct tb_gate_outcome *o,
 
         while (n < budget) {
             tb_err e;
-            if ((e = run_pair(rg, rate, n + 1, pairs_run % 2 == 0, &p,
-                              err)) != TB_OK)
+            if ((e = run_pair(rg, rate, n + 1, pairs_run % 2 == 0, &p, err)) !=
+                TB_OK)
                 return e;
             ov[n++] = p.overhead_points;
             if (pairs_run == 0)
@@ -121,9 +120,9 @@ tb_err tb__gate_throughput(tb_regress *rg, struct tb_gate_outcome *o,
                          fabs(p.made_sps - t->min_made_fraction * rate) >=
                              0.02 * rate;
             if (n == 1 && clear)
-                break;           /* decided by one pair */
+                break; /* decided by one pair */
             if (2 * passed > budget || 2 * failed > budget)
-                break;           /* the majority is decided */
+                break; /* the majority is decided */
         }
         qsort(ov, n, sizeof(ov[0]), cmp_double);
         double med = n % 2 ? ov[n / 2] : (ov[n / 2 - 1] + ov[n / 2]) / 2;
@@ -149,9 +148,8 @@ tb_err tb__gate_throughput(tb_regress *rg, struct tb_gate_outcome *o,
      * such check. */
     if (reached < t->min_sps)
         rg->untraced_cpu_points = first_untraced * 100.0;
-    struct tb_figure *f = tb__add_figure(o, "throughput.reached_sps",
-                                         "spans/s", reached, t->min_sps,
-                                         TB_BOUND_AT_LEAST,
+    struct tb_figure *f = tb__add_figure(o, "throughput.reached_sps", "spans/s",
+                                         reached, t->min_sps, TB_BOUND_AT_LEAST,
                                          "throughput.min_sps");
     f->n = pairs_run;
     snprintf(desc, sizeof(desc),
@@ -161,8 +159,8 @@ tb_err tb__gate_throughput(tb_regress *rg, struct tb_gate_outcome *o,
              "%.0f%% where the untraced client runs at %.0f%%; %u pairs; "
              "%s%s%s)",
              reached, t->min_made_fraction * 100, (long long)max_dropped,
-             t->max_cpu * 100 - target_points, t->max_cpu * 100,
-             target_points, pairs_run, why,
+             t->max_cpu * 100 - target_points, t->max_cpu * 100, target_points,
+             pairs_run, why,
              reached > 0 && strncmp(why, "every", 5) == 0 ? "; last " : "",
              reached > 0 && strncmp(why, "every", 5) == 0 ? last : "");
     tb__judge(rg, f, desc);

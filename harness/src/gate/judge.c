@@ -62,15 +62,15 @@ void tb__judge(const tb_regress *rg, struct tb_figure *f, const char *desc)
 {
     const char *gate_key = f->limit_key;
     double tol = tb__baseline_tolerance(rg->t, f->name);
-    const tb_baseline_figure *b =
-        rg->baseline ? tb_baseline_get(rg->baseline, f->name) : NULL;
+    const tb_baseline_figure *b = rg->baseline
+                                      ? tb_baseline_get(rg->baseline, f->name)
+                                      : NULL;
     char ci[96] = "", lim[64], base[256] = "";
     const char *src = gate_key[0] ? tb_thresholds_source(rg->t, gate_key)
                                   : NULL;
     const char *rel;
 
-    snprintf(f->limit_source, sizeof(f->limit_source), "%s",
-             src ? src : "");
+    snprintf(f->limit_source, sizeof(f->limit_source), "%s", src ? src : "");
     if (isnan(f->limit))
         f->verdict = TB_VERDICT_PASS; /* judged by a baseline only */
     else
@@ -78,25 +78,25 @@ void tb__judge(const tb_regress *rg, struct tb_figure *f, const char *desc)
     if (b != NULL && !isnan(tol)) {
         f->has_baseline = true;
         f->baseline_median = b->median;
-        f->baseline_limit = tb_verdict_relative_limit(b->median, tol,
-                                                      f->bound);
+        f->baseline_limit = tb_verdict_relative_limit(b->median, tol, f->bound);
         /* A near-zero CPU overhead would leave almost no room: a floor in
          * points keeps 0.5 -> 0.7 points from failing. */
         if (strcmp(f->name, "cpu.overhead_points") == 0)
-            f->baseline_limit =
-                fmax(f->baseline_limit,
-                     b->median + rg->t->baseline.cpu_overhead_abs_points);
-        f->baseline_verdict = tb_verdict_check(f->lo, f->hi,
-                                               f->baseline_limit, f->bound);
+            f->baseline_limit = fmax(
+                f->baseline_limit,
+                b->median + rg->t->baseline.cpu_overhead_abs_points);
+        f->baseline_verdict = tb_verdict_check(f->lo, f->hi, f->baseline_limit,
+                                               f->bound);
         f->verdict = tb__verdict_worst(f->verdict, f->baseline_verdict);
         fmt_value(lim, sizeof(lim), f->baseline_limit, f->unit);
-        tb__say(base, sizeof(base), "; baseline %.3g, allowed %s (+%.0f%%%s): "
-                                     "%s",
-                 b->median, lim, tol * 100,
-                 strcmp(f->name, "cpu.overhead_points") == 0
-                     ? " or the points floor"
-                     : "",
-                 tb_verdict_name(f->baseline_verdict));
+        tb__say(base, sizeof(base),
+                "; baseline %.3g, allowed %s (+%.0f%%%s): "
+                "%s",
+                b->median, lim, tol * 100,
+                strcmp(f->name, "cpu.overhead_points") == 0
+                    ? " or the points floor"
+                    : "",
+                tb_verdict_name(f->baseline_verdict));
     }
     if (f->n > 1 && f->confidence > 0) {
         char lo[32], hi[32];
@@ -106,8 +106,8 @@ void tb__judge(const tb_regress *rg, struct tb_figure *f, const char *desc)
                  f->confidence * 100, lo, hi, f->n);
     }
     if (isnan(f->limit)) {
-        tb__say(f->message, sizeof(f->message), "%s: %s%s%s", rg->client,
-                 desc, ci, base);
+        tb__say(f->message, sizeof(f->message), "%s: %s%s%s", rg->client, desc,
+                ci, base);
         return;
     }
     fmt_value(lim, sizeof(lim), f->limit, f->unit);
@@ -121,14 +121,13 @@ void tb__judge(const tb_regress *rg, struct tb_figure *f, const char *desc)
     else
         rel = f->bound == TB_BOUND_AT_MOST ? "is within" : "reaches";
     tb__say(f->message, sizeof(f->message), "%s: %s%s %s %s (%s: %s)%s",
-             rg->client, desc, ci, rel, lim, src ? src : "thresholds",
-             gate_key, base);
+            rg->client, desc, ci, rel, lim, src ? src : "thresholds", gate_key,
+            base);
 }
 
-struct tb_figure *tb__add_figure(struct tb_gate_outcome *o,
-                                    const char *name, const char *unit,
-                                    double value, double limit,
-                                    tb_bound bound, const char *key)
+struct tb_figure *tb__add_figure(struct tb_gate_outcome *o, const char *name,
+                                 const char *unit, double value, double limit,
+                                 tb_bound bound, const char *key)
 {
     struct tb_figure *f = &o->figures[o->n_figures++];
 

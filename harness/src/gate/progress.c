@@ -21,10 +21,10 @@ struct tb__progress {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool stop;
-    int gate;                   /* -1: none yet */
+    int gate; /* -1: none yet */
     double gate_start_s;
-    double plan_s;              /* this gate's planned seconds */
-    double after_s;             /* the gates after it, planned */
+    double plan_s;  /* this gate's planned seconds */
+    double after_s; /* the gates after it, planned */
     char step[64];
     unsigned runs;
 };
@@ -65,10 +65,11 @@ static void say_left(struct tb__progress *p, const char *client, double now)
     double in_gate = now - p->gate_start_s;
     double left = fmax(0.0, p->plan_s - in_gate);
 
-    if (p->plan_s <= 0) {       /* a gate with no estimate here (cost) */
-        fprintf(stderr, "regress %s: %s: %s, %.0f s in the gate, %.0f s "
-                "for the gates after it\n", client,
-                p->gate >= 0 ? tb_gate_name((tb_gate)p->gate) : "setup",
+    if (p->plan_s <= 0) { /* a gate with no estimate here (cost) */
+        fprintf(stderr,
+                "regress %s: %s: %s, %.0f s in the gate, %.0f s "
+                "for the gates after it\n",
+                client, p->gate >= 0 ? tb_gate_name((tb_gate)p->gate) : "setup",
                 p->step[0] ? p->step : "running", in_gate, p->after_s);
         return;
     }
@@ -163,8 +164,7 @@ void tb__progress_gate(tb_regress *rg, tb_gate gate, const char *why)
     fprintf(stderr,
             "regress %s: gate %s %s (%s profile; about %.0f s, then %.0f s "
             "for the gates after it)\n",
-            rg->client, tb_gate_name(gate), why, rg->profile, p->plan_s,
-            after);
+            rg->client, tb_gate_name(gate), why, rg->profile, p->plan_s, after);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -177,11 +177,9 @@ void tb__progress_step(tb_regress *rg, const char *step, double runtime_s)
     pthread_mutex_lock(&p->lock);
     snprintf(p->step, sizeof(p->step), "%s", step);
     if (runtime_s > 0)
-        p->runs++;      /* a client run, not calibration */
+        p->runs++; /* a client run, not calibration */
     /* Adaptive trials run past the plan: the estimate grows with them. */
-    if (tb__now_s() - p->gate_start_s + runtime_s + RUN_OVERHEAD_S >
-        p->plan_s)
-        p->plan_s = tb__now_s() - p->gate_start_s + runtime_s +
-                    RUN_OVERHEAD_S;
+    if (tb__now_s() - p->gate_start_s + runtime_s + RUN_OVERHEAD_S > p->plan_s)
+        p->plan_s = tb__now_s() - p->gate_start_s + runtime_s + RUN_OVERHEAD_S;
     pthread_mutex_unlock(&p->lock);
 }

@@ -58,8 +58,7 @@ tb_err tb__regress_controller(tb_regress *rg, bool calibrated,
     struct tb_controller_opts co = {.client = rg->client_def,
                                     .control_port = 0,
                                     .target_cpu = rg->t->common.target_cpu,
-                                    .calibration =
-                                        calibrated ? NULL : &none};
+                                    .calibration = calibrated ? NULL : &none};
     tb_err e;
 
     if (*slot == NULL && (e = tb_controller_new(&co, slot, err)) != TB_OK)
@@ -94,8 +93,7 @@ tb_err tb_regress_new(const struct tb_regress_opts *o, tb_regress **out,
                       tb_error *err)
 {
     char dir[1024];
-    const char *run =
-        o->run_id ? o->run_id : tb__config_env(TB__CONFIG_RUN_ID);
+    const char *run = o->run_id ? o->run_id : tb__config_env(TB__CONFIG_RUN_ID);
     tb_registry *reg = NULL;
     const tb_client *client;
     tb_client *own = NULL;
@@ -137,9 +135,8 @@ tb_err tb_regress_new(const struct tb_regress_opts *o, tb_regress **out,
                                                      : o->client,
                                 rg->profile, &rg->t, err)) != TB_OK ||
         (e = tb_results_thresholds_digest(
-             o->thresholds_dir ? o->thresholds_dir : dir,
-             rg->thresholds_digest, sizeof(rg->thresholds_digest), err)) !=
-            TB_OK)
+             o->thresholds_dir ? o->thresholds_dir : dir, rg->thresholds_digest,
+             sizeof(rg->thresholds_digest), err)) != TB_OK)
         goto fail;
     /* A baseline of another client, profile or set of limits is a
      * configuration error, told before anything is measured. */
@@ -147,8 +144,8 @@ tb_err tb_regress_new(const struct tb_regress_opts *o, tb_regress **out,
         ((e = tb_baseline_load(o->baseline_path, &rg->baseline, err)) !=
              TB_OK ||
          (e = tb_baseline_check(rg->baseline, o->baseline_path, rg->client,
-                                rg->profile, tb_thresholds_digest(rg->t),
-                                NULL, err)) != TB_OK))
+                                rg->profile, tb_thresholds_digest(rg->t), NULL,
+                                err)) != TB_OK))
         goto fail;
 
     /* A client whose tracer is not installed is skipped, not failed. */
@@ -180,8 +177,8 @@ tb_err tb_regress_new(const struct tb_regress_opts *o, tb_regress **out,
         conn = tb__config_env(TB__CONFIG_SATELLITE_CONNECTION);
     if (conn == NULL || conn[0] == '\0')
         conn = rg->t->common.satellite_connection;
-    if ((e = tb_satellite_connection_parse(conn, &so.connection_close,
-                                           err)) != TB_OK ||
+    if ((e = tb_satellite_connection_parse(conn, &so.connection_close, err)) !=
+            TB_OK ||
         (e = tb_satellite_mode_parse(rg->t->common.satellite_mode, &so.mode,
                                      err)) != TB_OK ||
         (e = tb_satellites_start(&so, &rg->sats, err)) != TB_OK)
@@ -228,8 +225,9 @@ static tb_err drift_guard(tb_regress *rg, tb_gate gate, bool *redo,
         tb_log(TB_LOG_WARN, "regress",
                "%s: %s gate's untraced arm ran at %.1f%% CPU, %.1f points "
                "off the %.0f%% target; already recalibrated once this run, "
-               "so the figures stand", rg->client, tb_gate_name(gate),
-               rg->untraced_cpu_points, off, target);
+               "so the figures stand",
+               rg->client, tb_gate_name(gate), rg->untraced_cpu_points, off,
+               target);
         return TB_OK;
     }
     rg->recalibrated = true;
@@ -237,14 +235,14 @@ static tb_err drift_guard(tb_regress *rg, tb_gate gate, bool *redo,
            "%s: %s gate's untraced arm ran at %.1f%% CPU, %.1f points off "
            "the %.0f%% calibration target (more than %g: "
            "common.max_drift_points): recalibrating and redoing the gate",
-           rg->client, tb_gate_name(gate), rg->untraced_cpu_points, off,
-           target, rg->t->common.max_drift_points);
+           rg->client, tb_gate_name(gate), rg->untraced_cpu_points, off, target,
+           rg->t->common.max_drift_points);
     if (rg->progress != NULL)
         fprintf(stderr,
                 "regress %s: %s: untraced arm at %.1f%% CPU, %.1f points off "
                 "the %.0f%% target: recalibrating, then redoing the gate\n",
-                rg->client, tb_gate_name(gate), rg->untraced_cpu_points,
-                off, target);
+                rg->client, tb_gate_name(gate), rg->untraced_cpu_points, off,
+                target);
     tb__progress_step(rg, "recalibration (drift guard)", 0);
     tb_error cerr = {0};
     if ((e = tb_controller_recalibrate(rg->ctl, &cerr)) != TB_OK) {
@@ -252,7 +250,8 @@ static tb_err drift_guard(tb_regress *rg, tb_gate gate, bool *redo,
          * with the reason in the log. */
         tb_log(TB_LOG_WARN, "regress",
                "%s: recalibration failed (%s): keeping the %s gate's "
-               "figures", rg->client, cerr.msg, tb_gate_name(gate));
+               "figures",
+               rg->client, cerr.msg, tb_gate_name(gate));
         return TB_OK;
     }
     *redo = true;
@@ -261,7 +260,8 @@ static tb_err drift_guard(tb_regress *rg, tb_gate gate, bool *redo,
 
 struct tb_results_run tb__regress_results_run(const tb_regress *rg)
 {
-    struct tb_results_run run = {.path = rg->results, .run_id = rg->run_id,
+    struct tb_results_run run = {.path = rg->results,
+                                 .run_id = rg->run_id,
                                  .client = rg->client,
                                  .profile = rg->profile,
                                  .thresholds = rg->thresholds_digest};
@@ -272,10 +272,11 @@ tb_err tb_regress_gate(tb_regress *rg, tb_gate gate,
                        struct tb_gate_outcome *out, tb_error *err)
 {
     static tb_err (*const gates[TB_GATE__COUNT])(
-        tb_regress *, struct tb_gate_outcome *, tb_error *) = {
-        tb__gate_memory, tb__gate_drops, tb__gate_cpu,
-        tb__gate_throughput, tb__gate_duplicates, tb__gate_flush,
-        tb__gate_outage, tb__gate_slow, tb__gate_cost, tb__gate_latency};
+        tb_regress *, struct tb_gate_outcome *,
+        tb_error *) = {tb__gate_memory,     tb__gate_drops,      tb__gate_cpu,
+                       tb__gate_throughput, tb__gate_duplicates, tb__gate_flush,
+                       tb__gate_outage,     tb__gate_slow,       tb__gate_cost,
+                       tb__gate_latency};
     struct tb_gate_outcome o;
     tb_error rerr = {0};
     bool redo;
@@ -301,9 +302,8 @@ redo:
     }
     if (e != TB_OK) {
         char msg[TB_ERRMSG_SIZE + 160];
-        snprintf(msg, sizeof(msg), "%s: %s gate could not run: %s",
-                 rg->client, tb_gate_name(gate),
-                 err != NULL ? err->msg : tb_err_name(e));
+        snprintf(msg, sizeof(msg), "%s: %s gate could not run: %s", rg->client,
+                 tb_gate_name(gate), err != NULL ? err->msg : tb_err_name(e));
         struct tb_results_run run = tb__regress_results_run(rg);
         tb_results_add_gate_error(&run, tb_gate_name(gate), msg, &rerr);
         return e;
@@ -328,9 +328,8 @@ redo:
     if (rg->n_unfit > 0 && o.n_figures < TB_GATE_MAX_FIGURES) {
         char name[48];
         snprintf(name, sizeof(name), "%s.runs_fit", tb_gate_name(gate));
-        struct tb_figure *f = tb__add_figure(&o, name, "runs",
-                                             (double)rg->n_unfit, 0,
-                                             TB_BOUND_AT_MOST, "");
+        struct tb_figure *f = tb__add_figure(
+            &o, name, "runs", (double)rg->n_unfit, 0, TB_BOUND_AT_MOST, "");
         f->verdict = TB_VERDICT_FAIL;
         tb__say(f->message, sizeof(f->message),
                 "%s: %u traced run%s of the %s gate cannot be judged: %s",
@@ -356,12 +355,11 @@ redo:
         if (o.status == TB_GATE_FAILED)
             o.status = TB_GATE_KNOWN_FAILURE;
         else if (o.status == TB_GATE_PASSED &&
-                 !tb_thresholds_known_intermittent(rg->t,
-                                                   tb_gate_name(gate)))
+                 !tb_thresholds_known_intermittent(rg->t, tb_gate_name(gate)))
             o.status = TB_GATE_FIXED;
         tb_log(TB_LOG_WARN, "regress", "%s: %s gate: %s (known defect: %s)",
-               rg->client, tb_gate_name(gate),
-               tb_gate_status_name(o.status), known);
+               rg->client, tb_gate_name(gate), tb_gate_status_name(o.status),
+               known);
     }
     struct tb_results_run run = tb__regress_results_run(rg);
     if (tb_results_add_gate(&run, &o, &rerr) != TB_OK)

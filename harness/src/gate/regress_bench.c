@@ -24,17 +24,19 @@ static void unfit(tb_regress *rg, const char *step, const tb_result *r)
     if (why[0] == '\0')
         return;
     size_t n = strlen(rg->unfit);
-    snprintf(rg->unfit + n, sizeof(rg->unfit) - n, "%s%s: %s",
-             n ? "; " : "", step, why);
+    snprintf(rg->unfit + n, sizeof(rg->unfit) - n, "%s%s: %s", n ? "; " : "",
+             step, why);
     rg->n_unfit++;
 }
 
 /* One benchmark, recorded; mark_ns as in tb_benchmark_opts. */
 tb_err tb__regress_bench_marked(tb_regress *rg, tb_gate gate, const char *step,
-                           bool trace, double sps, double runtime_s,
-                           uint64_t mark_ns, tb_result **out, tb_error *err)
+                                bool trace, double sps, double runtime_s,
+                                uint64_t mark_ns, tb_result **out,
+                                tb_error *err)
 {
-    struct tb_benchmark_opts bo = {.trace = trace, .spans_per_second = sps,
+    struct tb_benchmark_opts bo = {.trace = trace,
+                                   .spans_per_second = sps,
                                    .runtime_s = runtime_s,
                                    .mark_unix_ns = mark_ns};
 
@@ -63,8 +65,7 @@ tb_err tb__regress_bench_with(tb_regress *rg, tb_gate gate, const char *step,
     tb__progress_step(rg, step, bo.runtime_s);
     e = tb_controller_benchmark(ctl, &bo, &r, err);
     if (r != NULL &&
-        tb_results_add_run(&run, tb_gate_name(gate), step, r, &rerr) !=
-            TB_OK)
+        tb_results_add_run(&run, tb_gate_name(gate), step, r, &rerr) != TB_OK)
         tb_log(TB_LOG_WARN, "regress", "not recorded: %s", rerr.msg);
     if (e != TB_OK) {
         tb_result_free(r);
@@ -76,8 +77,9 @@ tb_err tb__regress_bench_with(tb_regress *rg, tb_gate gate, const char *step,
 }
 
 tb_err tb__regress_bench(tb_regress *rg, tb_gate gate, const char *step,
-                    bool trace, double sps, double runtime_s,
-                    tb_result **out, tb_error *err)
+                         bool trace, double sps, double runtime_s,
+                         tb_result **out, tb_error *err)
 {
-    return tb__regress_bench_marked(rg, gate, step, trace, sps, runtime_s, 0, out, err);
+    return tb__regress_bench_marked(rg, gate, step, trace, sps, runtime_s, 0,
+                                    out, err);
 }

@@ -16,18 +16,18 @@ struct tb_regress {
     char profile[8];
     char run_id[64];
     char results[1024];
-    char baseline_path[1024];      /* "" when none */
-    char thresholds_digest[512];   /* tb_results_thresholds_digest */
+    char baseline_path[1024];    /* "" when none */
+    char thresholds_digest[512]; /* tb_results_thresholds_digest */
     tb_thresholds *t;
     tb_baseline *baseline;
     tb_satellites *sats;
-    tb_client *client_def;         /* owned copy of the registry entry */
-    tb_controller *ctl;            /* calibrated; NULL until first used */
+    tb_client *client_def;           /* owned copy of the registry entry */
+    tb_controller *ctl;              /* calibrated; NULL until first used */
     tb_controller *ctl_uncalibrated; /* for exact runs (cost) */
-    char **extra;                  /* NULL-terminated, owned */
-    struct tb__progress *progress; /* NULL: silent */
-    bool recalibrated;             /* the drift guard acts once a run */
-    double untraced_cpu_points;    /* the gate's untraced arm; NaN: none */
+    char **extra;                    /* NULL-terminated, owned */
+    struct tb__progress *progress;   /* NULL: silent */
+    bool recalibrated;               /* the drift guard acts once a run */
+    double untraced_cpu_points;      /* the gate's untraced arm; NaN: none */
     /* What made this gate's runs unfit to judge (a traced run that made
      * fewer spans than asked, or whose satellites received nothing): the
      * gate then fails, naming it. Reset per gate. */
@@ -48,10 +48,10 @@ struct tb_results_run tb__regress_results_run(const tb_regress *rg);
 
 /* One benchmark of a gate, recorded in results.jsonl before anyone looks
  * at it; mark_ns as in tb_benchmark_opts (0: none). *out: tb_result_free. */
-tb_err tb__regress_bench_marked(tb_regress *rg, tb_gate gate,
-                                const char *step, bool trace, double sps,
-                                double runtime_s, uint64_t mark_ns,
-                                tb_result **out, tb_error *err);
+tb_err tb__regress_bench_marked(tb_regress *rg, tb_gate gate, const char *step,
+                                bool trace, double sps, double runtime_s,
+                                uint64_t mark_ns, tb_result **out,
+                                tb_error *err);
 /* The same with every option of tb_benchmark_opts (deadline pacing);
  * satellites and the client's extra arguments are the run's. */
 tb_err tb__regress_bench_with(tb_regress *rg, tb_gate gate, const char *step,
@@ -78,9 +78,8 @@ void tb__say(char *buf, size_t size, const char *fmt, ...) TB_FORMAT(3, 4);
 
 /* Adds a single-run figure to o (its interval is the value itself). */
 struct tb_figure *tb__add_figure(struct tb_gate_outcome *o, const char *name,
-                                 const char *unit, double value,
-                                 double limit, tb_bound bound,
-                                 const char *key);
+                                 const char *unit, double value, double limit,
+                                 tb_bound bound, const char *key);
 
 /* Judges f against its limit and the baseline, and writes its message:
  * "<client>: <desc> (95% CI lo-hi) exceeds <limit> (<file>: <key>)". */
@@ -94,21 +93,17 @@ void tb__count_figure(tb_regress *rg, struct tb_gate_outcome *o,
 /* One function per gate, in gate_<name>.c. */
 tb_err tb__gate_memory(tb_regress *rg, struct tb_gate_outcome *o,
                        tb_error *err);
-tb_err tb__gate_drops(tb_regress *rg, struct tb_gate_outcome *o,
-                      tb_error *err);
+tb_err tb__gate_drops(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err);
 tb_err tb__gate_cpu(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err);
 tb_err tb__gate_throughput(tb_regress *rg, struct tb_gate_outcome *o,
                            tb_error *err);
 tb_err tb__gate_duplicates(tb_regress *rg, struct tb_gate_outcome *o,
                            tb_error *err);
-tb_err tb__gate_flush(tb_regress *rg, struct tb_gate_outcome *o,
-                      tb_error *err);
+tb_err tb__gate_flush(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err);
 tb_err tb__gate_outage(tb_regress *rg, struct tb_gate_outcome *o,
                        tb_error *err);
-tb_err tb__gate_slow(tb_regress *rg, struct tb_gate_outcome *o,
-                     tb_error *err);
-tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o,
-                     tb_error *err);
+tb_err tb__gate_slow(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err);
+tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err);
 tb_err tb__gate_latency(tb_regress *rg, struct tb_gate_outcome *o,
                         tb_error *err);
 

@@ -21,15 +21,15 @@ static tb_err check_sample(const char *what, const double *x, size_t n,
 {
     if (x == NULL || n < min_n)
         return tb_error_set(err, TB_ERR_INVALID_ARG,
-                            "%s: expected at least %zu value%s, got %zu",
-                            what, min_n, min_n == 1 ? "" : "s",
+                            "%s: expected at least %zu value%s, got %zu", what,
+                            min_n, min_n == 1 ? "" : "s",
                             x == NULL ? (size_t)0 : n);
     for (size_t i = 0; i < n; i++)
         if (!isfinite(x[i]))
             return tb_error_set(err, TB_ERR_INVALID_ARG,
                                 "%s: value %zu is %s, expected a finite "
-                                "number", what, i, isnan(x[i]) ? "NaN"
-                                : "infinite");
+                                "number",
+                                what, i, isnan(x[i]) ? "NaN" : "infinite");
     return TB_OK;
 }
 
@@ -50,8 +50,8 @@ static tb_err sorted_copy(const double *x, size_t n, double **out,
     double *c = malloc(n * sizeof(*c));
 
     if (c == NULL)
-        return tb_error_set(err, TB_ERR_NOMEM,
-                            "stats: cannot copy %zu values", n);
+        return tb_error_set(err, TB_ERR_NOMEM, "stats: cannot copy %zu values",
+                            n);
     memcpy(c, x, n * sizeof(*c));
     qsort(c, n, sizeof(*c), cmp_double);
     *out = c;
@@ -73,7 +73,8 @@ tb_err tb_stats_quantiles(const double *x, size_t n, const double *qs,
         if (!(qs[i] >= 0.0 && qs[i] <= 1.0))
             return tb_error_set(err, TB_ERR_INVALID_ARG,
                                 "quantiles: probability %zu is %g, expected "
-                                "a number in [0, 1]", i, qs[i]);
+                                "a number in [0, 1]",
+                                i, qs[i]);
     if ((e = sorted_copy(x, n, &s, err)) != TB_OK)
         return e;
     for (size_t i = 0; i < nq; i++)
@@ -88,8 +89,7 @@ tb_err tb_stats_quantile(const double *x, size_t n, double q, double *out,
     return tb_stats_quantiles(x, n, &q, 1, out, err);
 }
 
-tb_err tb_stats_median(const double *x, size_t n, double *out,
-                       tb_error *err)
+tb_err tb_stats_median(const double *x, size_t n, double *out, tb_error *err)
 {
     return tb_stats_quantile(x, n, 0.5, out, err);
 }
@@ -107,8 +107,7 @@ tb_err tb_stats_mean(const double *x, size_t n, double *out, tb_error *err)
     return TB_OK;
 }
 
-tb_err tb_stats_stddev(const double *x, size_t n, double *out,
-                       tb_error *err)
+tb_err tb_stats_stddev(const double *x, size_t n, double *out, tb_error *err)
 {
     double mean, ss = 0.0;
     tb_err e;
@@ -244,7 +243,8 @@ static tb_err resolve_opts(const struct tb_bootstrap_opts *opts,
     if (!(o->confidence > 0.0 && o->confidence < 1.0))
         return tb_error_set(err, TB_ERR_INVALID_ARG,
                             "bootstrap: confidence is %g, expected a number "
-                            "strictly between 0 and 1", o->confidence);
+                            "strictly between 0 and 1",
+                            o->confidence);
     if (o->method != TB_BOOTSTRAP_SMOOTHED &&
         o->method != TB_BOOTSTRAP_PERCENTILE)
         return tb_error_set(err, TB_ERR_INVALID_ARG,
@@ -255,9 +255,9 @@ static tb_err resolve_opts(const struct tb_bootstrap_opts *opts,
 /* The shared engine: one-sample when b is NULL, else the difference of
  * medians, pairs drawn together when o->paired. The draws happen in a
  * fixed order, so the seed alone decides the result. */
-static tb_err bootstrap(const double *a, size_t na, const double *b,
-                        size_t nb, const struct tb_bootstrap_opts *opts,
-                        tb_interval *out, tb_error *err)
+static tb_err bootstrap(const double *a, size_t na, const double *b, size_t nb,
+                        const struct tb_bootstrap_opts *opts, tb_interval *out,
+                        tb_error *err)
 {
     struct tb_bootstrap_opts o;
     struct smoother sa, sb;
@@ -272,7 +272,8 @@ static tb_err bootstrap(const double *a, size_t na, const double *b,
     if (paired && na != nb)
         return tb_error_set(err, TB_ERR_INVALID_ARG,
                             "bootstrap: paired samples differ in size "
-                            "(%zu and %zu trials)", na, nb);
+                            "(%zu and %zu trials)",
+                            na, nb);
     if ((e = smoother_init(&sa, a, na, o.method, err)) != TB_OK)
         return e;
     if (b != NULL && (e = smoother_init(&sb, b, nb, o.method, err)) != TB_OK)
@@ -340,8 +341,8 @@ out:
 }
 
 tb_err tb_stats_bootstrap_median(const double *x, size_t n,
-                           const struct tb_bootstrap_opts *opts,
-                           tb_interval *out, tb_error *err)
+                                 const struct tb_bootstrap_opts *opts,
+                                 tb_interval *out, tb_error *err)
 {
     tb_err e;
 
@@ -350,10 +351,10 @@ tb_err tb_stats_bootstrap_median(const double *x, size_t n,
     return bootstrap(x, n, NULL, 0, opts, out, err);
 }
 
-tb_err tb_stats_bootstrap_median_diff(const double *a, size_t na, const double *b,
-                                size_t nb,
-                                const struct tb_bootstrap_opts *opts,
-                                tb_interval *out, tb_error *err)
+tb_err tb_stats_bootstrap_median_diff(const double *a, size_t na,
+                                      const double *b, size_t nb,
+                                      const struct tb_bootstrap_opts *opts,
+                                      tb_interval *out, tb_error *err)
 {
     tb_err e;
 

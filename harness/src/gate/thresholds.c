@@ -16,17 +16,17 @@
 /* The public struct first, so a tb_thresholds * is also a struct impl *. */
 struct impl {
     tb_thresholds pub;
-    char digest[17];            /* tb_thresholds_digest */
-    char *files[2];             /* display names; files[1] may be NULL */
+    char digest[17]; /* tb_thresholds_digest */
+    char *files[2];  /* display names; files[1] may be NULL */
     signed char src[TB__THRESHOLDS_N_KEYS];
 };
 
 /* default.json is where every key gets its value, so a key it lacks would
  * leave a gate with a silent zero. */
-static tb_err check_complete(const char *file,
-                             const struct tb__profile_state
-                                 ps[TB__THRESHOLDS_N_PROFILES],
-                             tb_error *err)
+static tb_err
+check_complete(const char *file,
+               const struct tb__profile_state ps[TB__THRESHOLDS_N_PROFILES],
+               tb_error *err)
 {
     for (int p = 0; p < TB__THRESHOLDS_N_PROFILES; p++)
         for (size_t i = 0; i < TB__THRESHOLDS_N_KEYS; i++) {
@@ -36,8 +36,8 @@ static tb_err check_complete(const char *file,
                 return tb_error_set(err, TB_ERR_CONFIG,
                                     "%s: %s.%s.%s: missing (expected the "
                                     "defaults to set %s for every key of "
-                                    "both profiles)", file,
-                                    tb__thresholds_profiles[p], k->gate,
+                                    "both profiles)",
+                                    file, tb__thresholds_profiles[p], k->gate,
                                     k->name,
                                     tb__thresholds_expectations[k->kind]);
         }
@@ -59,8 +59,7 @@ static tb_err check_consistent(char *const files[2], int p,
     } rules[] = {
         {t->memory.long_runtime_s > t->memory.short_runtime_s,
          "memory.long_runtime_s", "memory.short_runtime_s",
-         t->memory.long_runtime_s, t->memory.short_runtime_s,
-         "greater than"},
+         t->memory.long_runtime_s, t->memory.short_runtime_s, "greater than"},
         {t->outage.up_at_s > t->outage.down_at_s, "outage.up_at_s",
          "outage.down_at_s", t->outage.up_at_s, t->outage.down_at_s,
          "greater than"},
@@ -72,8 +71,7 @@ static tb_err check_consistent(char *const files[2], int p,
          "at least"},
         {t->throughput.min_sps <=
              t->throughput.rates_sps.sps[t->throughput.rates_sps.n - 1],
-         "throughput.min_sps", "throughput.rates_sps",
-         t->throughput.min_sps,
+         "throughput.min_sps", "throughput.rates_sps", t->throughput.min_sps,
          t->throughput.rates_sps.sps[t->throughput.rates_sps.n - 1],
          "at most the last rate of"},
         {t->cpu.max_trials >= t->cpu.trials, "cpu.max_trials", "cpu.trials",
@@ -81,8 +79,8 @@ static tb_err check_consistent(char *const files[2], int p,
         {t->throughput.max_trials >= 1, "throughput.max_trials",
          "throughput.max_trials", t->throughput.max_trials, 1, "at least"},
         {t->common.settle_max_s >= t->common.settle_quiet_s,
-         "common.settle_max_s", "common.settle_quiet_s",
-         t->common.settle_max_s, t->common.settle_quiet_s, "at least"},
+         "common.settle_max_s", "common.settle_quiet_s", t->common.settle_max_s,
+         t->common.settle_quiet_s, "at least"},
         {t->outage.up_at_s + t->outage.mark_after_up_s < t->outage.runtime_s,
          "outage.mark_after_up_s", "outage.runtime_s",
          t->outage.up_at_s + t->outage.mark_after_up_s, t->outage.runtime_s,
@@ -105,10 +103,10 @@ static tb_err check_consistent(char *const files[2], int p,
         j = tb__thresholds_find_key(gate, strchr(rules[r].other, '.') + 1);
         return tb_error_set(err, TB_ERR_CONFIG,
                             "%s: %s.%s: expected a value %s %s.%s (%g, "
-                            "from %s), got %g", files[ps->src[i]],
-                            profile, rules[r].key, rules[r].relation,
-                            profile, rules[r].other, rules[r].limit,
-                            files[ps->src[j]], rules[r].value);
+                            "from %s), got %g",
+                            files[ps->src[i]], profile, rules[r].key,
+                            rules[r].relation, profile, rules[r].other,
+                            rules[r].limit, files[ps->src[j]], rules[r].value);
     }
     return TB_OK;
 }
@@ -127,8 +125,7 @@ static char *display_name(const char *path)
     return tb__strdup(path);
 }
 
-static tb_err join(const char *dir, const char *name, char **out,
-                   tb_error *err)
+static tb_err join(const char *dir, const char *name, char **out, tb_error *err)
 {
     size_t n = strlen(dir);
     bool slash = n > 0 && dir[n - 1] == '/';
@@ -151,22 +148,21 @@ static tb_err check_args(const char *dir, const char *client,
                             "thresholds: NULL directory or output");
     *p = -1;
     for (int i = 0; i < TB__THRESHOLDS_N_PROFILES; i++)
-        if (profile != NULL &&
-            strcmp(profile, tb__thresholds_profiles[i]) == 0)
+        if (profile != NULL && strcmp(profile, tb__thresholds_profiles[i]) == 0)
             *p = i;
     if (*p < 0)
         return tb_error_set(err, TB_ERR_INVALID_ARG,
                             "thresholds: profile \"%s\": expected \"full\" "
-                            "or \"quick\"", profile ? profile : "(null)");
+                            "or \"quick\"",
+                            profile ? profile : "(null)");
     if (client != NULL &&
-        (client[0] == '\0' || client[0] == '.' ||
-         strchr(client, '/') != NULL ||
+        (client[0] == '\0' || client[0] == '.' || strchr(client, '/') != NULL ||
          strlen(client) >= TB_THRESHOLDS_NAME_SIZE))
         return tb_error_set(err, TB_ERR_INVALID_ARG,
                             "thresholds: client \"%s\": expected a name "
                             "of 1 to %d characters without '/' or a "
-                            "leading '.'", client,
-                            TB_THRESHOLDS_NAME_SIZE - 1);
+                            "leading '.'",
+                            client, TB_THRESHOLDS_NAME_SIZE - 1);
     return TB_OK;
 }
 
@@ -285,8 +281,7 @@ const char *tb_thresholds_known(const tb_thresholds *t, const char *gate)
     return NULL;
 }
 
-bool tb_thresholds_known_intermittent(const tb_thresholds *t,
-                                      const char *gate)
+bool tb_thresholds_known_intermittent(const tb_thresholds *t, const char *gate)
 {
     for (size_t i = 0; t != NULL && gate != NULL && i < t->n_known; i++)
         if (strcmp(t->known[i].gate, gate) == 0)

@@ -28,17 +28,17 @@ void tb__thresholds_make_digest(const tb_thresholds *t, char out[17])
         case K_RATES: {
             const struct tb_rate_list *r = (const void *)field;
             for (size_t k = 0; k < r->n && off < sizeof(buf) - 32; k++)
-                off += (size_t)snprintf(buf + off, sizeof(buf) - off,
-                                        "%.17g,", r->sps[k]);
+                off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%.17g,",
+                                        r->sps[k]);
             break;
         }
         case K_MODE:
             snprintf(buf + off, sizeof(buf) - off, "%s", field);
             break;
         case K_COUNT:
-            snprintf(buf + off, sizeof(buf) - off, "%llu",
-                     (unsigned long long)*(const uint64_t *)(const void *)
-                         field);
+            snprintf(
+                buf + off, sizeof(buf) - off, "%llu",
+                (unsigned long long)*(const uint64_t *)(const void *)field);
             break;
         case K_TRIALS:
             snprintf(buf + off, sizeof(buf) - off, "%u",

@@ -12,24 +12,24 @@
 
 /* What a key holds; each kind has one sentence of expectation. */
 enum tb__key_kind {
-    K_POSITIVE,                 /* number > 0 */
-    K_NONNEG,                   /* number >= 0 */
-    K_FRACTION,                 /* number in (0, 1] */
-    K_UNIT,                     /* number in [0, 1] */
-    K_OPEN_UNIT,                /* number in (0, 1) */
-    K_COUNT,                    /* whole number >= 0 */
-    K_TRIALS,                   /* whole number in [2, 1000] */
-    K_RUNS,                     /* whole number in [1, 64] */
-    K_RATES,                    /* struct tb_rate_list */
-    K_MODE,                     /* satellite mode name */
-    K_CONNECTION                /* satellite connection handling */
+    K_POSITIVE,  /* number > 0 */
+    K_NONNEG,    /* number >= 0 */
+    K_FRACTION,  /* number in (0, 1] */
+    K_UNIT,      /* number in [0, 1] */
+    K_OPEN_UNIT, /* number in (0, 1) */
+    K_COUNT,     /* whole number >= 0 */
+    K_TRIALS,    /* whole number in [2, 1000] */
+    K_RUNS,      /* whole number in [1, 64] */
+    K_RATES,     /* struct tb_rate_list */
+    K_MODE,      /* satellite mode name */
+    K_CONNECTION /* satellite connection handling */
 };
 
 struct tb__thresholds_key {
     const char *gate;
     const char *name;
     enum tb__key_kind kind;
-    size_t offset;              /* into tb_thresholds */
+    size_t offset; /* into tb_thresholds */
 };
 
 /* Keys in the table; thresholds_keys.c checks the count at compile time. */
@@ -75,12 +75,10 @@ struct tb__profile_state {
  * optional (*found false); any other fault is TB_ERR_CONFIG (the file, the
  * key path and what was expected), TB_ERR_IO or TB_ERR_NOMEM, with ps
  * partly written. */
-tb_err tb__thresholds_read_file(const char *path, const char *shown,
-                                bool optional,
-                                struct tb__profile_state
-                                    ps[TB__THRESHOLDS_N_PROFILES],
-                                signed char which, bool *found,
-                                tb_error *err);
+tb_err
+tb__thresholds_read_file(const char *path, const char *shown, bool optional,
+                         struct tb__profile_state ps[TB__THRESHOLDS_N_PROFILES],
+                         signed char which, bool *found, tb_error *err);
 
 /* 16 hex digits and a NUL into out: a hash of every key's value of t, in
  * the table's order. */

@@ -29,7 +29,10 @@ const char *const tb__thresholds_expectations[] = {
 static const char *const modes[] = {"typical", "slow_succeed", "slow_fail"};
 static const char *const connections[] = {"keep-alive", "close"};
 
-#define KEY(g, k, kind) {#g, #k, kind, offsetof(tb_thresholds, g.k)}
+#define KEY(g, k, kind)                                                        \
+    {                                                                          \
+#g, #k, kind, offsetof(tb_thresholds, g.k)                             \
+    }
 
 /* Every key, grouped by gate; thresholds/README.md documents the same
  * list in the same order. */

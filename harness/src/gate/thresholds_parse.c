@@ -22,21 +22,18 @@ static tb_err bad_value(tb_error *err, const char *file, const char *path,
                         enum tb__key_kind kind, const cJSON *item)
 {
     if (cJSON_IsNumber(item))
-        return tb_error_set(err, TB_ERR_CONFIG,
-                            "%s: %s: expected %s, got %g", file, path,
-                            expectations[kind], item->valuedouble);
+        return tb_error_set(err, TB_ERR_CONFIG, "%s: %s: expected %s, got %g",
+                            file, path, expectations[kind], item->valuedouble);
     if (cJSON_IsString(item))
         return tb_error_set(err, TB_ERR_CONFIG,
                             "%s: %s: expected %s, got \"%.40s\"", file, path,
                             expectations[kind], item->valuestring);
-    return tb_error_set(err, TB_ERR_CONFIG, "%s: %s: expected %s, got %s",
-                        file, path, expectations[kind],
-                        tb__json_type_name(item));
+    return tb_error_set(err, TB_ERR_CONFIG, "%s: %s: expected %s, got %s", file,
+                        path, expectations[kind], tb__json_type_name(item));
 }
 
-static tb_err parse_rates(const char *file, const char *path,
-                          const cJSON *item, struct tb_rate_list *out,
-                          tb_error *err)
+static tb_err parse_rates(const char *file, const char *path, const cJSON *item,
+                          struct tb_rate_list *out, tb_error *err)
 {
     struct tb_rate_list list = {0};
     const cJSON *el;
@@ -44,30 +41,31 @@ static tb_err parse_rates(const char *file, const char *path,
     if (!cJSON_IsArray(item) || cJSON_GetArraySize(item) == 0 ||
         cJSON_GetArraySize(item) > TB_THRESHOLDS_MAX_RATES) {
         if (cJSON_IsArray(item))
-            return tb_error_set(err, TB_ERR_CONFIG,
-                                "%s: %s: expected %s, got %s array", file,
-                                path, expectations[K_RATES],
-                                cJSON_GetArraySize(item) == 0 ? "an empty"
-                                : "a longer");
+            return tb_error_set(
+                err, TB_ERR_CONFIG, "%s: %s: expected %s, got %s array", file,
+                path, expectations[K_RATES],
+                cJSON_GetArraySize(item) == 0 ? "an empty" : "a longer");
         return bad_value(err, file, path, K_RATES, item);
     }
-    cJSON_ArrayForEach(el, item) {
+    cJSON_ArrayForEach(el, item)
+    {
         double v = el->valuedouble;
 
         if (!cJSON_IsNumber(el))
             return tb_error_set(err, TB_ERR_CONFIG,
                                 "%s: %s[%zu]: expected a rate greater than "
-                                "0, got %s", file, path, list.n,
-                                tb__json_type_name(el));
+                                "0, got %s",
+                                file, path, list.n, tb__json_type_name(el));
         if (!tb__thresholds_in_range(K_POSITIVE, v))
             return tb_error_set(err, TB_ERR_CONFIG,
                                 "%s: %s[%zu]: expected a rate greater than "
-                                "0, got %g", file, path, list.n, v);
+                                "0, got %g",
+                                file, path, list.n, v);
         if (list.n > 0 && v <= list.sps[list.n - 1])
             return tb_error_set(err, TB_ERR_CONFIG,
                                 "%s: %s[%zu]: expected rates in increasing "
-                                "order, got %g after %g", file, path, list.n,
-                                v, list.sps[list.n - 1]);
+                                "order, got %g after %g",
+                                file, path, list.n, v, list.sps[list.n - 1]);
         list.sps[list.n++] = v;
     }
     *out = list;
@@ -76,21 +74,18 @@ static tb_err parse_rates(const char *file, const char *path,
 
 /* Checks one value and stores it at the key's place in t. */
 static tb_err parse_value(const char *file, const char *path,
-                          const struct tb__thresholds_key *k,
-                          const cJSON *item,
+                          const struct tb__thresholds_key *k, const cJSON *item,
                           tb_thresholds *t, tb_error *err)
 {
     char *field = (char *)t + k->offset;
 
     switch (k->kind) {
     case K_RATES:
-        return parse_rates(file, path, item, (struct tb_rate_list *)field,
-                           err);
+        return parse_rates(file, path, item, (struct tb_rate_list *)field, err);
     case K_MODE:
     case K_CONNECTION: {
         const char *name = cJSON_IsString(item)
-                               ? tb__thresholds_name(k->kind,
-                                                     item->valuestring)
+                               ? tb__thresholds_name(k->kind, item->valuestring)
                                : NULL;
 
         if (name == NULL)
@@ -118,8 +113,10 @@ static tb_err expect_string(const char *file, const char *path,
 {
     if (cJSON_IsString(item))
         return TB_OK;
-    return tb_error_set(err, TB_ERR_CONFIG, "%s: %s: expected a string, "
-                        "got %s", file, path, tb__json_type_name(item));
+    return tb_error_set(err, TB_ERR_CONFIG,
+                        "%s: %s: expected a string, "
+                        "got %s",
+                        file, path, tb__json_type_name(item));
 }
 
 static tb_err parse_gate(const char *file, int p, const cJSON *gate,
@@ -130,7 +127,8 @@ static tb_err parse_gate(const char *file, int p, const cJSON *gate,
     const cJSON *item;
     tb_err e;
 
-    cJSON_ArrayForEach(item, gate) {
+    cJSON_ArrayForEach(item, gate)
+    {
         int i = tb__thresholds_find_key(gate->string, item->string);
 
         snprintf(path, sizeof(path), "%s.%s.%s", profiles[p], gate->string,
@@ -142,11 +140,10 @@ static tb_err parse_gate(const char *file, int p, const cJSON *gate,
                                 file, path, names);
         }
         if (seen[i])
-            return tb_error_set(err, TB_ERR_CONFIG,
-                                "%s: %s: key set twice", file, path);
+            return tb_error_set(err, TB_ERR_CONFIG, "%s: %s: key set twice",
+                                file, path);
         seen[i] = true;
-        if ((e = parse_value(file, path, &keys[i], item, &ps->t, err)) !=
-            TB_OK)
+        if ((e = parse_value(file, path, &keys[i], item, &ps->t, err)) != TB_OK)
             return e;
         ps->src[i] = which;
     }
@@ -164,9 +161,10 @@ static tb_err parse_profile(const char *file, int p, const cJSON *obj,
 
     if (!cJSON_IsObject(obj))
         return tb_error_set(err, TB_ERR_CONFIG,
-                            "%s: %s: expected an object of gates, got %s",
-                            file, profiles[p], tb__json_type_name(obj));
-    cJSON_ArrayForEach(gate, obj) {
+                            "%s: %s: expected an object of gates, got %s", file,
+                            profiles[p], tb__json_type_name(obj));
+    cJSON_ArrayForEach(gate, obj)
+    {
         snprintf(path, sizeof(path), "%s.%s", profiles[p], gate->string);
         if (strcmp(gate->string, "description") == 0) {
             if ((e = expect_string(file, path, gate, err)) != TB_OK)
@@ -177,8 +175,8 @@ static tb_err parse_profile(const char *file, int p, const cJSON *obj,
             tb__thresholds_list_names(NULL, names, sizeof(names));
             return tb_error_set(err, TB_ERR_CONFIG,
                                 "%s: %s: unknown gate (expected "
-                                "\"description\" or one of: %s)", file, path,
-                                names);
+                                "\"description\" or one of: %s)",
+                                file, path, names);
         }
         if (!cJSON_IsObject(gate))
             return tb_error_set(err, TB_ERR_CONFIG,
@@ -194,23 +192,25 @@ static tb_err parse_profile(const char *file, int p, const cJSON *obj,
  * a client's file declares, so that the gate reports "known failure"
  * instead of failing the build. Only a client's file may declare one (a
  * defect belongs to one tracer), and only for a gate that exists. */
-static tb_err parse_known(const char *file, const cJSON *known,
-                          struct tb__profile_state
-                              ps[TB__THRESHOLDS_N_PROFILES],
-                          signed char which, tb_error *err)
+static tb_err
+parse_known(const char *file, const cJSON *known,
+            struct tb__profile_state ps[TB__THRESHOLDS_N_PROFILES],
+            signed char which, tb_error *err)
 {
     const cJSON *it;
 
     if (which != SRC_CLIENT)
         return tb_error_set(err, TB_ERR_CONFIG,
                             "%s: known: only a client's file declares "
-                            "known tracer defects", file);
+                            "known tracer defects",
+                            file);
     if (!cJSON_IsObject(known))
         return tb_error_set(err, TB_ERR_CONFIG,
                             "%s: known: expected an object of gate names "
-                            "to reasons, got %s", file,
-                            tb__json_type_name(known));
-    cJSON_ArrayForEach(it, known) {
+                            "to reasons, got %s",
+                            file, tb__json_type_name(known));
+    cJSON_ArrayForEach(it, known)
+    {
         if (tb__thresholds_find_key(it->string, NULL) < 0 ||
             strcmp(it->string, "baseline") == 0 ||
             strcmp(it->string, "common") == 0 ||
@@ -218,31 +218,34 @@ static tb_err parse_known(const char *file, const cJSON *known,
             return tb_error_set(err, TB_ERR_CONFIG,
                                 "%s: known.%s: not a gate (gates: memory, "
                                 "drops, cpu, throughput, duplicates, flush, "
-                                "outage, slow)", file, it->string);
+                                "outage, slow)",
+                                file, it->string);
         /* "reason", or {"reason": "...", "intermittent": true}: a defect
          * that shows in some runs only, whose pass proves nothing. */
         const cJSON *reason = it, *inter = NULL;
         if (cJSON_IsObject(it)) {
             const cJSON *k;
-            cJSON_ArrayForEach(k, it)
-                if (strcmp(k->string, "reason") != 0 &&
-                    strcmp(k->string, "intermittent") != 0)
-                    return tb_error_set(err, TB_ERR_CONFIG,
-                                        "%s: known.%s.%s: unknown key "
-                                        "(expected reason, intermittent)",
-                                        file, it->string, k->string);
+            cJSON_ArrayForEach(k, it) if (
+                strcmp(k->string, "reason") != 0 &&
+                strcmp(k->string, "intermittent") !=
+                    0) return tb_error_set(err, TB_ERR_CONFIG,
+                                           "%s: known.%s.%s: unknown key "
+                                           "(expected reason, intermittent)",
+                                           file, it->string, k->string);
             reason = cJSON_GetObjectItemCaseSensitive(it, "reason");
             inter = cJSON_GetObjectItemCaseSensitive(it, "intermittent");
             if (inter != NULL && !cJSON_IsBool(inter))
                 return tb_error_set(err, TB_ERR_CONFIG,
                                     "%s: known.%s.intermittent: expected "
-                                    "true or false", file, it->string);
+                                    "true or false",
+                                    file, it->string);
         }
         if (!cJSON_IsString(reason) || reason->valuestring[0] == '\0')
             return tb_error_set(err, TB_ERR_CONFIG,
                                 "%s: known.%s: expected the defect as a "
                                 "non-empty string (with the tracer "
-                                "version)", file, it->string);
+                                "version)",
+                                file, it->string);
         for (int p = 0; p < TB__THRESHOLDS_N_PROFILES; p++) {
             tb_thresholds *t = &ps[p].t;
             if (t->n_known == TB_THRESHOLDS_MAX_KNOWN)
@@ -262,8 +265,7 @@ static tb_err parse_known(const char *file, const cJSON *known,
 }
 
 static tb_err parse_file(const char *file, const cJSON *root,
-                         struct tb__profile_state
-                             ps[TB__THRESHOLDS_N_PROFILES],
+                         struct tb__profile_state ps[TB__THRESHOLDS_N_PROFILES],
                          signed char which, tb_error *err)
 {
     bool seen[TB__THRESHOLDS_N_PROFILES] = {false};
@@ -273,9 +275,10 @@ static tb_err parse_file(const char *file, const cJSON *root,
     if (!cJSON_IsObject(root))
         return tb_error_set(err, TB_ERR_CONFIG,
                             "%s: expected a JSON object with \"full\" and "
-                            "\"quick\" profiles, got %s", file,
-                            tb__json_type_name(root));
-    cJSON_ArrayForEach(item, root) {
+                            "\"quick\" profiles, got %s",
+                            file, tb__json_type_name(root));
+    cJSON_ArrayForEach(item, root)
+    {
         int p = -1;
 
         if (strcmp(item->string, "description") == 0) {
@@ -298,9 +301,8 @@ static tb_err parse_file(const char *file, const cJSON *root,
                                 "\"quick\")",
                                 file, item->string);
         if (seen[p])
-            return tb_error_set(err, TB_ERR_CONFIG,
-                                "%s: %s: profile set twice", file,
-                                item->string);
+            return tb_error_set(err, TB_ERR_CONFIG, "%s: %s: profile set twice",
+                                file, item->string);
         seen[p] = true;
         if ((e = parse_profile(file, p, item, &ps[p], which, err)) != TB_OK)
             return e;
@@ -308,12 +310,10 @@ static tb_err parse_file(const char *file, const cJSON *root,
     return TB_OK;
 }
 
-tb_err tb__thresholds_read_file(const char *path, const char *shown,
-                                bool optional,
-                                struct tb__profile_state
-                                    ps[TB__THRESHOLDS_N_PROFILES],
-                                signed char which, bool *found,
-                                tb_error *err)
+tb_err
+tb__thresholds_read_file(const char *path, const char *shown, bool optional,
+                         struct tb__profile_state ps[TB__THRESHOLDS_N_PROFILES],
+                         signed char which, bool *found, tb_error *err)
 {
     struct stat st;
     cJSON *root = NULL;
@@ -325,11 +325,12 @@ tb_err tb__thresholds_read_file(const char *path, const char *shown,
             return TB_OK;
         return tb_error_set(err, TB_ERR_CONFIG,
                             "%s: missing (every thresholds directory needs "
-                            "a default.json setting every key)", shown);
+                            "a default.json setting every key)",
+                            shown);
     }
     if (!S_ISREG(st.st_mode))
-        return tb_error_set(err, TB_ERR_CONFIG,
-                            "%s: expected a regular file", shown);
+        return tb_error_set(err, TB_ERR_CONFIG, "%s: expected a regular file",
+                            shown);
     if ((e = tb__json_load(path, shown, &root, err)) != TB_OK)
         return e;
     e = parse_file(shown, root, ps, which, err);

@@ -3,8 +3,7 @@
 
 #include "tracebench/gate/verdict.h"
 
-tb_verdict tb_verdict_check(double lo, double hi, double limit,
-                            tb_bound bound)
+tb_verdict tb_verdict_check(double lo, double hi, double limit, tb_bound bound)
 {
     double a, b;
 
@@ -22,8 +21,7 @@ tb_verdict tb_verdict_check(double lo, double hi, double limit,
     return a > limit ? TB_VERDICT_FAIL : TB_VERDICT_INCONCLUSIVE;
 }
 
-double tb_verdict_relative_limit(double baseline, double tol,
-                                 tb_bound bound)
+double tb_verdict_relative_limit(double baseline, double tol, tb_bound bound)
 {
     double slack = fabs(baseline) * tol;
 
@@ -33,9 +31,8 @@ double tb_verdict_relative_limit(double baseline, double tol,
 tb_verdict tb_verdict_relative(double lo, double hi, double baseline,
                                double tol, tb_bound bound)
 {
-    return tb_verdict_check(lo, hi,
-                            tb_verdict_relative_limit(baseline, tol, bound),
-                            bound);
+    return tb_verdict_check(
+        lo, hi, tb_verdict_relative_limit(baseline, tol, bound), bound);
 }
 
 const char *tb_verdict_name(tb_verdict v)

@@ -23,12 +23,12 @@ struct tb_client {
     char *name;
     char *description;
     char *protocol;
-    char *missing;       /* what to install when check fails */
-    char **argv;         /* NULL-terminated, owned */
-    char **env;          /* "K=V", NULL-terminated, owned */
-    char **check;        /* NULL-terminated or NULL */
+    char *missing; /* what to install when check fails */
+    char **argv;   /* NULL-terminated, owned */
+    char **env;    /* "K=V", NULL-terminated, owned */
+    char **check;  /* NULL-terminated or NULL */
     bool flags;
-    bool reports;        /* POSTs SpansSent (false: "reports": false) */
+    bool reports; /* POSTs SpansSent (false: "reports": false) */
 };
 
 struct tb_registry {
@@ -150,8 +150,8 @@ static tb_err strv_from_json(const char *file, const char *name,
         if (!cJSON_IsString(it)) {
             free_strv(v);
             return tb_error_set(err, TB_ERR_CONFIG,
-                                "%s: %s.%s[%d]: expected a string", file,
-                                name, key, i);
+                                "%s: %s.%s[%d]: expected a string", file, name,
+                                key, i);
         }
         if ((v[i] = expand(it->valuestring)) == NULL) {
             free_strv(v);
@@ -168,8 +168,8 @@ static tb_err opt_string(const char *file, const char *name, const cJSON *e,
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, key);
 
     if (v != NULL && !cJSON_IsString(v))
-        return tb_error_set(err, TB_ERR_CONFIG,
-                            "%s: %s.%s: expected a string", file, name, key);
+        return tb_error_set(err, TB_ERR_CONFIG, "%s: %s.%s: expected a string",
+                            file, name, key);
     if (v == NULL && *out != NULL)
         return TB_OK; /* a variant keeps its base's */
     free(*out);
@@ -208,8 +208,7 @@ tb_err tb_client_set_env(tb_client *c, const char *kv, tb_error *err)
 
     if (eq == NULL || klen == 0)
         return tb_error_set(err, TB_ERR_INVALID_ARG,
-                            "client environment '%s': expected KEY=VALUE",
-                            kv);
+                            "client environment '%s': expected KEY=VALUE", kv);
     if ((copy = expand(kv)) == NULL)
         return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
     for (; c->env[n] != NULL; n++)
@@ -228,15 +227,13 @@ tb_err tb_client_set_env(tb_client *c, const char *kv, tb_error *err)
     return TB_OK;
 }
 
-tb_err tb_client_add_args(tb_client *c, const char *const *args,
-                          tb_error *err)
+tb_err tb_client_add_args(tb_client *c, const char *const *args, tb_error *err)
 {
     tb_err rc;
 
     if ((rc = strv_append(&c->argv, (char *const *)args, err)) != TB_OK)
         return rc;
-    return c->check ? strv_append(&c->check, (char *const *)args, err)
-                    : TB_OK;
+    return c->check ? strv_append(&c->check, (char *const *)args, err) : TB_OK;
 }
 
 /* A variant starts as a copy of its base: argv, check, env and the rest,
@@ -264,8 +261,7 @@ static tb_err derive(const char *file, const char *name, const tb_client *b,
     c->reports = b->reports;
     if (args == NULL)
         return TB_OK;
-    if ((rc = strv_from_json(file, name, "args", args, &extra, err)) !=
-        TB_OK)
+    if ((rc = strv_from_json(file, name, "args", args, &extra, err)) != TB_OK)
         return rc;
     rc = tb_client_add_args(c, (const char *const *)extra, err);
     free_strv(extra);
@@ -273,13 +269,11 @@ static tb_err derive(const char *file, const char *name, const tb_client *b,
 }
 
 static tb_err parse_entry(const char *file, const cJSON *e,
-                          const tb_client *base, tb_client **out,
-                          tb_error *err)
+                          const tb_client *base, tb_client **out, tb_error *err)
 {
-    static const char *const known[] = {"argv",    "env",   "description",
-                                        "protocol", "flags", "check",
-                                        "missing",  "base",  "args",
-                                        "reports", NULL};
+    static const char *const known[] = {
+        "argv",    "env",  "description", "protocol", "flags", "check",
+        "missing", "base", "args",        "reports",  NULL};
     const char *name = e->string;
     const cJSON *it, *env, *flags;
     tb_client *c;
@@ -312,8 +306,7 @@ static tb_err parse_entry(const char *file, const cJSON *e,
         if ((rc = derive(file, name, base, e, c, err)) != TB_OK)
             goto fail;
     } else if ((rc = strv_from_json(file, name, "argv",
-                                    cJSON_GetObjectItemCaseSensitive(e,
-                                                                     "argv"),
+                                    cJSON_GetObjectItemCaseSensitive(e, "argv"),
                                     &c->argv, err)) != TB_OK)
         goto fail;
     it = cJSON_GetObjectItemCaseSensitive(e, "check");
@@ -324,12 +317,11 @@ static tb_err parse_entry(const char *file, const cJSON *e,
             TB_OK)
             goto fail;
     }
-    if ((rc = opt_string(file, name, e, "description", &c->description,
-                         err)) != TB_OK ||
+    if ((rc = opt_string(file, name, e, "description", &c->description, err)) !=
+            TB_OK ||
         (rc = opt_string(file, name, e, "protocol", &c->protocol, err)) !=
             TB_OK ||
-        (rc = opt_string(file, name, e, "missing", &c->missing, err)) !=
-            TB_OK)
+        (rc = opt_string(file, name, e, "missing", &c->missing, err)) != TB_OK)
         goto fail;
     flags = cJSON_GetObjectItemCaseSensitive(e, "flags");
     if (flags != NULL) {
@@ -345,8 +337,8 @@ static tb_err parse_entry(const char *file, const cJSON *e,
     if (it != NULL) {
         if (!cJSON_IsBool(it)) {
             rc = tb_error_set(err, TB_ERR_CONFIG,
-                              "%s: %s.reports: expected true or false",
-                              file, name);
+                              "%s: %s.reports: expected true or false", file,
+                              name);
             goto fail;
         }
         c->reports = cJSON_IsTrue(it);
@@ -461,14 +453,14 @@ tb_err tb_registry_load(const char *path, tb_registry **out, tb_error *err)
                 continue;
             if (!cJSON_IsString(b)) {
                 rc = tb_error_set(err, TB_ERR_CONFIG,
-                                  "%s: %s.base: expected a client's name",
-                                  path, e->string);
+                                  "%s: %s.base: expected a client's name", path,
+                                  e->string);
                 goto out;
             }
             if ((base = find(reg, b->valuestring)) == NULL)
                 continue;
-            if ((rc = parse_entry(path, e, base, &reg->clients[reg->n],
-                                  err)) != TB_OK)
+            if ((rc = parse_entry(path, e, base, &reg->clients[reg->n], err)) !=
+                TB_OK)
                 goto out;
             reg->n++;
         }
@@ -584,8 +576,7 @@ tb_err tb_client_from_command(const char *name, const char *cmd,
     free(word);
     if (n == 0) {
         free_strv(argv);
-        return tb_error_set(err, TB_ERR_INVALID_ARG,
-                            "client command is empty");
+        return tb_error_set(err, TB_ERR_INVALID_ARG, "client command is empty");
     }
     c = calloc(1, sizeof(*c));
     if (c == NULL) {
@@ -600,8 +591,7 @@ tb_err tb_client_from_command(const char *name, const char *cmd,
     c->missing = tb__strdup("");
     c->env = calloc(1, sizeof(char *));
     c->flags = true;
-    if (!c->name || !c->description || !c->protocol || !c->missing ||
-        !c->env) {
+    if (!c->name || !c->description || !c->protocol || !c->missing || !c->env) {
         tb_client_free(c);
         return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
     }
@@ -609,11 +599,26 @@ tb_err tb_client_from_command(const char *name, const char *cmd,
     return TB_OK;
 }
 
-const char *tb_client_name(const tb_client *c) { return c->name; }
-const char *tb_client_description(const tb_client *c) { return c->description; }
-const char *tb_client_protocol(const tb_client *c) { return c->protocol; }
-bool tb_client_passes_flags(const tb_client *c) { return c->flags; }
-bool tb_client_reports(const tb_client *c) { return c->reports; }
+const char *tb_client_name(const tb_client *c)
+{
+    return c->name;
+}
+const char *tb_client_description(const tb_client *c)
+{
+    return c->description;
+}
+const char *tb_client_protocol(const tb_client *c)
+{
+    return c->protocol;
+}
+bool tb_client_passes_flags(const tb_client *c)
+{
+    return c->flags;
+}
+bool tb_client_reports(const tb_client *c)
+{
+    return c->reports;
+}
 void tb_client_set_reports(tb_client *c, bool reports)
 {
     c->reports = reports;
@@ -655,9 +660,10 @@ tb_err tb_client_check(const tb_client *c, tb_error *err)
      * absence is a broken build, not a missing tracer. A bare name is a
      * runtime looked up in PATH (node): not installed here. */
     if (!executable(c->argv[0]))
-        return tb_error_set(err, strchr(c->argv[0], '/') != NULL
-                                     ? TB_ERR_CLIENT_START
-                                     : TB_ERR_TRACER_MISSING,
+        return tb_error_set(err,
+                            strchr(c->argv[0], '/') != NULL
+                                ? TB_ERR_CLIENT_START
+                                : TB_ERR_TRACER_MISSING,
                             "client %s: %s is not an executable program%s%s",
                             c->name, c->argv[0], hint[0] ? "; " : "", hint);
     if (c->check == NULL)
@@ -679,8 +685,7 @@ tb_err tb_client_check(const tb_client *c, tb_error *err)
         return tb_error_set(err, TB_ERR_CLIENT_START,
                             "client %s: its check '%s' did not finish "
                             "within %d s; killed",
-                            c->name, c->check[0],
-                            TB__CHECK_TIMEOUT_MS / 1000);
+                            c->name, c->check[0], TB__CHECK_TIMEOUT_MS / 1000);
     if (ran == TB_ERR_CLIENT_CRASHED)
         return tb_error_set(err, TB_ERR_CLIENT_START,
                             "client %s: its check '%s' was killed by "

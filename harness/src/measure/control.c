@@ -15,15 +15,15 @@
 
 struct tb__control {
     struct MHD_Daemon *daemon;
-    struct MHD_Daemon *daemon6;  /* [::1]; NULL without IPv6 */
+    struct MHD_Daemon *daemon6; /* [::1]; NULL without IPv6 */
     uint16_t port;
     pthread_mutex_t lock;
-    char *json;                /* body of GET /control */
+    char *json; /* body of GET /control */
     bool has_result;
     uint64_t spans;
-    int64_t after_mark;        /* -1: not posted */
+    int64_t after_mark; /* -1: not posted */
     bool has_latency;
-    double latency[4];         /* p50, p99, p99.9, max (ns) */
+    double latency[4]; /* p50, p99, p99.9, max (ns) */
 };
 
 struct upload {
@@ -63,8 +63,7 @@ static enum MHD_Result take_result(struct tb__control *c,
         (m != NULL && (!cJSON_IsNumber(m) || m->valuedouble < 0 ||
                        m->valuedouble > n->valuedouble))) {
         cJSON_Delete(root);
-        tb_log(TB_LOG_WARN, "control", "bad POST /result body: %.100s",
-               u->buf);
+        tb_log(TB_LOG_WARN, "control", "bad POST /result body: %.100s", u->buf);
         return reply(conn, 400, "text/plain",
                      "expected {\"SpansSent\": N} or {\"SpansSent\": N, "
                      "\"SpansSentAfterMark\": M} with M <= N\n");
@@ -87,9 +86,11 @@ static enum MHD_Result take_result(struct tb__control *c,
             c->latency[i] = v->valuedouble;
     }
     if (lat != NULL && !c->has_latency)
-        tb_log(TB_LOG_WARN, "control", "ignoring a malformed LatencyNs "
+        tb_log(TB_LOG_WARN, "control",
+               "ignoring a malformed LatencyNs "
                "(expected {\"p50\", \"p99\", \"p999\", \"max\"} "
-               "numbers >= 0): %.200s", u->buf);
+               "numbers >= 0): %.200s",
+               u->buf);
     pthread_mutex_unlock(&c->lock);
     cJSON_Delete(root);
     return reply(conn, 200, "application/json", "{}\n");
@@ -149,17 +150,15 @@ static void completed(void *cls, struct MHD_Connection *conn, void **state,
 
 /* One server on a listening socket (127.0.0.1 or [::1]); MHD owns fd
  * once started. */
-static struct MHD_Daemon *start_daemon(struct tb__control *c, int fd,
-                                       bool v6)
+static struct MHD_Daemon *start_daemon(struct tb__control *c, int fd, bool v6)
 {
-    return MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-            (v6 ? MHD_USE_IPv6 : 0),
-        0, NULL, NULL, handle, c, MHD_OPTION_LISTEN_SOCKET, fd,
-        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(BODY_LIMIT_BYTES * 2),
-        MHD_OPTION_END);
+    return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+                                (v6 ? MHD_USE_IPv6 : 0),
+                            0, NULL, NULL, handle, c, MHD_OPTION_LISTEN_SOCKET,
+                            fd, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                            (size_t)(BODY_LIMIT_BYTES * 2), MHD_OPTION_END);
 }
 
 tb_err tb__control_start(int port, struct tb__control **out, tb_error *err)
@@ -175,8 +174,9 @@ tb_err tb__control_start(int port, struct tb__control **out, tb_error *err)
     if ((e = tb__listen_loopback(port, "control endpoint", &ls, err)) !=
         TB_OK) {
         if (err != NULL && e == TB_ERR_PORT_IN_USE)
-            strncat(err->msg, " (pick another with --control-port, or 0 "
-                              "for any)",
+            strncat(err->msg,
+                    " (pick another with --control-port, or 0 "
+                    "for any)",
                     sizeof(err->msg) - strlen(err->msg) - 1);
         pthread_mutex_destroy(&c->lock);
         free(c);

@@ -19,7 +19,7 @@
 #define CAL_REPEAT 500
 #define CAL_MIN_TRIALS 3
 #define CAL_MAX_TRIALS 6
-#define CAL_TRIAL_S 3.0                /* we lengthen trials shorter than 2 s */
+#define CAL_TRIAL_S 3.0 /* we lengthen trials shorter than 2 s */
 #define CAL_TIMEOUT_S 300.0
 /* When no caller says (tb_benchmark_opts): the regression gates take
  * theirs from thresholds/ (common.settle_quiet_s, settle_max_s). */
@@ -35,16 +35,16 @@ struct tb_controller {
     struct tb__control *control;
     struct tb_calibration cal;
     unsigned num_tags, num_logs;
-    bool uncalibrated;          /* every benchmark gives its fixed work */
-    char cal_path[1024];        /* the calibration cache */
+    bool uncalibrated;   /* every benchmark gives its fixed work */
+    char cal_path[1024]; /* the calibration cache */
 };
 
 /* What one client run is asked to do. */
 struct params {
     bool trace, no_flush;
     uint64_t work, repeat, sleep_ns;
-    uint64_t mark_ns;           /* Unix ns; 0: none */
-    uint64_t span_period_ns;    /* deadline pacing; 0: sleep debt */
+    uint64_t mark_ns;                  /* Unix ns; 0: none */
+    uint64_t span_period_ns;           /* deadline pacing; 0: sleep debt */
     unsigned settle_ms, settle_max_ms; /* satellites' quiet time, bound */
 };
 
@@ -132,8 +132,7 @@ static void strv_free(struct strv *s)
 
 /* The mean CPU of the samples wholly between two moments (Unix ns);
  * sample i covers about [i, i + 1] s after the start. 0 when none. */
-static double steady_cpu(const tb_result *r, uint64_t from_ns,
-                         uint64_t to_ns)
+static double steady_cpu(const tb_result *r, uint64_t from_ns, uint64_t to_ns)
 {
     double from = (double)((int64_t)(from_ns - r->start_unix_ns)) / 1e9;
     double to = (double)((int64_t)(to_ns - r->start_unix_ns)) / 1e9;
@@ -162,8 +161,7 @@ static size_t satellite_ports(tb_satellites *sats, const uint16_t **ports)
 
 /* Serves the control message of this run at the control endpoint. */
 static tb_err send_control(tb_controller *c, const struct params *p,
-                           const uint16_t *ports, size_t n_ports,
-                           tb_error *err)
+                           const uint16_t *ports, size_t n_ports, tb_error *err)
 {
     char *json = control_json(c, p, ports, n_ports);
     tb_err e;
@@ -200,12 +198,9 @@ static int build_argv(const tb_controller *c, const struct params *p,
                strv_add(argv, "%llu", (unsigned long long)p->work);
         bad |= strv_add(argv, "--repeat") |
                strv_add(argv, "%llu", (unsigned long long)p->repeat);
-        bad |= strv_add(argv, "--no_flush") |
-               strv_add(argv, "%d", p->no_flush);
-        bad |= strv_add(argv, "--num_tags") |
-               strv_add(argv, "%u", c->num_tags);
-        bad |= strv_add(argv, "--num_logs") |
-               strv_add(argv, "%u", c->num_logs);
+        bad |= strv_add(argv, "--no_flush") | strv_add(argv, "%d", p->no_flush);
+        bad |= strv_add(argv, "--num_tags") | strv_add(argv, "%u", c->num_tags);
+        bad |= strv_add(argv, "--num_logs") | strv_add(argv, "%u", c->num_logs);
         /* Only when asked: clients of LightStep's suite's flags lack it. */
         if (p->mark_ns != 0)
             bad |= strv_add(argv, "--mark") |
@@ -273,8 +268,8 @@ static tb_err spawn_and_measure(tb_controller *c, const struct params *p,
     size_t off = 0;
 
     for (size_t i = 0; i < argv->n && off < sizeof(line) - 1; i++) {
-        int w = snprintf(line + off, sizeof(line) - off, "%s%s",
-                         i ? " " : "", argv->v[i]);
+        int w = snprintf(line + off, sizeof(line) - off, "%s%s", i ? " " : "",
+                         argv->v[i]);
         off += w > 0 ? (size_t)w : 0;
     }
     tb_log(TB_LOG_DEBUG, "controller", "running %s: %s",
@@ -379,9 +374,9 @@ static tb_err collect_satellites(tb_satellites *sats, const struct params *p,
         r->spans_received_after_mark = counts.spans_after_mark;
         if (counts.spans_received > 1 &&
             counts.last_start_ns > counts.first_start_ns) {
-            r->made_sps = (double)(counts.spans_received - 1) /
-                          ((double)(counts.last_start_ns -
-                                    counts.first_start_ns) / 1e9);
+            r->made_sps =
+                (double)(counts.spans_received - 1) /
+                ((double)(counts.last_start_ns - counts.first_start_ns) / 1e9);
             r->steady_cpu = steady_cpu(r, counts.first_start_ns,
                                        counts.last_start_ns);
         }
@@ -395,8 +390,8 @@ static tb_err collect_satellites(tb_satellites *sats, const struct params *p,
  * counted. The first failure is returned; r holds what was measured. */
 static tb_err execute(tb_controller *c, const struct params *p,
                       tb_satellites *sats, const char *const *extra,
-                      double timeout_s, const char *const *prefix,
-                      tb_result *r, tb_error *err)
+                      double timeout_s, const char *const *prefix, tb_result *r,
+                      tb_error *err)
 {
     const uint16_t *ports;
     size_t n_ports = satellite_ports(sats, &ports);
@@ -481,7 +476,7 @@ static tb_err calibrate(tb_controller *c, tb_error *err)
 {
     struct params p = {.work = CAL_WORK, .repeat = CAL_REPEAT};
     double target = c->cal.target_cpu, spw = 0.0, first_cpu = -1.0;
-    double est[CAL_MAX_TRIALS];    /* each trial's estimate of the sleep */
+    double est[CAL_MAX_TRIALS]; /* each trial's estimate of the sleep */
     const char *name = tb_client_name(c->client);
     tb_result *r = NULL;
     tb_err e = TB_OK;
@@ -495,8 +490,8 @@ static tb_err calibrate(tb_controller *c, tb_error *err)
         double units = (double)p.work * (double)r->spans_sent;
         double extra_s = r->program_time_s / target - r->clock_time_s;
         tb_log(TB_LOG_INFO, "calibration",
-               "%s trial %d: %.1f%% CPU over %.2f s (sleep %.3f ns/unit)",
-               name, trial, r->cpu_usage * 100, r->clock_time_s, spw);
+               "%s trial %d: %.1f%% CPU over %.2f s (sleep %.3f ns/unit)", name,
+               trial, r->cpu_usage * 100, r->clock_time_s, spw);
         if (trial >= CAL_MIN_TRIALS && fabs(r->cpu_usage - target) < 0.01)
             break;
         /* The first trial that slept, against the last one that did
@@ -548,13 +543,13 @@ static tb_err calibrate(tb_controller *c, tb_error *err)
                "%s: the final calibration trial ran only %.2f s", name,
                r->clock_time_s);
     c->cal.sleep_per_work_ns = spw;
-    c->cal.work_per_second =
-        (double)p.work * (double)r->spans_sent / r->clock_time_s;
+    c->cal.work_per_second = (double)p.work * (double)r->spans_sent /
+                             r->clock_time_s;
     c->cal.last_cpu = r->cpu_usage;
     c->cal.created = time(NULL);
     tb_log(TB_LOG_INFO, "calibration",
-           "%s: %.4f ns sleep per unit, %.4g units/s, %.1f%% CPU", name,
-           spw, c->cal.work_per_second, r->cpu_usage * 100);
+           "%s: %.4f ns sleep per unit, %.4g units/s, %.1f%% CPU", name, spw,
+           c->cal.work_per_second, r->cpu_usage * 100);
     if (fabs(r->cpu_usage - target) > 0.1)
         e = tb_error_set(err, TB_ERR_CALIBRATION,
                          "client %s cannot be held at %.0f%% CPU: it ran "
@@ -598,8 +593,7 @@ tb_err tb_controller_new(const struct tb_controller_opts *o,
 
     if (o->target_cpu < 0 || o->target_cpu > 1 || isnan(o->target_cpu))
         return tb_error_set(err, TB_ERR_INVALID_ARG,
-                            "target CPU %.3f is not in (0, 1]",
-                            o->target_cpu);
+                            "target CPU %.3f is not in (0, 1]", o->target_cpu);
     if (o->client == NULL && o->client_name == NULL)
         return tb_error_set(err, TB_ERR_INVALID_ARG, "no client named");
     /* Ctrl-C must not leave the client running: see interrupt.h. */
@@ -678,8 +672,8 @@ void tb_controller_free(tb_controller *c)
 
 /* execute() under o's counter, if any. */
 static tb_err counted(tb_controller *c, const struct tb_benchmark_opts *o,
-                      const struct params *p, double timeout_s,
-                      tb_result *r, tb_error *err)
+                      const struct params *p, double timeout_s, tb_result *r,
+                      tb_error *err)
 {
     const char *const *prefix = NULL;
     struct tb_count n;
@@ -691,10 +685,8 @@ static tb_err counted(tb_controller *c, const struct tb_benchmark_opts *o,
                                              : tb_client_name(c->client),
                               &prefix, err)) != TB_OK)
         return e;
-    e = execute(c, p, o->satellites, o->extra_args, timeout_s, prefix, r,
-                err);
-    if (o->counter == NULL || tb_counter_backend(o->counter) ==
-                                  TB_COUNTER_NONE)
+    e = execute(c, p, o->satellites, o->extra_args, timeout_s, prefix, r, err);
+    if (o->counter == NULL || tb_counter_backend(o->counter) == TB_COUNTER_NONE)
         return e;
     /* A crashed run's count is kept (its output says how far it got),
      * but an error of the count does not hide the run's own. */
@@ -706,18 +698,18 @@ static tb_err counted(tb_controller *c, const struct tb_benchmark_opts *o,
         r->instructions = n.instructions;
         r->cycles = n.cycles;
         r->has_cycles = n.has_cycles;
-        tb_log(TB_LOG_INFO, "counter", "%s %s: %llu instructions (%s), "
-               "%.2f s", tb_client_name(c->client),
-               p->trace ? "traced" : "untraced",
-               (unsigned long long)n.instructions, r->counter,
-               r->clock_time_s);
+        tb_log(TB_LOG_INFO, "counter",
+               "%s %s: %llu instructions (%s), "
+               "%.2f s",
+               tb_client_name(c->client), p->trace ? "traced" : "untraced",
+               (unsigned long long)n.instructions, r->counter, r->clock_time_s);
     }
     return e != TB_OK ? e : ce;
 }
 
 static tb_err run_unpaced(tb_controller *c, const struct tb_benchmark_opts *o,
-                        const struct params *p, tb_result **out,
-                        tb_error *err)
+                          const struct params *p, tb_result **out,
+                          tb_error *err)
 {
     tb_result *r;
     tb_err e;
@@ -729,8 +721,7 @@ static tb_err run_unpaced(tb_controller *c, const struct tb_benchmark_opts *o,
            "unpaced run %s: %s, work %llu, %llu spans, sleep %llu ns%s%s",
            tb_client_name(c->client), o->trace ? "traced" : "untraced",
            (unsigned long long)p->work, (unsigned long long)p->repeat,
-           (unsigned long long)p->sleep_ns,
-           o->counter ? ", counted by " : "",
+           (unsigned long long)p->sleep_ns, o->counter ? ", counted by " : "",
            o->counter ? tb_counter_name(tb_counter_backend(o->counter)) : "");
     e = counted(c, o, p, o->timeout_s, r, err);
     if (e != TB_OK && e != TB_ERR_CLIENT_TIMEOUT &&
@@ -746,16 +737,16 @@ tb_err tb_controller_benchmark(tb_controller *c,
                                const struct tb_benchmark_opts *o,
                                tb_result **out, tb_error *err)
 {
-    struct params p = {.trace = o->trace, .no_flush = o->no_flush,
-                       .mark_ns = o->mark_unix_ns,
-                       .settle_ms = o->settle_quiet_s > 0
-                                        ? (unsigned)lround(o->settle_quiet_s *
-                                                           1000)
-                                        : SETTLE_MS,
-                       .settle_max_ms = o->settle_max_s > 0
-                                            ? (unsigned)lround(
-                                                  o->settle_max_s * 1000)
-                                            : SETTLE_MAX_MS};
+    struct params p = {
+        .trace = o->trace,
+        .no_flush = o->no_flush,
+        .mark_ns = o->mark_unix_ns,
+        .settle_ms = o->settle_quiet_s > 0
+                         ? (unsigned)lround(o->settle_quiet_s * 1000)
+                         : SETTLE_MS,
+        .settle_max_ms = o->settle_max_s > 0
+                             ? (unsigned)lround(o->settle_max_s * 1000)
+                             : SETTLE_MAX_MS};
     double wps = c->cal.work_per_second;
     tb_result *r;
     tb_err e;
@@ -788,10 +779,11 @@ tb_err tb_controller_benchmark(tb_controller *c,
     if (c->uncalibrated && o->fixed_work == 0)
         return tb_error_set(err, TB_ERR_INVALID_ARG,
                             "client %s is not calibrated: give work and "
-                            "repeat", tb_client_name(c->client));
+                            "repeat",
+                            tb_client_name(c->client));
     p.work = (uint64_t)fmax(1.0, llround(wps / o->spans_per_second));
-    p.repeat = (uint64_t)fmax(1.0, llround(wps * o->runtime_s /
-                                           (double)p.work));
+    p.repeat = (uint64_t)fmax(1.0,
+                              llround(wps * o->runtime_s / (double)p.work));
     p.sleep_ns = (uint64_t)llround((double)p.work * c->cal.sleep_per_work_ns);
     if (o->fixed_work > 0) {
         p.work = o->fixed_work;
@@ -811,10 +803,10 @@ tb_err tb_controller_benchmark(tb_controller *c,
            tb_client_name(c->client), o->trace ? "traced" : "untraced",
            o->spans_per_second, o->runtime_s);
     e = counted(c, o, &p,
-                o->no_timeout       ? 0
-                : o->timeout_s > 0 ? o->timeout_s
-                                   : 2 * o->runtime_s + RUN_GRACE_S +
-                                         p.settle_max_ms / 1000.0,
+                o->no_timeout ? 0
+                : o->timeout_s > 0
+                    ? o->timeout_s
+                    : 2 * o->runtime_s + RUN_GRACE_S + p.settle_max_ms / 1000.0,
                 r, err);
     if (e != TB_OK && e != TB_ERR_CLIENT_TIMEOUT &&
         e != TB_ERR_CLIENT_CRASHED &&
@@ -824,9 +816,8 @@ tb_err tb_controller_benchmark(tb_controller *c,
     }
     tb_log(TB_LOG_INFO, "controller",
            "%s: %.1f spans/s, %.1f%% CPU, %.2f s, %llu sent%s",
-           tb_client_name(c->client), r->spans_per_second,
-           r->cpu_usage * 100, r->clock_time_s,
-           (unsigned long long)r->spans_sent,
+           tb_client_name(c->client), r->spans_per_second, r->cpu_usage * 100,
+           r->clock_time_s, (unsigned long long)r->spans_sent,
            r->has_satellites ? "" : " (no satellites)");
     *out = r;
     return e;

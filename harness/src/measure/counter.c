@@ -16,19 +16,19 @@
 #include "tracebench/measure/counter.h"
 #include "tracebench/util/log.h"
 
-#define VALGRIND_HINT                                                      \
-    "install the Debian package valgrind (apt-get install valgrind), or "  \
+#define VALGRIND_HINT                                                          \
+    "install the Debian package valgrind (apt-get install valgrind), or "      \
     "name the program with $TB_VALGRIND"
-#define MAX_FILES 64   /* output files of one run: one per process */
+#define MAX_FILES 64 /* output files of one run: one per process */
 
 struct tb_counter {
     tb_counter_kind kind;
-    char valgrind[2048];        /* the program */
+    char valgrind[2048]; /* the program */
     char dir[1024];
-    char prefix_file[1200];     /* --cachegrind-out-file=<dir>/<tag>.%p */
+    char prefix_file[1200]; /* --cachegrind-out-file=<dir>/<tag>.%p */
     char tag[128];
     const char *prefix[8];
-    int fd_ins, fd_cyc;         /* perf: -1 when closed */
+    int fd_ins, fd_cyc; /* perf: -1 when closed */
     char *files[MAX_FILES + 1];
 };
 
@@ -39,8 +39,7 @@ const char *tb_counter_name(tb_counter_kind k)
     return (unsigned)k < 4 ? names[k] : "unknown";
 }
 
-tb_err tb_counter_parse(const char *name, tb_counter_kind *out,
-                        tb_error *err)
+tb_err tb_counter_parse(const char *name, tb_counter_kind *out, tb_error *err)
 {
     size_t i;
 
@@ -50,7 +49,8 @@ tb_err tb_counter_parse(const char *name, tb_counter_kind *out,
     }
     return tb_error_set(err, TB_ERR_INVALID_ARG,
                         "--counter: '%s' is not one of auto, perf, "
-                        "valgrind, none", name);
+                        "valgrind, none",
+                        name);
 }
 
 /* A counter on the calling thread: disabled now, enabled in a child when
@@ -67,7 +67,7 @@ static int perf_open(uint64_t config)
     a.disabled = 1;
     a.inherit = 1;
     a.enable_on_exec = 1;
-    a.exclude_kernel = 1;       /* allowed at perf_event_paranoid 2 */
+    a.exclude_kernel = 1; /* allowed at perf_event_paranoid 2 */
     a.exclude_hv = 1;
     return (int)syscall(SYS_perf_event_open, &a, 0, -1, -1,
                         PERF_FLAG_FD_CLOEXEC);
@@ -106,10 +106,12 @@ static tb_err find_valgrind(char *path, size_t size, tb_error *err)
     if (strchr(name, '/') != NULL)
         return tb_error_set(err, TB_ERR_CONFIG,
                             "valgrind not found: %s is not an executable "
-                            "file; " VALGRIND_HINT, name);
-    return tb_error_set(err, TB_ERR_CONFIG,
-                        "valgrind not found: no '%s' in PATH (%s); "
-                        VALGRIND_HINT, name, dirs ? dirs : "unset");
+                            "file; " VALGRIND_HINT,
+                            name);
+    return tb_error_set(
+        err, TB_ERR_CONFIG,
+        "valgrind not found: no '%s' in PATH (%s); " VALGRIND_HINT, name,
+        dirs ? dirs : "unset");
 }
 
 static void close_perf(tb_counter *c)
@@ -155,7 +157,8 @@ tb_err tb_counter_new(tb_counter_kind kind, const char *out_dir,
                 TB_OK) {
                 tb_log(TB_LOG_WARN, "counter",
                        "no instruction counter: %s, and valgrind is not "
-                       "installed (" VALGRIND_HINT ")", why);
+                       "installed (" VALGRIND_HINT ")",
+                       why);
                 kind = TB_COUNTER_NONE;
             }
         }
@@ -226,7 +229,7 @@ tb_err tb_counter_begin(tb_counter *c, const char *tag,
     close_perf(c);
     forget_files(c);
     snprintf(c->tag, sizeof(c->tag), "%s", tag ? tag : "run");
-    for (char *p = c->tag; *p; p++)    /* a file name, not a path */
+    for (char *p = c->tag; *p; p++) /* a file name, not a path */
         if (*p == '/' || *p == ' ')
             *p = '_';
     if (c->kind == TB_COUNTER_PERF) {
@@ -252,8 +255,7 @@ tb_err tb_counter_begin(tb_counter *c, const char *tag,
     return TB_OK;
 }
 
-tb_err tb_counter_read_cachegrind(const char *path, uint64_t *ir,
-                                  tb_error *err)
+tb_err tb_counter_read_cachegrind(const char *path, uint64_t *ir, tb_error *err)
 {
     FILE *f = fopen(path, "r");
     char line[4096];
@@ -276,7 +278,8 @@ tb_err tb_counter_read_cachegrind(const char *path, uint64_t *ir,
     if (!found)
         return tb_error_set(err, TB_ERR_IO,
                             "%s: no 'summary:' line (cachegrind killed "
-                            "before it wrote its totals?)", path);
+                            "before it wrote its totals?)",
+                            path);
     return TB_OK;
 }
 
@@ -285,8 +288,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static tb_err end_valgrind(tb_counter *c, struct tb_count *out,
-                           tb_error *err)
+static tb_err end_valgrind(tb_counter *c, struct tb_count *out, tb_error *err)
 {
     DIR *d = opendir(c->dir);
     struct dirent *de;

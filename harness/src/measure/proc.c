@@ -62,8 +62,8 @@ tb_err tb__spawn(const struct tb__spawn_opts *o, struct tb__proc *p,
     env = merge_env(o->env);
     if (env == NULL)
         return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
-    if (o->capture && (pipe2(out, O_CLOEXEC) != 0 ||
-                       pipe2(errp, O_CLOEXEC) != 0)) {
+    if (o->capture &&
+        (pipe2(out, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0)) {
         e = tb_error_set(err, TB_ERR_IO, "pipe: %s", strerror(errno));
         goto out;
     }
@@ -151,8 +151,8 @@ bool tb__proc_wait(struct tb__proc *p, int timeout_ms, int *status,
         for (;;) {
             siginfo_t si;
             memset(&si, 0, sizeof(si));
-            if (waitid(P_PID, (id_t)p->pid, &si,
-                       WEXITED | WNOHANG | WNOWAIT) == 0 &&
+            if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
+                    0 &&
                 si.si_pid == p->pid)
                 break;
             if (timeout_ms >= 0 && tb__now_s() >= end)
@@ -198,8 +198,8 @@ tb_err tb__run_quiet(const char *const *argv, const char *const *env,
                      const char *cwd, int timeout_ms, int *status,
                      tb_error *err)
 {
-    struct tb__spawn_opts o = {.argv = argv, .env = env, .cwd = cwd,
-                               .quiet = true};
+    struct tb__spawn_opts o = {
+        .argv = argv, .env = env, .cwd = cwd, .quiet = true};
     struct tb__proc p;
     int st = 0;
     tb_err e;
@@ -210,8 +210,8 @@ tb_err tb__run_quiet(const char *const *argv, const char *const *env,
     if (!tb__proc_wait(&p, timeout_ms, &st, NULL)) {
         tb__proc_kill(&p);
         return tb_error_set(err, TB_ERR_CLIENT_TIMEOUT,
-                            "%s did not finish within %d ms; killed",
-                            argv[0], timeout_ms);
+                            "%s did not finish within %d ms; killed", argv[0],
+                            timeout_ms);
     }
     tb__proc_close(&p);
     if (WIFSIGNALED(st)) {

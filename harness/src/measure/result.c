@@ -121,8 +121,7 @@ cJSON *tb__result_json(const tb_result *r)
     }
     cJSON_AddBoolToObject(o, "has_satellites", r->has_satellites);
     if (r->has_satellites) {
-        cJSON_AddNumberToObject(o, "spans_received",
-                                (double)r->spans_received);
+        cJSON_AddNumberToObject(o, "spans_received", (double)r->spans_received);
         if (r->dropped_known)
             cJSON_AddNumberToObject(o, "dropped_spans",
                                     (double)r->dropped_spans);

@@ -22,7 +22,7 @@
 #define READ_CHUNK_BYTES (64 * 1024)
 #define LINE_MAX_BYTES 4096
 #define TAIL_LINES 5
-#define LOG_PREFIX_BYTES 128  /* time, level and name, at most */
+#define LOG_PREFIX_BYTES 128 /* time, level and name, at most */
 #define DEFAULT_LOG_MAX_BYTES (10ull * 1000 * 1000)
 
 struct stream {
@@ -30,19 +30,19 @@ struct stream {
     int is_err;
     char line[LINE_MAX_BYTES + 1];
     size_t len;
-    uint64_t cut;                /* bytes of the current line past the cap */
+    uint64_t cut; /* bytes of the current line past the cap */
 };
 
 struct run {
     const char *name;
-    char tail[TAIL_LINES][256];  /* last stderr lines, for crash reports */
+    char tail[TAIL_LINES][256]; /* last stderr lines, for crash reports */
     unsigned tail_next;
-    size_t cap;                  /* capacity of the sample arrays */
+    size_t cap; /* capacity of the sample arrays */
     tb_result *r;
     unsigned long long prev_ticks;
     double prev_t;
-    uint64_t log_max;            /* TB_LOG_CLIENT_MAX */
-    uint64_t logged;             /* bytes of output logged so far */
+    uint64_t log_max; /* TB_LOG_CLIENT_MAX */
+    uint64_t logged;  /* bytes of output logged so far */
     char chunk[READ_CHUNK_BYTES];
     pid_t before[TB__MAX_CHILDREN]; /* our children before the client */
     size_t n_before;
@@ -60,8 +60,8 @@ static uint64_t log_max_from_env(void)
     v = strtoull(s, &end, 10);
     if (errno != 0 || end == s || *end != '\0') {
         tb_log(TB_LOG_WARN, "runner",
-               "TB_LOG_CLIENT_MAX=%s is not a number of bytes; using %llu",
-               s, (unsigned long long)DEFAULT_LOG_MAX_BYTES);
+               "TB_LOG_CLIENT_MAX=%s is not a number of bytes; using %llu", s,
+               (unsigned long long)DEFAULT_LOG_MAX_BYTES);
         return DEFAULT_LOG_MAX_BYTES;
     }
     return v;
@@ -86,12 +86,13 @@ static void emit_line(struct run *run, struct stream *s)
         run->r->output_unlogged_bytes += cost;
     } else {
         if (s->cut > 0)
-            run->logged += tb__log_nf(s->is_err ? TB_LOG_ERROR : TB_LOG_DEBUG, run->name,
-                       "%s [... line cut: %llu more bytes not logged]", line,
-                       (unsigned long long)s->cut);
+            run->logged += tb__log_nf(
+                s->is_err ? TB_LOG_ERROR : TB_LOG_DEBUG, run->name,
+                "%s [... line cut: %llu more bytes not logged]", line,
+                (unsigned long long)s->cut);
         else
-            run->logged += tb__log_nf(s->is_err ? TB_LOG_ERROR : TB_LOG_DEBUG, run->name,
-                       "%s", line);
+            run->logged += tb__log_nf(s->is_err ? TB_LOG_ERROR : TB_LOG_DEBUG,
+                                      run->name, "%s", line);
         run->r->output_unlogged_bytes += s->cut;
     }
     s->len = 0;
@@ -210,8 +211,8 @@ static void sample(struct run *run, pid_t pid, double now)
     uint64_t rss;
     tb_result *r = run->r;
 
-    if (cpu_ticks(pid, &ticks) != 0 || rss_bytes(pid, &rss) != 0 ||
-        rss == 0 || cpu_ticks(pid, &ticks) != 0)
+    if (cpu_ticks(pid, &ticks) != 0 || rss_bytes(pid, &rss) != 0 || rss == 0 ||
+        cpu_ticks(pid, &ticks) != 0)
         return;
     if (r->n_samples == run->cap) {
         size_t ncap = run->cap ? run->cap * 2 : 64;
@@ -252,11 +253,10 @@ static void tail_text(struct run *run, char *buf, size_t size)
     }
 }
 
-tb_err tb__run_client(const struct tb__run_opts *o, tb_result *r,
-                      tb_error *err)
+tb_err tb__run_client(const struct tb__run_opts *o, tb_result *r, tb_error *err)
 {
-    struct tb__spawn_opts so = {.argv = o->argv, .env = o->env,
-                                .cwd = o->cwd, .capture = true};
+    struct tb__spawn_opts so = {
+        .argv = o->argv, .env = o->env, .cwd = o->cwd, .capture = true};
     struct tb__proc p;
     struct stream out = {.is_err = 0}, errs = {.is_err = 1};
     struct run *run;
@@ -278,8 +278,8 @@ tb_err tb__run_client(const struct tb__run_opts *o, tb_result *r,
     if ((r->interrupted = tb_interrupted()) != 0) {
         e = tb_error_set(err, TB_ERR_INTERRUPTED,
                          "client %s not started: interrupted by signal %d "
-                         "(%s)", o->name, r->interrupted,
-                         strsignal(r->interrupted));
+                         "(%s)",
+                         o->name, r->interrupted, strsignal(r->interrupted));
         goto out;
     }
 
@@ -334,8 +334,8 @@ tb_err tb__run_client(const struct tb__run_opts *o, tb_result *r,
     tb__proc_wait(&p, -1, &status, &ru);
     r->clock_time_s = tb__now_s() - t0;
     /* Before draining: a stray may hold the output pipes open. */
-    tb__reap_strays(run->before, run->n_before, o->name,
-                    &r->stray_processes, &r->stray_cpu_s);
+    tb__reap_strays(run->before, run->n_before, o->name, &r->stray_processes,
+                    &r->stray_cpu_s);
     /* The group is dead now, so the pipes reach EOF promptly. */
     for (int i = 0; i < 100 && (out.fd >= 0 || errs.fd >= 0); i++) {
         struct pollfd pf[2] = {{.fd = out.fd, .events = POLLIN},
@@ -370,16 +370,17 @@ tb_err tb__run_client(const struct tb__run_opts *o, tb_result *r,
     if (r->interrupted) {
         e = tb_error_set(err, TB_ERR_INTERRUPTED,
                          "client %s stopped: interrupted by signal %d (%s) "
-                         "after %.1f s", o->name, r->interrupted,
-                         strsignal(r->interrupted), r->clock_time_s);
+                         "after %.1f s",
+                         o->name, r->interrupted, strsignal(r->interrupted),
+                         r->clock_time_s);
     } else if (timed_out) {
         e = tb_error_set(err, TB_ERR_CLIENT_TIMEOUT,
                          "client %s did not finish within %.1f s; killed",
                          o->name, o->timeout_s);
     } else if (r->term_signal != 0) {
         e = tb_error_set(err, TB_ERR_CLIENT_CRASHED,
-                         "client %s was killed by signal %d (%s)%s%s",
-                         o->name, r->term_signal, strsignal(r->term_signal),
+                         "client %s was killed by signal %d (%s)%s%s", o->name,
+                         r->term_signal, strsignal(r->term_signal),
                          tail[0] ? ": " : "", tail);
     } else if (r->exit_status == 3) {
         /* The protocol's "tracer not installed" status. */

@@ -44,13 +44,14 @@ tb_err tb_sweep_add(tb_sweep *s, const struct tb_sweep_step *step,
         isinf(step->runtime_s))
         return tb_error_set(err, TB_ERR_INVALID_ARG,
                             "a sweep step needs spans/s and runtime > 0, "
-                            "not %g and %g", step->sps, step->runtime_s);
+                            "not %g and %g",
+                            step->sps, step->runtime_s);
     if (step->up_at_s >= 0 &&
         (step->down_at_s < 0 || step->up_at_s <= step->down_at_s))
         return tb_error_set(err, TB_ERR_INVALID_ARG,
                             "satellites must go down before they come back "
-                            "(down at %g s, up at %g s)", step->down_at_s,
-                            step->up_at_s);
+                            "(down at %g s, up at %g s)",
+                            step->down_at_s, step->up_at_s);
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
         pt = realloc(s->points, cap * sizeof(*pt));
@@ -81,14 +82,17 @@ tb_err tb_sweep_add_rates(tb_sweep *s, const double *rates, size_t n_rates,
             for (int side = 0; side < 2 && e == TB_OK; side++) {
                 if ((side == 0 && !untraced) || (side == 1 && !traced))
                     continue;
-                struct tb_sweep_step st = {
-                    .sps = rates[i], .runtime_s = runtime_s,
-                    .trace = side == 1, .trial = t, .group = group,
-                    .down_at_s = -1, .up_at_s = -1};
+                struct tb_sweep_step st = {.sps = rates[i],
+                                           .runtime_s = runtime_s,
+                                           .trace = side == 1,
+                                           .trial = t,
+                                           .group = group,
+                                           .down_at_s = -1,
+                                           .up_at_s = -1};
                 e = tb_sweep_add(s, &st, err);
             }
     if (e != TB_OK)
-        s->n = before;   /* all or nothing */
+        s->n = before; /* all or nothing */
     return e;
 }
 
@@ -96,11 +100,11 @@ tb_err tb_sweep_add_rates(tb_sweep *s, const double *rates, size_t n_rates,
 struct schedule {
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    bool done;                  /* the benchmark is over: stop waiting */
-    double t0;                  /* monotonic start of the benchmark, s */
+    bool done; /* the benchmark is over: stop waiting */
+    double t0; /* monotonic start of the benchmark, s */
     tb_satellites *sats;
     const struct tb_sweep_step *step;
-    double down_s, up_s;        /* what happened, s after t0; < 0: not */
+    double down_s, up_s; /* what happened, s after t0; < 0: not */
 };
 
 /* Sleeps until t0 + at_s; false when the benchmark ended first. */
@@ -137,8 +141,7 @@ static void *schedule_main(void *arg)
         return NULL;
     tb_satellites_shutdown(sc->sats);
     sc->down_s = tb__now_s() - sc->t0;
-    tb_log(TB_LOG_INFO, "sweep", "satellites shut down at %.1f s",
-           sc->down_s);
+    tb_log(TB_LOG_INFO, "sweep", "satellites shut down at %.1f s", sc->down_s);
     if (sc->step->up_at_s < 0 || !wait_until(sc, sc->step->up_at_s))
         return NULL;
     tb_error e = {0};
@@ -159,8 +162,8 @@ static tb_err run_step(struct tb_sweep_point *pt, tb_controller *c,
                                    .trace = pt->step.trace,
                                    .spans_per_second = pt->step.sps,
                                    .runtime_s = pt->step.runtime_s};
-    struct schedule sc = {.sats = sats, .step = &pt->step,
-                          .down_s = -1, .up_s = -1};
+    struct schedule sc = {
+        .sats = sats, .step = &pt->step, .down_s = -1, .up_s = -1};
     bool timed = pt->step.down_at_s >= 0;
     tb_error berr = {0};
     pthread_t th;
@@ -238,7 +241,9 @@ tb_err tb_sweep_run(tb_sweep *s, tb_controller *c,
              * wall seconds per runtime second seen so far. */
             double per = done_runtime_s > 0 ? elapsed / done_runtime_s : 0;
             struct tb_sweep_progress p = {
-                .index = i, .total = s->n, .step = &pt->step,
+                .index = i,
+                .total = s->n,
+                .step = &pt->step,
                 .client = tb_client_name(tb_controller_client(c)),
                 .elapsed_s = elapsed,
                 .eta_s = per > 0 ? per * left_runtime_s

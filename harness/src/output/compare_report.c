@@ -23,11 +23,11 @@ static void change(char *buf, size_t size, const struct tb_compare_figure *f)
     if (f->verdict == TB_COMPARE_ERROR)
         snprintf(buf, size, "-");
     else if (ratio && isfinite(f->ratio) && f->a_median != 0)
-        snprintf(buf, size, "x%.3f (%+.3g to %+.3g %s)", f->ratio, f->lo,
-                 f->hi, f->unit);
+        snprintf(buf, size, "x%.3f (%+.3g to %+.3g %s)", f->ratio, f->lo, f->hi,
+                 f->unit);
     else
-        snprintf(buf, size, "%+.3g (%+.3g to %+.3g) %s", f->diff, f->lo,
-                 f->hi, f->unit);
+        snprintf(buf, size, "%+.3g (%+.3g to %+.3g) %s", f->diff, f->lo, f->hi,
+                 f->unit);
 }
 
 static void row(FILE *f, const struct tb_compare_figure *x, bool md)
@@ -64,11 +64,20 @@ static void xml_escaped(FILE *f, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        default:
+            fputc(*s, f);
         }
     }
 }
@@ -84,9 +93,10 @@ static tb_err write_junit(const tb_compare_result *r, const char *path,
     for (size_t i = 0; i < r->n; i++)
         failures += r->figures[i].verdict == TB_COMPARE_WORSE ||
                     r->figures[i].verdict == TB_COMPARE_ERROR;
-    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-               "<testsuites>\n<testsuite name=\"compare\" tests=\"%zu\" "
-               "failures=\"%zu\">\n",
+    fprintf(f,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<testsuites>\n<testsuite name=\"compare\" tests=\"%zu\" "
+            "failures=\"%zu\">\n",
             r->n, failures);
     for (size_t i = 0; i < r->n; i++) {
         const struct tb_compare_figure *x = &r->figures[i];
@@ -95,8 +105,7 @@ static tb_err write_junit(const tb_compare_result *r, const char *path,
         fputs("\" name=\"", f);
         xml_escaped(f, x->name);
         fputs("\">", f);
-        if (x->verdict == TB_COMPARE_WORSE ||
-            x->verdict == TB_COMPARE_ERROR) {
+        if (x->verdict == TB_COMPARE_WORSE || x->verdict == TB_COMPARE_ERROR) {
             fputs("<failure message=\"", f);
             xml_escaped(f, x->message);
             fputs("\"/>", f);
@@ -128,9 +137,10 @@ tb_err tb_compare_write(const tb_compare_result *r, const char *results_path,
         if (f == NULL)
             return tb_error_set(err, TB_ERR_IO, "%s: cannot write",
                                 markdown_path);
-        fprintf(f, "# B against A\n\nA = `%s`, B = `%s`, run `%s`.\n\n"
-                   "| figure | A | B | B against A (interval) | rounds | "
-                   "allowed | verdict |\n|---|---|---|---|---|---|---|\n",
+        fprintf(f,
+                "# B against A\n\nA = `%s`, B = `%s`, run `%s`.\n\n"
+                "| figure | A | B | B against A (interval) | rounds | "
+                "allowed | verdict |\n|---|---|---|---|---|---|---|\n",
                 r->a, r->b, r->run_id);
         for (size_t i = 0; i < r->n; i++)
             row(f, &r->figures[i], true);
@@ -142,8 +152,8 @@ tb_err tb_compare_write(const tb_compare_result *r, const char *results_path,
 }
 
 /* A github-action-benchmark entry, or nothing for a NaN value. */
-static void bench(cJSON *all, const char *name, const char *unit,
-                  double value, const char *range, const char *extra)
+static void bench(cJSON *all, const char *name, const char *unit, double value,
+                  const char *range, const char *extra)
 {
     cJSON *e;
 
@@ -158,8 +168,8 @@ static void bench(cJSON *all, const char *name, const char *unit,
     cJSON_AddItemToArray(all, e);
 }
 
-tb_err tb_compare_write_benchmarks(const tb_compare_result *r,
-                                   const char *path, tb_error *err)
+tb_err tb_compare_write_benchmarks(const tb_compare_result *r, const char *path,
+                                   tb_error *err)
 {
     cJSON *all = cJSON_CreateArray();
     char *text = NULL;
@@ -184,8 +194,8 @@ tb_err tb_compare_write_benchmarks(const tb_compare_result *r,
     }
     if ((text = cJSON_Print(all)) == NULL) {
         e = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
-    } else if ((f = fopen(path, "w")) == NULL ||
-               fputs(text, f) == EOF || fputc('\n', f) == EOF) {
+    } else if ((f = fopen(path, "w")) == NULL || fputs(text, f) == EOF ||
+               fputc('\n', f) == EOF) {
         e = tb_error_set(err, TB_ERR_IO, "%s: cannot write", path);
     }
     if (f != NULL && fclose(f) != 0 && e == TB_OK)

@@ -45,8 +45,7 @@ static double l1_cost(const double *x, size_t i, size_t j, double *tmp,
  * standard deviation (1.4826 / sqrt 2), or half the median interval
  * half-width (a 95% interval of a median spans about two units), the
  * larger. */
-static double noise(const double *x, const double *hw, size_t n,
-                    double *tmp)
+static double noise(const double *x, const double *hw, size_t n, double *tmp)
 {
     double s = 0;
     size_t m = 0;
@@ -96,7 +95,7 @@ size_t tb_history_steps(const double *x, const double *halfwidth, size_t n,
     /* Walk the cuts back, then keep those with a real change of level. */
     size_t cuts[MAX_POINTS], n_cuts = 0;
     for (size_t j = n; j > 0; j = from[j])
-        cuts[n_cuts++] = from[j];          /* segment starts, last first */
+        cuts[n_cuts++] = from[j]; /* segment starts, last first */
     for (size_t k = n_cuts; k-- > 1;) {
         size_t start = cuts[k], cut = cuts[k - 1];
         size_t end = k >= 2 ? cuts[k - 2] : n;
@@ -124,14 +123,14 @@ struct point {
 
 struct series {
     char client[64], figure[64], unit[16];
-    struct point *p;            /* one per file */
+    struct point *p; /* one per file */
 };
 
 struct history {
     const struct tb_history_opts *o;
     struct series *s;
     size_t n, cap;
-    size_t n_files, file;       /* file: the one being read */
+    size_t n_files, file; /* file: the one being read */
 };
 
 /* A results file: a regular file not hidden. */
@@ -188,7 +187,7 @@ static tb_err take(const tb_results_line *l, void *arg, tb_error *err)
         snprintf(s->figure, sizeof(s->figure), "%s", figure);
         snprintf(s->unit, sizeof(s->unit), "%s", unit ? unit : "");
     }
-    p = &s->p[h->file];         /* the file's last line wins */
+    p = &s->p[h->file]; /* the file's last line wins */
     p->median = tb_results_num(l, "median");
     p->lo = tb_results_num(l, "lo");
     p->hi = tb_results_num(l, "hi");
@@ -208,12 +207,12 @@ static size_t print_series(FILE *out, const struct series *s,
         const struct point *p = &s->p[f];
         if (!p->set)
             continue;
-        fprintf(out, "  %-32s %12.4g  [%.4g, %.4g]  %s\n", names[f],
-                p->median, p->lo, p->hi, p->verdict);
+        fprintf(out, "  %-32s %12.4g  [%.4g, %.4g]  %s\n", names[f], p->median,
+                p->lo, p->hi, p->verdict);
         if (n < MAX_POINTS) {
             x[n] = p->median;
-            hw[n] = isfinite(p->lo) && isfinite(p->hi)
-                        ? fabs(p->hi - p->lo) / 2 : NAN;
+            hw[n] = isfinite(p->lo) && isfinite(p->hi) ? fabs(p->hi - p->lo) / 2
+                                                       : NAN;
             idx[n++] = f;
         }
     }
@@ -245,8 +244,8 @@ tb_err tb_history_write(const struct tb_history_opts *o, FILE *out,
     size_t n = 0, steps = 0;
     tb_err e;
 
-    if ((e = tb__list_dir(o->dir, regular_file, by_version, &names, &n,
-                          err)) != TB_OK)
+    if ((e = tb__list_dir(o->dir, regular_file, by_version, &names, &n, err)) !=
+        TB_OK)
         return e;
     h.n_files = n;
     for (h.file = 0; h.file < n && e == TB_OK; h.file++) {
@@ -258,10 +257,9 @@ tb_err tb_history_write(const struct tb_history_opts *o, FILE *out,
         goto out;
     if (h.n == 0) {
         e = tb_error_set(err, TB_ERR_INVALID_ARG,
-                         "history %s: no figure%s%s%s%s in %zu files",
-                         o->dir, o->client ? " of client " : "",
-                         o->client ? o->client : "",
-                         o->figure ? " named " : "",
+                         "history %s: no figure%s%s%s%s in %zu files", o->dir,
+                         o->client ? " of client " : "",
+                         o->client ? o->client : "", o->figure ? " named " : "",
                          o->figure ? o->figure : "", n);
         goto out;
     }

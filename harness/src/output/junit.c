@@ -10,7 +10,7 @@
 
 struct junit {
     const char *run_id;
-    char (*clients)[64];        /* distinct clients, in order */
+    char (*clients)[64]; /* distinct clients, in order */
     size_t n_clients;
     struct tb__buf *per_client; /* one buffer of testcases per client */
     size_t *tests, *failures, *errors;
@@ -20,11 +20,21 @@ static void xml(struct tb__buf *b, const char *s)
 {
     for (; s != NULL && *s; s++) {
         switch (*s) {
-        case '&': tb__buf_puts(b, "&amp;"); break;
-        case '<': tb__buf_puts(b, "&lt;"); break;
-        case '>': tb__buf_puts(b, "&gt;"); break;
-        case '"': tb__buf_puts(b, "&quot;"); break;
-        default: tb__buf_append(b, s, 1); break;
+        case '&':
+            tb__buf_puts(b, "&amp;");
+            break;
+        case '<':
+            tb__buf_puts(b, "&lt;");
+            break;
+        case '>':
+            tb__buf_puts(b, "&gt;");
+            break;
+        case '"':
+            tb__buf_puts(b, "&quot;");
+            break;
+        default:
+            tb__buf_append(b, s, 1);
+            break;
         }
     }
 }
@@ -140,8 +150,9 @@ tb_err tb_junit_write(const char *results_path, const char *run_id,
     for (size_t i = 0; i < j.n_clients; i++) {
         tb__buf_puts(&out, "  <testsuite name=\"");
         xml(&out, j.clients[i]);
-        tb__buf_printf(&out, "\" tests=\"%zu\" failures=\"%zu\" "
-                             "errors=\"%zu\">\n",
+        tb__buf_printf(&out,
+                       "\" tests=\"%zu\" failures=\"%zu\" "
+                       "errors=\"%zu\">\n",
                        j.tests[i], j.failures[i], j.errors[i]);
         if (j.per_client[i].data != NULL)
             tb__buf_puts(&out, j.per_client[i].data);

@@ -25,9 +25,9 @@ struct reference {
 
 struct shard_read {
     const char *shard;
-    const char *run;            /* the shard's latest run id */
+    const char *run; /* the shard's latest run id */
     struct reference *ref;
-    struct tb__buf *lines;      /* the merged file, appended to */
+    struct tb__buf *lines; /* the merged file, appended to */
     struct tb_merge_summary *sum;
 };
 
@@ -65,8 +65,9 @@ static void digest_diff(char *out, size_t size, const char *a,
                 q = qe + 1;
             }
             const char *mend = match ? strchr(match, ' ') : NULL;
-            size_t mlen = match ? (mend ? (size_t)(mend - match)
-                                        : strlen(match)) : 0;
+            size_t mlen = match
+                              ? (mend ? (size_t)(mend - match) : strlen(match))
+                              : 0;
             int w = 0;
             if (match == NULL)
                 w = snprintf(out + used, size - used, "%s%.*s only in %s",
@@ -101,23 +102,25 @@ static tb_err check(struct shard_read *s, const tb_results_line *l,
         return tb_error_set(err, TB_ERR_CONFIG,
                             "shard %s: measured with profile \"%s\", but "
                             "shard %s with profile \"%s\" (line %zu); "
-                            "merge shards of one profile", s->shard,
-                            profile, r->shard, r->profile,
+                            "merge shards of one profile",
+                            s->shard, profile, r->shard, r->profile,
                             tb_results_line_number(l));
     if (strcmp(digest, r->thresholds) != 0) {
         char diff[512];
 
         if (digest[0] == '\0' || r->thresholds[0] == '\0')
-            snprintf(diff, sizeof(diff), "%.300s has no thresholds digest "
+            snprintf(diff, sizeof(diff),
+                     "%.300s has no thresholds digest "
                      "(written by an older tracebench)",
                      digest[0] == '\0' ? s->shard : r->shard);
         else
-            digest_diff(diff, sizeof(diff), r->thresholds, r->shard,
-                        digest, s->shard);
+            digest_diff(diff, sizeof(diff), r->thresholds, r->shard, digest,
+                        s->shard);
         return tb_error_set(err, TB_ERR_CONFIG,
                             "shard %s: held to other thresholds files than "
-                            "shard %s: %s (line %zu)", s->shard, r->shard,
-                            diff, tb_results_line_number(l));
+                            "shard %s: %s (line %zu)",
+                            s->shard, r->shard, diff,
+                            tb_results_line_number(l));
     }
     return TB_OK;
 }
@@ -168,7 +171,8 @@ static tb_err not_a_shard(const char *out, const char *shard_results,
         strcmp(a, b) == 0)
         return tb_error_set(err, TB_ERR_IO,
                             "merge: the output %s is also a shard's results "
-                            "file: give another --out", out);
+                            "file: give another --out",
+                            out);
     return TB_OK;
 }
 
@@ -187,30 +191,33 @@ tb_err tb_merge(const struct tb_merge_opts *o, struct tb_merge_summary *sum,
     snprintf(results, sizeof(results), "%s/results.jsonl", dir);
     for (size_t i = 0; i < o->n_shards; i++) {
         char shard_results[PATH_MAX], run[128];
-        struct shard_read sr = {.shard = o->shards[i], .run = run,
-                                .ref = &ref, .lines = &lines, .sum = &s};
+        struct shard_read sr = {.shard = o->shards[i],
+                                .run = run,
+                                .ref = &ref,
+                                .lines = &lines,
+                                .sum = &s};
 
         snprintf(shard_results, sizeof(shard_results), "%s/results.jsonl",
                  o->shards[i]);
         if ((e = not_a_shard(results, shard_results, err)) != TB_OK ||
-            (e = tb_results_last_run(shard_results, run, sizeof(run),
-                                     err)) != TB_OK)
+            (e = tb_results_last_run(shard_results, run, sizeof(run), err)) !=
+                TB_OK)
             goto out;
         if (run[0] == '\0') {
             e = tb_error_set(err, TB_ERR_IO,
                              "shard %s: no gate lines in %s (did `make "
-                             "regress` run there?)", o->shards[i],
-                             shard_results);
+                             "regress` run there?)",
+                             o->shards[i], shard_results);
             goto out;
         }
-        if ((e = tb_results_read(shard_results, copy_line, skipped, &sr,
-                                 NULL, err)) != TB_OK)
+        if ((e = tb_results_read(shard_results, copy_line, skipped, &sr, NULL,
+                                 err)) != TB_OK)
             goto out;
         s.shards++;
     }
     if ((e = tb__mkdir_p(dir, err)) != TB_OK ||
-        (e = tb_results_replace(results, lines.data ? lines.data : "",
-                                err)) != TB_OK)
+        (e = tb_results_replace(results, lines.data ? lines.data : "", err)) !=
+            TB_OK)
         goto out;
 
     struct tb_summary_opts so = {.results_path = results};
@@ -221,7 +228,8 @@ tb_err tb_merge(const struct tb_merge_opts *o, struct tb_merge_summary *sum,
     snprintf(html, sizeof(html), "%s/report.html", dir);
     so.md_path = md;
     so.bench_path = bench;
-    struct tb_report_opts ro = {.results_path = results, .out_path = html,
+    struct tb_report_opts ro = {.results_path = results,
+                                .out_path = html,
                                 .graphs_dir = o->graphs_dir ? o->graphs_dir
                                                             : ""};
     if ((e = tb_summary_write(&so, console, err)) != TB_OK ||

@@ -13,8 +13,8 @@
 #include "internal.h"
 #include "tracebench/output/plot.h"
 
-#define INSTALL_HINT                                                         \
-    "install the Debian package gnuplot-nox (apt-get install gnuplot-nox), " \
+#define INSTALL_HINT                                                           \
+    "install the Debian package gnuplot-nox (apt-get install gnuplot-nox), "   \
     "or name the program with $TB_GNUPLOT or --gnuplot"
 #define ERR_TAIL_BYTES 600 /* of gnuplot's stderr kept */
 
@@ -40,10 +40,12 @@ tb_err tb_plot_find(const struct tb_plot_opts *o, char *path, size_t size,
     if (strchr(name, '/') != NULL)
         return tb_error_set(err, TB_ERR_IO,
                             "gnuplot not found: %s is not an executable "
-                            "file; " INSTALL_HINT, name);
-    return tb_error_set(err, TB_ERR_IO,
-                        "gnuplot not found: no '%s' in PATH (%s); "
-                        INSTALL_HINT, name, dirs ? dirs : "unset");
+                            "file; " INSTALL_HINT,
+                            name);
+    return tb_error_set(
+        err, TB_ERR_IO,
+        "gnuplot not found: no '%s' in PATH (%s); " INSTALL_HINT, name,
+        dirs ? dirs : "unset");
 }
 
 /* Appends what fd has to tail, keeping only its last ERR_TAIL_BYTES. */
@@ -115,7 +117,8 @@ tb_err tb_plot_render(const char *dir, const char *script,
     if (strstr(tail, "unknown or ambiguous terminal") != NULL)
         return tb_error_set(err, TB_ERR_IO,
                             "%s has no pngcairo terminal; install the Debian "
-                            "package gnuplot-nox", prog);
+                            "package gnuplot-nox",
+                            prog);
     if (WIFEXITED(status))
         return tb_error_set(err, TB_ERR_IO,
                             "gnuplot %s/%s failed with status %d: %s", dir,
@@ -126,14 +129,14 @@ tb_err tb_plot_render(const char *dir, const char *script,
 
 static uint32_t be32(const unsigned char *b)
 {
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-           (uint32_t)b[2] << 8 | (uint32_t)b[3];
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
+           (uint32_t)b[3];
 }
 
 tb_err tb_plot_png_size(const char *path, uint32_t *width, uint32_t *height,
                         tb_error *err)
 {
-    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G',
+    static const unsigned char sig[8] = {0x89, 'P',  'N',  'G',
                                          '\r', '\n', 0x1a, '\n'};
     unsigned char h[24];
     FILE *f = fopen(path, "rb");
@@ -144,15 +147,14 @@ tb_err tb_plot_png_size(const char *path, uint32_t *width, uint32_t *height,
     n = fread(h, 1, sizeof(h), f);
     fclose(f);
     if (n < sizeof(h) || memcmp(h, sig, sizeof(sig)) != 0)
-        return tb_error_set(err, TB_ERR_DECODE,
-                            "%s: not a PNG (bad signature)", path);
+        return tb_error_set(err, TB_ERR_DECODE, "%s: not a PNG (bad signature)",
+                            path);
     /* The first chunk must be IHDR, 13 bytes: width, height, ... */
     if (be32(h + 8) != 13 || memcmp(h + 12, "IHDR", 4) != 0)
         return tb_error_set(err, TB_ERR_DECODE,
                             "%s: not a PNG (no IHDR chunk first)", path);
     if (be32(h + 16) == 0 || be32(h + 20) == 0)
-        return tb_error_set(err, TB_ERR_DECODE, "%s: PNG of zero size",
-                            path);
+        return tb_error_set(err, TB_ERR_DECODE, "%s: PNG of zero size", path);
     *width = be32(h + 16);
     *height = be32(h + 20);
     return TB_OK;

@@ -27,12 +27,24 @@ void tb__html_esc(struct tb__buf *b, const char *s)
         return;
     for (; *s; s++) {
         switch (*s) {
-        case '&': tb__buf_puts(b, "&amp;"); break;
-        case '<': tb__buf_puts(b, "&lt;"); break;
-        case '>': tb__buf_puts(b, "&gt;"); break;
-        case '"': tb__buf_puts(b, "&quot;"); break;
-        case '\'': tb__buf_puts(b, "&#39;"); break;
-        default: tb__buf_append(b, s, 1); break;
+        case '&':
+            tb__buf_puts(b, "&amp;");
+            break;
+        case '<':
+            tb__buf_puts(b, "&lt;");
+            break;
+        case '>':
+            tb__buf_puts(b, "&gt;");
+            break;
+        case '"':
+            tb__buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            tb__buf_puts(b, "&#39;");
+            break;
+        default:
+            tb__buf_append(b, s, 1);
+            break;
         }
     }
 }
@@ -144,14 +156,17 @@ static void client_summary(struct tb__buf *b, const struct tb__report_model *m)
                 other++;
         }
         /* One failure fails the client; doubt without failure is doubt. */
-        v = fail ? "fail" : inc || other ? "inconclusive"
-                          : pass ? "pass" : NULL;
+        v = fail           ? "fail"
+            : inc || other ? "inconclusive"
+            : pass         ? "pass"
+                           : NULL;
         tb__buf_printf(b, "<tr><td><a href=\"#client-%zu\">", c);
         tb__html_esc(b, m->clients[c].name);
-        tb__buf_printf(b, "</a></td><td class=\"num\">%zu</td><td class="
-                          "\"num\">%zu</td><td class=\"num\">%zu</td><td "
-                          "class=\"num\">%zu</td>", pass, fail, inc,
-                       m->clients[c].runs);
+        tb__buf_printf(b,
+                       "</a></td><td class=\"num\">%zu</td><td class="
+                       "\"num\">%zu</td><td class=\"num\">%zu</td><td "
+                       "class=\"num\">%zu</td>",
+                       pass, fail, inc, m->clients[c].runs);
         if (v != NULL)
             verdict_cell(b, v);
         else
@@ -171,11 +186,11 @@ static void gate_table(struct tb__buf *b, const struct tb__report_model *m,
         if (strcmp(g->client, client) != 0)
             continue;
         if (!any)
-            tb__buf_puts(b,
-                "<table>\n<tr><th>gate</th><th>profile</th><th>figure</th>"
-                "<th>median</th><th>interval</th><th>n</th><th>limit</th>"
-                "<th>verdict</th><th>baseline</th><th>message</th>"
-                "<th>time</th></tr>\n");
+            tb__buf_puts(
+                b, "<table>\n<tr><th>gate</th><th>profile</th><th>figure</th>"
+                   "<th>median</th><th>interval</th><th>n</th><th>limit</th>"
+                   "<th>verdict</th><th>baseline</th><th>message</th>"
+                   "<th>time</th></tr>\n");
         any = true;
         tb__buf_puts(b, "<tr><td>");
         tb__html_esc(b, g->gate);
@@ -213,8 +228,7 @@ static void gate_table(struct tb__buf *b, const struct tb__report_model *m,
         tb__buf_puts(b, "</td>");
         verdict_cell(b, g->verdict);
         if (g->has_baseline) {
-            tb__buf_printf(b, "<td class=\"%s\">",
-                           verdict_class(g->b_verdict));
+            tb__buf_printf(b, "<td class=\"%s\">", verdict_class(g->b_verdict));
             tb__html_esc(b, g->b_verdict != NULL ? g->b_verdict : "?");
             tb__buf_puts(b, "<br><span class=\"muted\">baseline median ");
             tb__html_num(b, g->b_median);
@@ -287,8 +301,7 @@ static void relative_to(const char *dir, const char *target, char *buf,
 /* Shows dir's PNG for client and kind if there is a valid one. */
 static void figure(struct tb__buf *b, struct tb__report_model *m,
                    const struct tb_report_opts *o, const char *dir,
-                   const char *out_dir, const char *client,
-                   tb_graph_kind kind)
+                   const char *out_dir, const char *client, tb_graph_kind kind)
 {
     char png[4096], csv[4096], rel[4096];
     const char *base;
@@ -354,28 +367,31 @@ static void page(struct tb__buf *b, struct tb__report_model *m,
 
     gmtime_r(&now, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    tb__buf_printf(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-                      "<meta charset=\"utf-8\">\n<title>tracebench report"
-                      "</title>\n<style>\n%s</style>\n</head>\n<body>\n"
-                      "<h1>tracebench report</h1>\n<p class=\"muted\">"
-                      "Written %s from <code>", style, when);
+    tb__buf_printf(b,
+                   "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+                   "<meta charset=\"utf-8\">\n<title>tracebench report"
+                   "</title>\n<style>\n%s</style>\n</head>\n<body>\n"
+                   "<h1>tracebench report</h1>\n<p class=\"muted\">"
+                   "Written %s from <code>",
+                   style, when);
     tb__html_esc(b, results);
-    tb__buf_printf(b, "</code>: %zu gate results (%zu older ones "
-                      "superseded), %zu runs, %zu clients.</p>\n",
-                   m->n_gates, m->sum.superseded, m->sum.runs,
-                   m->n_clients);
+    tb__buf_printf(b,
+                   "</code>: %zu gate results (%zu older ones "
+                   "superseded), %zu runs, %zu clients.</p>\n",
+                   m->n_gates, m->sum.superseded, m->sum.runs, m->n_clients);
     if (m->n_clients > 0) {
         legend(b);
         client_summary(b, m);
-    }
-    else
+    } else
         tb__buf_puts(b, "<p>No results yet.</p>\n");
     for (size_t c = 0; c < m->n_clients; c++) {
         const char *name = m->clients[c].name;
         tb__buf_printf(b, "<h2 id=\"client-%zu\">", c);
         tb__html_esc(b, name);
-        tb__buf_printf(b, "</h2>\n<p class=\"muted\">%zu runs recorded."
-                          "</p>\n", m->clients[c].runs);
+        tb__buf_printf(b,
+                       "</h2>\n<p class=\"muted\">%zu runs recorded."
+                       "</p>\n",
+                       m->clients[c].runs);
         gate_table(b, m, name);
         if (graphs[0] == '\0')
             continue;
@@ -402,8 +418,9 @@ static void page(struct tb__buf *b, struct tb__report_model *m,
     }
     m->sum.compared = tb__report_compare(b, results);
     if (m->sum.warnings > 0) {
-        tb__buf_printf(b, "<h2 id=\"warnings\">Warnings</h2>\n<p>%zu "
-                          "lines or files were skipped:</p>\n<ul>\n",
+        tb__buf_printf(b,
+                       "<h2 id=\"warnings\">Warnings</h2>\n<p>%zu "
+                       "lines or files were skipped:</p>\n<ul>\n",
                        m->sum.warnings);
         /* One escaped <li> per warning line. */
         for (const char *w = m->warnings.data; w != NULL && *w != '\0';) {
@@ -461,8 +478,7 @@ tb_err tb_report_write(const struct tb_report_opts *o,
     for (size_t i = 0; i < m.n_gates; i++) {
         m.sum.pass += strcmp(m.gates[i].verdict, "pass") == 0;
         m.sum.fail += strcmp(m.gates[i].verdict, "fail") == 0;
-        m.sum.inconclusive +=
-            strcmp(m.gates[i].verdict, "inconclusive") == 0;
+        m.sum.inconclusive += strcmp(m.gates[i].verdict, "inconclusive") == 0;
     }
     /* The directory first: relative links are computed from it. */
     if ((e = tb__mkdir_p(out_dir, err)) != TB_OK)

@@ -57,9 +57,11 @@ static tb_err add_line(const tb_results_line *l, void *arg, tb_error *err)
         tb_results_str(l, "a") == NULL || tb_results_str(l, "b") == NULL ||
         tb_results_str(l, "figure") == NULL)
         return TB_OK;
-    c = (struct cmp){.a = dup_str(l, "a"), .b = dup_str(l, "b"),
+    c = (struct cmp){.a = dup_str(l, "a"),
+                     .b = dup_str(l, "b"),
                      .profile = dup_str(l, "profile"),
-                     .run = dup_str(l, "run"), .gate = dup_str(l, "gate"),
+                     .run = dup_str(l, "run"),
+                     .gate = dup_str(l, "gate"),
                      .figure = dup_str(l, "figure"),
                      .unit = dup_str(l, "unit"),
                      .verdict = dup_str(l, "verdict"),
@@ -143,43 +145,51 @@ static void chart(struct tb__buf *b, const struct cmp *c)
         xmin = fmin(xmin, a + lo);
         xmax = fmax(xmax, a + hi);
     }
-    if (xmax - xmin <= 0) {         /* all equal: a unit either side */
+    if (xmax - xmin <= 0) { /* all equal: a unit either side */
         double w = fabs(a) > 0 ? fabs(a) * 0.1 : 1;
         xmin -= w;
         xmax += w;
     }
-#define X(v) (CHART_PAD + ((v) - xmin) / (xmax - xmin) * \
-              (CHART_W - 2 * CHART_PAD))
-    tb__buf_printf(b, "<svg class=\"ab\" width=\"%.0f\" height=\"%.0f\" "
-                      "viewBox=\"0 0 %.0f %.0f\" role=\"img\">",
+#define X(v)                                                                   \
+    (CHART_PAD + ((v)-xmin) / (xmax - xmin) * (CHART_W - 2 * CHART_PAD))
+    tb__buf_printf(b,
+                   "<svg class=\"ab\" width=\"%.0f\" height=\"%.0f\" "
+                   "viewBox=\"0 0 %.0f %.0f\" role=\"img\">",
                    CHART_W, CHART_H, CHART_W, CHART_H);
     if (al > 0)
-        tb__buf_printf(b, "<rect x=\"%.1f\" y=\"8\" width=\"%.1f\" "
-                          "height=\"20\" fill=\"#e6efe6\"><title>same: A "
-                          "&#177; %.4g</title></rect>",
+        tb__buf_printf(b,
+                       "<rect x=\"%.1f\" y=\"8\" width=\"%.1f\" "
+                       "height=\"20\" fill=\"#e6efe6\"><title>same: A "
+                       "&#177; %.4g</title></rect>",
                        X(a - al), X(a + al) - X(a - al), al);
-    tb__buf_printf(b, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"28\" y2=\"28\" "
-                      "stroke=\"#bbb\"/>", CHART_PAD, CHART_W - CHART_PAD);
+    tb__buf_printf(b,
+                   "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"28\" y2=\"28\" "
+                   "stroke=\"#bbb\"/>",
+                   CHART_PAD, CHART_W - CHART_PAD);
     if (isfinite(lo) && isfinite(hi))
-        tb__buf_printf(b, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"18\" "
-                          "y2=\"18\" stroke=\"%s\" stroke-width=\"3\">"
-                          "<title>B - A: %.4g to %.4g</title></line>",
+        tb__buf_printf(b,
+                       "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"18\" "
+                       "y2=\"18\" stroke=\"%s\" stroke-width=\"3\">"
+                       "<title>B - A: %.4g to %.4g</title></line>",
                        X(a + lo), X(a + hi), verdict_colour(c->verdict), lo,
                        hi);
-    tb__buf_printf(b, "<circle cx=\"%.1f\" cy=\"18\" r=\"4\" fill=\"#888\">"
-                      "<title>A: %.4g</title></circle>"
-                      "<text x=\"%.1f\" y=\"7\" font-size=\"9\" "
-                      "text-anchor=\"middle\">A</text>",
+    tb__buf_printf(b,
+                   "<circle cx=\"%.1f\" cy=\"18\" r=\"4\" fill=\"#888\">"
+                   "<title>A: %.4g</title></circle>"
+                   "<text x=\"%.1f\" y=\"7\" font-size=\"9\" "
+                   "text-anchor=\"middle\">A</text>",
                    X(a), a, X(a));
-    tb__buf_printf(b, "<circle cx=\"%.1f\" cy=\"18\" r=\"4\" fill=\"%s\">"
-                      "<title>B: %.4g</title></circle>"
-                      "<text x=\"%.1f\" y=\"39\" font-size=\"9\" "
-                      "text-anchor=\"middle\">B</text>",
+    tb__buf_printf(b,
+                   "<circle cx=\"%.1f\" cy=\"18\" r=\"4\" fill=\"%s\">"
+                   "<title>B: %.4g</title></circle>"
+                   "<text x=\"%.1f\" y=\"39\" font-size=\"9\" "
+                   "text-anchor=\"middle\">B</text>",
                    X(bm), verdict_colour(c->verdict), bm, X(bm));
-    tb__buf_printf(b, "<text x=\"%.1f\" y=\"39\" font-size=\"8\" "
-                      "fill=\"#666\">%.4g</text><text x=\"%.1f\" y=\"39\" "
-                      "font-size=\"8\" fill=\"#666\" text-anchor=\"end\">"
-                      "%.4g</text>",
+    tb__buf_printf(b,
+                   "<text x=\"%.1f\" y=\"39\" font-size=\"8\" "
+                   "fill=\"#666\">%.4g</text><text x=\"%.1f\" y=\"39\" "
+                   "font-size=\"8\" fill=\"#666\" text-anchor=\"end\">"
+                   "%.4g</text>",
                    CHART_PAD, xmin, CHART_W - CHART_PAD, xmax);
 #undef X
     tb__buf_puts(b, "</svg>");
@@ -255,8 +265,7 @@ size_t tb__report_compare(struct tb__buf *b, const char *path)
                         "<th>verdict</th><th>chart</th></tr>\n");
         for (size_t j = i; j < s.n; j++) {
             const struct cmp *c = &s.v[j];
-            if (done[j] || strcmp(c->a, g->a) != 0 ||
-                strcmp(c->b, g->b) != 0 ||
+            if (done[j] || strcmp(c->a, g->a) != 0 || strcmp(c->b, g->b) != 0 ||
                 strcmp(c->profile, g->profile) != 0)
                 continue;
             row(b, c);

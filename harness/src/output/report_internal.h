@@ -15,7 +15,7 @@
 struct tb__report_gate {
     char *client, *gate, *profile, *figure, *time;
     char *limit_key, *limit_source, *verdict, *message;
-    double median, lo, hi, n, limit;  /* NAN when absent */
+    double median, lo, hi, n, limit; /* NAN when absent */
     bool has_baseline;
     double b_median, b_tolerance_rel; /* NAN when absent */
     char *b_verdict;
@@ -23,7 +23,7 @@ struct tb__report_gate {
 
 struct tb__report_client {
     char *name;
-    size_t runs;                /* "run" records of this client */
+    size_t runs; /* "run" records of this client */
 };
 
 struct tb__report_model {
@@ -31,7 +31,7 @@ struct tb__report_model {
     size_t n_gates, cap_gates;
     struct tb__report_client *clients;
     size_t n_clients, cap_clients;
-    struct tb__buf warnings;    /* one line per warning, not escaped */
+    struct tb__buf warnings; /* one line per warning, not escaped */
     struct tb_report_summary sum;
 };
 
@@ -57,8 +57,8 @@ void tb__report_model_free(struct tb__report_model *m);
 
 /* Tells o's warn callback (or the log) and keeps the message for the
  * page: "<file>:<line>: <what>", or what alone when line is 0. */
-void tb__report_warn(struct tb__report_model *m,
-                     const struct tb_report_opts *o, const char *file,
-                     size_t line, const char *fmt, ...) TB_FORMAT(5, 6);
+void tb__report_warn(struct tb__report_model *m, const struct tb_report_opts *o,
+                     const char *file, size_t line, const char *fmt, ...)
+    TB_FORMAT(5, 6);
 
 #endif

@@ -42,9 +42,8 @@ void tb__report_model_free(struct tb__report_model *m)
     tb__buf_free(&m->warnings);
 }
 
-void tb__report_warn(struct tb__report_model *m,
-                     const struct tb_report_opts *o, const char *file,
-                     size_t line, const char *fmt, ...)
+void tb__report_warn(struct tb__report_model *m, const struct tb_report_opts *o,
+                     const char *file, size_t line, const char *fmt, ...)
 {
     char what[512], msg[1024];
     va_list ap;
@@ -54,7 +53,7 @@ void tb__report_warn(struct tb__report_model *m,
     va_end(ap);
     if (line > 0)
         snprintf(msg, sizeof(msg), "%s:%zu: %s", file, line, what);
-    else                        /* about a whole file, named in what */
+    else /* about a whole file, named in what */
         snprintf(msg, sizeof(msg), "%s", what);
     if (o != NULL && o->warn != NULL)
         o->warn(msg, o->warn_arg);
@@ -185,7 +184,7 @@ static tb_err read_line(const tb_results_line *l, void *arg, tb_error *err)
         size_t ci;
         if (client == NULL) {
             tb__report_warn(m, r->o, file, lineno,
-                 "run without a \"client\"; skipped");
+                            "run without a \"client\"; skipped");
         } else if ((ci = client_index(m, client)) == SIZE_MAX) {
             e = TB_ERR_NOMEM;
         } else {
@@ -195,9 +194,10 @@ static tb_err read_line(const tb_results_line *l, void *arg, tb_error *err)
     } else if (strcmp(kind, "gate") == 0) {
         if (client == NULL || tb_results_str(l, "gate") == NULL ||
             tb_results_str(l, "verdict") == NULL)
-            tb__report_warn(m, r->o, file, lineno,
-                 "gate without a \"client\", \"gate\" or \"verdict\" "
-                 "string; skipped");
+            tb__report_warn(
+                m, r->o, file, lineno,
+                "gate without a \"client\", \"gate\" or \"verdict\" "
+                "string; skipped");
         else
             e = add_gate(m, l);
     }
@@ -215,4 +215,3 @@ tb_err tb__report_read(struct tb__report_model *m,
 
     return tb_results_read(path, read_line, skipped, &r, &m->sum.lines, err);
 }
-

@@ -97,8 +97,7 @@ static tb_err append(const char *path, cJSON *o, tb_error *err)
     return e;
 }
 
-tb_err tb_results_add_text(const char *path, const char *line,
-                           tb_error *err)
+tb_err tb_results_add_text(const char *path, const char *line, tb_error *err)
 {
     size_t len = strlen(line);
     char *text = malloc(len + 1);
@@ -114,8 +113,7 @@ tb_err tb_results_add_text(const char *path, const char *line,
 }
 
 tb_err tb_results_add_run(const struct tb_results_run *run, const char *gate,
-                          const char *step, const tb_result *r,
-                          tb_error *err)
+                          const char *step, const tb_result *r, tb_error *err)
 {
     cJSON *o = header("run", run, gate);
     cJSON *res = tb__result_json(r);
@@ -160,9 +158,8 @@ tb_err tb_results_add_gate(const struct tb_results_run *run,
         cJSON_AddNumberToObject(o, "n", (double)f->n);
         add_num(o, "confidence", f->confidence);
         add_num(o, "limit", f->limit);
-        cJSON_AddStringToObject(o, "bound", f->bound == TB_BOUND_AT_MOST
-                                                ? "at_most"
-                                                : "at_least");
+        cJSON_AddStringToObject(
+            o, "bound", f->bound == TB_BOUND_AT_MOST ? "at_most" : "at_least");
         cJSON_AddStringToObject(o, "limit_key", f->limit_key);
         cJSON_AddStringToObject(o, "limit_source", f->limit_source);
         /* A known defect's failed figure is a "known failure", and every
@@ -266,15 +263,16 @@ tb_err tb_results_thresholds_digest(const char *dir, char *out, size_t size,
             break;
         for (size_t k = 0; k < len; k++) {
             h ^= (unsigned char)text[k];
-            h *= 1099511628211ULL;     /* FNV-1a 64 prime */
+            h *= 1099511628211ULL; /* FNV-1a 64 prime */
         }
         free(text);
-        w = snprintf(out + used, size - used, "%s%s=%016llx",
-                     used ? " " : "", names[i], (unsigned long long)h);
+        w = snprintf(out + used, size - used, "%s%s=%016llx", used ? " " : "",
+                     names[i], (unsigned long long)h);
         if (w < 0 || (size_t)w >= size - used)
             e = tb_error_set(err, TB_ERR_INVALID_ARG,
                              "thresholds %s: digest longer than %zu "
-                             "characters", dir, size);
+                             "characters",
+                             dir, size);
         else
             used += (size_t)w;
     }
@@ -359,7 +357,7 @@ tb_err tb_results_read(const char *path, tb_results_line_fn on_line,
         if (next != NULL)
             *next++ = '\0';
         else if (*line == '\0')
-            break;              /* the file ended with a newline */
+            break; /* the file ended with a newline */
         lineno++;
         while (*p == ' ' || *p == '\t' || *p == '\r')
             p++;
@@ -408,8 +406,7 @@ tb_err tb_results_last_run(const char *path, char *out, size_t size,
     return tb_results_read(path, note_run, NULL, &lr, NULL, err);
 }
 
-tb_err tb_results_replace(const char *path, const char *lines,
-                          tb_error *err)
+tb_err tb_results_replace(const char *path, const char *lines, tb_error *err)
 {
     struct tb__buf b = {0};
     tb_err e;
@@ -420,14 +417,16 @@ tb_err tb_results_replace(const char *path, const char *lines,
     return e;
 }
 
-/* --- Compare lines (tracebench compare) ------------------------------------ */
+/* --- Compare lines (tracebench compare) ------------------------------------
+ */
 
 tb_err tb_record_compare(const char *path, const tb_compare_result *r,
-                         const char *profile,
-                         const struct tb_compare_figure *f, tb_error *err)
+                         const char *profile, const struct tb_compare_figure *f,
+                         tb_error *err)
 {
     char client[160];
-    struct tb_results_run run = {.path = path, .run_id = r->run_id,
+    struct tb_results_run run = {.path = path,
+                                 .run_id = r->run_id,
                                  .client = client,
                                  .profile = profile ? profile : "full"};
     cJSON *o;
@@ -440,9 +439,8 @@ tb_err tb_record_compare(const char *path, const tb_compare_result *r,
     cJSON_AddStringToObject(o, "b", r->b);
     cJSON_AddStringToObject(o, "figure", f->name);
     cJSON_AddStringToObject(o, "unit", f->unit);
-    cJSON_AddStringToObject(o, "better", f->bound == TB_BOUND_AT_MOST
-                                             ? "lower"
-                                             : "higher");
+    cJSON_AddStringToObject(o, "better",
+                            f->bound == TB_BOUND_AT_MOST ? "lower" : "higher");
     cJSON_AddNumberToObject(o, "rounds", (double)f->rounds);
     add_num(o, "a_median", f->a_median);
     add_num(o, "b_median", f->b_median);
@@ -457,7 +455,8 @@ tb_err tb_record_compare(const char *path, const tb_compare_result *r,
     return append(path_of(&run), o, err);
 }
 
-/* --- The positional writers of record.h ------------------------------------ */
+/* --- The positional writers of record.h ------------------------------------
+ */
 
 const char *tb_record_default_path(void)
 {
@@ -473,9 +472,9 @@ tb_err tb_record_run(const char *path, const char *run_id, const char *client,
     return tb_results_add_run(&run, gate, step, r, err);
 }
 
-tb_err tb_record_gate(const char *path, const char *run_id,
-                      const char *client, const char *profile,
-                      const struct tb_gate_outcome *o, tb_error *err)
+tb_err tb_record_gate(const char *path, const char *run_id, const char *client,
+                      const char *profile, const struct tb_gate_outcome *o,
+                      tb_error *err)
 {
     struct tb_results_run run = {path, run_id, client, profile, NULL};
 

@@ -25,7 +25,7 @@ struct row {
 struct rows {
     struct row *v;
     size_t n, cap;
-    const char *run_id;         /* NULL: every run */
+    const char *run_id; /* NULL: every run */
 };
 
 static const char *s_or_empty(const char *s)
@@ -85,8 +85,7 @@ static void skipped(const char *path, size_t lineno, const char *what,
                     void *arg)
 {
     (void)arg;
-    tb_log(TB_LOG_WARN, "summary", "%s:%zu: %s, skipped", path, lineno,
-           what);
+    tb_log(TB_LOG_WARN, "summary", "%s:%zu: %s, skipped", path, lineno, what);
 }
 
 static void fmt(char *buf, size_t size, double v)
@@ -176,8 +175,7 @@ static void beside(char *out, size_t size, const char *sibling,
     else if (slash == NULL)
         snprintf(out, size, "%s", name);
     else
-        snprintf(out, size, "%.*s/%s", (int)(slash - sibling), sibling,
-                 name);
+        snprintf(out, size, "%.*s/%s", (int)(slash - sibling), sibling, name);
 }
 
 /* benchmarks.json (every figure), its smaller- and bigger-is-better
@@ -203,8 +201,7 @@ static tb_err write_benchmarks(const struct tb_summary_opts *o,
         small_path = small_def;
     }
     if (big_path == NULL) {
-        beside(big_def, sizeof(big_def), bench_path,
-               "benchmarks-bigger.json");
+        beside(big_def, sizeof(big_def), bench_path, "benchmarks-bigger.json");
         big_path = big_def;
     }
     if (all == NULL || smaller == NULL || bigger == NULL || bmf == NULL) {
@@ -221,7 +218,7 @@ static tb_err write_benchmarks(const struct tb_summary_opts *o,
         cJSON_AddItemToArray(all, bench_entry(w));
         /* An at-least figure (throughput, delivery) is better bigger. */
         cJSON_AddItemToArray(strcmp(w->bound, "at_least") == 0 ? bigger
-                                                                : smaller,
+                                                               : smaller,
                              bench_entry(w));
         snprintf(name, sizeof(name), "%s %s", w->client, w->figure);
         measure_slug(slug, sizeof(slug), w->unit);
@@ -281,8 +278,8 @@ tb_err tb_summary_write(const struct tb_summary_opts *o, FILE *console,
     }
     if (o->baseline_out != NULL &&
         (e = tb_baseline_new(o->client ? o->client : "unknown",
-                             o->profile ? o->profile : "full", &base,
-                             err)) != TB_OK)
+                             o->profile ? o->profile : "full", &base, err)) !=
+            TB_OK)
         goto out;
 
     fprintf(md, "# tracebench regression summary\n\n"
@@ -290,8 +287,8 @@ tb_err tb_summary_write(const struct tb_summary_opts *o, FILE *console,
                 "| verdict |\n|---|---|---|---|---|---|---|---|\n");
     if (console != NULL)
         fprintf(console, "\n%-10s %-10s %-34s %10s %-24s %3s %10s %s\n",
-                "client", "gate", "figure", "median", "interval", "n",
-                "limit", "verdict");
+                "client", "gate", "figure", "median", "interval", "n", "limit",
+                "verdict");
     for (size_t i = 0; i < r.n; i++) {
         const struct row *w = &r.v[i];
         char med[32], lim[32], iv[96];
@@ -315,18 +312,18 @@ tb_err tb_summary_write(const struct tb_summary_opts *o, FILE *console,
                                 strcmp(w->verdict, "known failure") == 0 ||
                                 strcmp(w->verdict, "fixed?") == 0))
             fprintf(console, "    %s\n", w->message);
-        fprintf(md, "| %s | %s | %s | %s | %s | %.0f | %s | %s |\n",
-                w->client, w->gate, w->figure, med, iv,
-                isnan(w->n) ? 0 : w->n, lim, w->verdict);
+        fprintf(md, "| %s | %s | %s | %s | %s | %.0f | %s | %s |\n", w->client,
+                w->gate, w->figure, med, iv, isnan(w->n) ? 0 : w->n, lim,
+                w->verdict);
         if (strcmp(w->verdict, "pass") != 0)
             fprintf(md, "\n> %s\n\n", w->message);
-        if (base != NULL && !isnan(w->median) && !isnan(w->lo) &&
-            !isnan(w->hi))
+        if (base != NULL && !isnan(w->median) && !isnan(w->lo) && !isnan(w->hi))
             tb_baseline_set(base, w->figure, w->median, w->lo, w->hi,
                             (size_t)fmax(1, isnan(w->n) ? 1 : w->n), NULL);
     }
-    fprintf(md, "\n%zu figures: %d failed, %d inconclusive, %d errors, %d "
-                "skipped, %d known failures, %d fixed?.\n",
+    fprintf(md,
+            "\n%zu figures: %d failed, %d inconclusive, %d errors, %d "
+            "skipped, %d known failures, %d fixed?.\n",
             r.n, fails, inconclusive, errors, n_skipped, known, fixed);
     if (console != NULL)
         fprintf(console,
@@ -344,11 +341,10 @@ tb_err tb_summary_write(const struct tb_summary_opts *o, FILE *console,
         snprintf(dir, sizeof(dir), "%s/thresholds", tb_root_dir());
         if (o->client != NULL &&
             tb_thresholds_load(o->thresholds_dir ? o->thresholds_dir : dir,
-                               o->client, o->profile ? o->profile : "full",
-                               &t, NULL) == TB_OK)
-            snprintf(base->thresholds_digest,
-                     sizeof(base->thresholds_digest), "%s",
-                     tb_thresholds_digest(t));
+                               o->client, o->profile ? o->profile : "full", &t,
+                               NULL) == TB_OK)
+            snprintf(base->thresholds_digest, sizeof(base->thresholds_digest),
+                     "%s", tb_thresholds_digest(t));
         tb_thresholds_free(t);
         if ((e = tb_baseline_save(base, o->baseline_out, err)) != TB_OK)
             goto out;

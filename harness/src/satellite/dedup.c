@@ -7,19 +7,19 @@
 
 #include "dedup.h"
 
-#define SHARD_BITS 4           /* log2(TB__DEDUP_SHARDS) */
+#define SHARD_BITS 4             /* log2(TB__DEDUP_SHARDS) */
 #define INITIAL_SLOTS (1u << 16) /* per shard: 1 MiB, touched lazily */
-#define HUGE_BYTES (2u << 20)  /* a transparent huge page */
-#define BATCH 256              /* keys grouped by shard at a time */
-#define PREFETCH_AHEAD 8       /* keys */
-#define MIGRATE_STEP 64        /* old slots moved per insert while growing */
-#define KEEP_SLOTS (1u << 19)  /* per shard: kept, zeroed, across a clear */
+#define HUGE_BYTES (2u << 20)    /* a transparent huge page */
+#define BATCH 256                /* keys grouped by shard at a time */
+#define PREFETCH_AHEAD 8         /* keys */
+#define MIGRATE_STEP 64          /* old slots moved per insert while growing */
+#define KEEP_SLOTS (1u << 19)    /* per shard: kept, zeroed, across a clear */
 
 _Static_assert(TB__DEDUP_SHARDS == 1u << SHARD_BITS, "shard count");
 
 struct slot {
     uint64_t span_id;
-    uint64_t trace;    /* fold of the 128-bit trace id; 0,0 = empty */
+    uint64_t trace; /* fold of the 128-bit trace id; 0,0 = empty */
 };
 
 /* One lock, one table (two while growing); aligned so that two shards'
@@ -38,11 +38,11 @@ struct slot {
 struct shard {
     pthread_mutex_t lock;
     _Atomic(struct slot *) slots;
-    atomic_size_t mask;   /* slots - 1; a power of two minus one */
-    size_t count;         /* identities recorded, in either table */
-    struct slot *old;     /* being moved from; NULL when not growing */
-    size_t old_slots;     /* in old */
-    size_t moved;         /* old slots moved so far */
+    atomic_size_t mask; /* slots - 1; a power of two minus one */
+    size_t count;       /* identities recorded, in either table */
+    struct slot *old;   /* being moved from; NULL when not growing */
+    size_t old_slots;   /* in old */
+    size_t moved;       /* old slots moved so far */
 } __attribute__((aligned(64)));
 
 struct tb__dedup {
@@ -161,8 +161,7 @@ struct tb__dedup *tb__dedup_new(void)
 
         if (s == NULL) {
             while (i-- > 0) {
-                table_free(slots_of(&d->shards[i]),
-                           mask_of(&d->shards[i]) + 1);
+                table_free(slots_of(&d->shards[i]), mask_of(&d->shards[i]) + 1);
                 pthread_mutex_destroy(&d->shards[i].lock);
             }
             free(d);
@@ -209,8 +208,7 @@ static void place(struct shard *sh, const struct slot *k)
  * sequential. The lock is held. */
 static void migrate(struct shard *sh, size_t n)
 {
-    size_t end = sh->moved + n < sh->old_slots ? sh->moved + n
-                                               : sh->old_slots;
+    size_t end = sh->moved + n < sh->old_slots ? sh->moved + n : sh->old_slots;
 
     for (size_t i = sh->moved; i < end; i++)
         if (!is_empty(&sh->old[i]))
@@ -269,8 +267,7 @@ static int insert_locked(struct shard *sh, const struct slot *k, uint64_t h)
         return -1;
     if (sh->old != NULL) {
         migrate(sh, MIGRATE_STEP);
-        if (sh->old != NULL &&
-            find(sh->old, sh->old_slots - 1, k, h, &at))
+        if (sh->old != NULL && find(sh->old, sh->old_slots - 1, k, h, &at))
             return 0;
     }
     if (find(slots_of(sh), mask_of(sh), k, h, &at))
@@ -293,8 +290,8 @@ static void peek(const struct tb__dedup *d, uint64_t h)
     __builtin_prefetch((const void *)at, 1);
 }
 
-bool tb__dedup_insert(struct tb__dedup *d, uint64_t trace_hi,
-                      uint64_t trace_lo, uint64_t span_id)
+bool tb__dedup_insert(struct tb__dedup *d, uint64_t trace_hi, uint64_t trace_lo,
+                      uint64_t span_id)
 {
     struct slot k = make_key(trace_hi, trace_lo, span_id);
     uint64_t h = hash(&k);
@@ -304,21 +301,20 @@ bool tb__dedup_insert(struct tb__dedup *d, uint64_t trace_hi,
     pthread_mutex_lock(&sh->lock);
     r = insert_locked(sh, &k, h);
     pthread_mutex_unlock(&sh->lock);
-    return r != 0;              /* -1, not recorded, still counts as new */
+    return r != 0; /* -1, not recorded, still counts as new */
 }
 
 /* A key with its hash, ordered by shard. */
 struct hkey {
     struct slot k;
     uint64_t h;
-    struct tb__span_key *from;  /* to flag a repeat */
+    struct tb__span_key *from; /* to flag a repeat */
 };
 
 /* Inserts by[b..e), all of shard s, whose lock is held, and releases it;
  * prefetches the keys that follow in by[0..n). */
 static size_t insert_group(struct tb__dedup *d, unsigned s,
-                           const struct hkey *by, size_t b, size_t e,
-                           size_t n)
+                           const struct hkey *by, size_t b, size_t e, size_t n)
 {
     struct shard *sh = &d->shards[s];
     size_t fresh = 0;
@@ -347,8 +343,7 @@ static size_t insert_batch(struct tb__dedup *d, struct tb__span_key *keys,
     size_t fresh = 0;
 
     for (size_t i = 0; i < n; i++) {
-        in[i].k = make_key(keys[i].trace_hi, keys[i].trace_lo,
-                           keys[i].span_id);
+        in[i].k = make_key(keys[i].trace_hi, keys[i].trace_lo, keys[i].span_id);
         in[i].h = hash(&in[i].k);
         in[i].from = &keys[i];
         start[shard_of(in[i].h) + 1]++;

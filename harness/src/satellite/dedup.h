@@ -30,8 +30,8 @@ void tb__dedup_free(struct tb__dedup *d);
 /* True when the identity is new (and is now recorded; if the table could
  * not grow it counts as new but is not recorded), false when it was seen
  * before. */
-bool tb__dedup_insert(struct tb__dedup *d, uint64_t trace_hi,
-                      uint64_t trace_lo, uint64_t span_id);
+bool tb__dedup_insert(struct tb__dedup *d, uint64_t trace_hi, uint64_t trace_lo,
+                      uint64_t span_id);
 
 /* Records n identities, as n calls of tb__dedup_insert would, sets
  * keys[i].repeat on those seen before, and returns how many counted as

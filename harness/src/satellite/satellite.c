@@ -64,11 +64,15 @@ static tb_err start_all(tb_satellites *g, tb_error *err)
 static tb_err check_opts(const struct tb_satellites_opts *o, tb_error *err)
 {
     if ((unsigned)o->mode >= TB_MODE__COUNT)
-        return tb_error_set(err, TB_ERR_INVALID_ARG, "satellite mode %d out "
-                            "of range", (int)o->mode);
+        return tb_error_set(err, TB_ERR_INVALID_ARG,
+                            "satellite mode %d out "
+                            "of range",
+                            (int)o->mode);
     if ((unsigned)o->fault >= TB_FAULT__COUNT)
-        return tb_error_set(err, TB_ERR_INVALID_ARG, "satellite fault %d "
-                            "out of range", (int)o->fault);
+        return tb_error_set(err, TB_ERR_INVALID_ARG,
+                            "satellite fault %d "
+                            "out of range",
+                            (int)o->fault);
     if (o->ports != NULL && o->n_ports == 0)
         return tb_error_set(err, TB_ERR_INVALID_ARG, "no satellite ports");
     return TB_OK;
@@ -83,7 +87,7 @@ static void init_sync(tb_satellites *g)
      * reset must not wait for a gap. */
     pthread_rwlockattr_init(&ra);
     pthread_rwlockattr_setkind_np(&ra,
-        PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+                                  PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
     pthread_rwlock_init(&g->reset_rw, &ra);
     pthread_rwlockattr_destroy(&ra);
     pthread_mutex_init(&g->admin, NULL);
@@ -159,10 +163,9 @@ tb_err tb_satellites_start(const struct tb_satellites_opts *opts,
                     : 0);
     atomic_init(&g->connection_close, o->connection_close);
     atomic_init(&g->counted_faults, 0);
-    g->bandwidth_bytes_per_s =
-        o->bandwidth_bytes_per_s != 0
-            ? o->bandwidth_bytes_per_s
-            : TB_SATELLITE_DEFAULT_BANDWIDTH_BYTES_PER_S;
+    g->bandwidth_bytes_per_s = o->bandwidth_bytes_per_s != 0
+                                   ? o->bandwidth_bytes_per_s
+                                   : TB_SATELLITE_DEFAULT_BANDWIDTH_BYTES_PER_S;
     g->max_body_bytes = o->max_body_bytes != 0
                             ? o->max_body_bytes
                             : TB_SATELLITE_DEFAULT_MAX_BODY_BYTES;
@@ -180,9 +183,10 @@ tb_err tb_satellites_start(const struct tb_satellites_opts *opts,
                         ? o->request_deadline_s
                         : TB_SATELLITE_DEFAULT_REQUEST_DEADLINE_S) *
                    1e9);
-    g->min_upload_bytes_per_s = o->min_upload_bytes_per_s != 0
-                            ? o->min_upload_bytes_per_s
-                            : TB_SATELLITE_DEFAULT_MIN_UPLOAD_BYTES_PER_S;
+    g->min_upload_bytes_per_s =
+        o->min_upload_bytes_per_s != 0
+            ? o->min_upload_bytes_per_s
+            : TB_SATELLITE_DEFAULT_MIN_UPLOAD_BYTES_PER_S;
     g->body_memory_bytes = o->body_memory_bytes != 0
                                ? o->body_memory_bytes
                                : TB_SATELLITE_DEFAULT_BODY_MEMORY_BYTES;
@@ -206,8 +210,10 @@ tb_err tb_satellites_start(const struct tb_satellites_opts *opts,
         destroy(g);
         return rc;
     }
-    tb_log(TB_LOG_INFO, "satellite", "%zu satellites on 127.0.0.1:%u%s, "
-           "mode %s, fault %s", g->n, g->ports[0], g->n > 1 ? ".." : "",
+    tb_log(TB_LOG_INFO, "satellite",
+           "%zu satellites on 127.0.0.1:%u%s, "
+           "mode %s, fault %s",
+           g->n, g->ports[0], g->n > 1 ? ".." : "",
            tb_satellite_mode_name(o->mode), tb_satellite_fault_name(o->fault));
     *out = g;
     return TB_OK;
@@ -310,11 +316,11 @@ tb_err tb_satellites_collect(tb_satellites *sats, unsigned settle_ms,
             seen = a;
             changed = now;
         }
-        if (atomic_load(&sats->in_flight) == 0 &&
-            now - changed >= settle_ms)
+        if (atomic_load(&sats->in_flight) == 0 && now - changed >= settle_ms)
             break;
         if (now - start >= max_wait_ms) {
-            tb_log(TB_LOG_WARN, "satellite", "collect: still busy after "
+            tb_log(TB_LOG_WARN, "satellite",
+                   "collect: still busy after "
                    "%u ms (%d requests in flight); reading counts anyway",
                    max_wait_ms, atomic_load(&sats->in_flight));
             break;
@@ -327,7 +333,8 @@ tb_err tb_satellites_collect(tb_satellites *sats, unsigned settle_ms,
     reset_locked(sats);
     pthread_mutex_unlock(&sats->lock);
     pthread_rwlock_unlock(&sats->reset_rw);
-    tb_log(TB_LOG_DEBUG, "satellite", "collected %llu spans (%llu "
+    tb_log(TB_LOG_DEBUG, "satellite",
+           "collected %llu spans (%llu "
            "duplicates) from %llu requests",
            (unsigned long long)out->spans_received,
            (unsigned long long)out->duplicate_spans,
@@ -376,9 +383,10 @@ tb_err tb_satellites_restart(tb_satellites *sats, tb_error *err)
     pthread_mutex_lock(&sats->admin);
     rc = start_all(sats, err);
     if (rc == TB_OK)
-        atomic_store(&sats->fault, (int)(atomic_load(&sats->fault) ==
-                                         TB_FAULT_REFUSE ? TB_FAULT_NONE
-                                         : atomic_load(&sats->fault)));
+        atomic_store(&sats->fault,
+                     (int)(atomic_load(&sats->fault) == TB_FAULT_REFUSE
+                               ? TB_FAULT_NONE
+                               : atomic_load(&sats->fault)));
     pthread_mutex_unlock(&sats->admin);
     if (rc == TB_OK)
         tb_log(TB_LOG_INFO, "satellite", "satellites restarted");
@@ -431,8 +439,10 @@ tb_err tb_satellites_set_fault(tb_satellites *sats, tb_satellite_fault fault,
     tb_err rc = TB_OK;
 
     if ((unsigned)fault >= TB_FAULT__COUNT)
-        return tb_error_set(err, TB_ERR_INVALID_ARG, "satellite fault %d "
-                            "out of range", (int)fault);
+        return tb_error_set(err, TB_ERR_INVALID_ARG,
+                            "satellite fault %d "
+                            "out of range",
+                            (int)fault);
     pthread_mutex_lock(&sats->admin);
     old = (tb_satellite_fault)atomic_load(&sats->fault);
     if (fault == TB_FAULT_REFUSE)
@@ -458,8 +468,7 @@ static cJSON *proto_json(const struct tb__proto_stats *ps)
 
     cJSON_AddNumberToObject(o, "requests", (double)ps->requests);
     cJSON_AddNumberToObject(o, "spans", (double)ps->spans);
-    cJSON_AddNumberToObject(o, "duplicate_spans",
-                            (double)ps->duplicate_spans);
+    cJSON_AddNumberToObject(o, "duplicate_spans", (double)ps->duplicate_spans);
     cJSON_AddNumberToObject(o, "bytes", (double)ps->bytes);
     cJSON_AddNumberToObject(o, "rejected", (double)ps->rejected);
     cJSON_AddNumberToObject(o, "failed", (double)ps->failed);
@@ -492,17 +501,16 @@ char *tb_satellites_stats_json(const tb_satellites *sats)
     cJSON_AddStringToObject(root, "connection",
                             atomic_load(&g->connection_close) ? "close"
                                                               : "keep-alive");
-    cJSON_AddNumberToObject(
-        root, "bandwidth_bytes_per_s",
-        g->bandwidth_bytes_per_s == TB_SATELLITE_NO_BANDWIDTH_CAP
-            ? 0
-            : (double)g->bandwidth_bytes_per_s);
+    cJSON_AddNumberToObject(root, "bandwidth_bytes_per_s",
+                            g->bandwidth_bytes_per_s ==
+                                    TB_SATELLITE_NO_BANDWIDTH_CAP
+                                ? 0
+                                : (double)g->bandwidth_bytes_per_s);
     cJSON_AddNumberToObject(root, "in_flight", atomic_load(&g->in_flight));
     pthread_mutex_lock(&g->lock);
     counts_locked(g, &c);
     cJSON_AddNumberToObject(root, "spans_received", (double)c.spans_received);
-    cJSON_AddNumberToObject(root, "duplicate_spans",
-                            (double)c.duplicate_spans);
+    cJSON_AddNumberToObject(root, "duplicate_spans", (double)c.duplicate_spans);
     cJSON_AddNumberToObject(root, "requests", (double)c.requests);
     cJSON_AddNumberToObject(root, "rejected", (double)c.rejected_requests);
     cJSON_AddNumberToObject(root, "failed", (double)c.failed_requests);
@@ -513,8 +521,7 @@ char *tb_satellites_stats_json(const tb_satellites *sats)
     cJSON_AddNumberToObject(root, "cut_slow_uploads", (double)g->cut_slow);
     cJSON_AddNumberToObject(root, "cut_overdue_requests",
                             (double)g->cut_deadline);
-    cJSON_AddNumberToObject(root, "over_body_memory",
-                            (double)g->over_memory);
+    cJSON_AddNumberToObject(root, "over_body_memory", (double)g->over_memory);
     cJSON_AddNumberToObject(root, "span_id_set_bytes",
                             (double)tb__dedup_bytes(g->dedup));
     protos = cJSON_AddObjectToObject(root, "protocols");

@@ -39,7 +39,7 @@
 enum {
     ROUTE_SPANS_RECEIVED = TB_PROTO__COUNT,
     ROUTE_STATS,
-    ROUTE_DONE                 /* answered in the first call */
+    ROUTE_DONE /* answered in the first call */
 };
 
 struct conn {
@@ -48,21 +48,21 @@ struct conn {
     int fd;
     /* The request being read. */
     int route;
-    tb_satellite_fault fault;  /* as when the request began */
+    tb_satellite_fault fault; /* as when the request began */
     bool in_flight;
     bool too_large;
-    bool over_memory;          /* the group's body budget was spent */
+    bool over_memory; /* the group's body budget was spent */
     bool gzip;
-    tb_err gzip_rc;            /* TB_OK, or why inflating failed */
+    tb_err gzip_rc; /* TB_OK, or why inflating failed */
     char gzip_msg[120];
     struct tb__gunzip_stream gz;
-    bool is_json;              /* OTLP: Content-Type says JSON */
-    size_t received;           /* body bytes as sent */
-    uint8_t *body;             /* body bytes kept (inflated); len <= cap;
-                                * cap is reserved from the group budget */
+    bool is_json;    /* OTLP: Content-Type says JSON */
+    size_t received; /* body bytes as sent */
+    uint8_t *body;   /* body bytes kept (inflated); len <= cap;
+                      * cap is reserved from the group budget */
     size_t len;
     size_t cap;
-    struct timespec start;     /* CLOCK_MONOTONIC, first call */
+    struct timespec start; /* CLOCK_MONOTONIC, first call */
     struct tb__arena *arena;
     struct tb__span_keys keys;
 };
@@ -80,19 +80,16 @@ static void stats_reason(struct tb__proto_stats *ps, const char *reason)
         ps->other_reasons++;
         return;
     }
-    snprintf(ps->reasons[ps->n_reasons].text,
-             sizeof(ps->reasons[0].text), "%s", reason);
+    snprintf(ps->reasons[ps->n_reasons].text, sizeof(ps->reasons[0].text), "%s",
+             reason);
     ps->reasons[ps->n_reasons].count = 1;
     ps->n_reasons++;
 }
 
 static const char *const success_body[TB_PROTO__COUNT] = {
-    [TB_PROTO_LIGHTSTEP] = "",
-    [TB_PROTO_LIGHTSTEP_JSON] = "{}",
-    [TB_PROTO_OTLP] = "",
-    [TB_PROTO_OTLP_JSON] = "{}",
-    [TB_PROTO_ZIPKIN] = "",
-    [TB_PROTO_DATADOG] = "{\"rate_by_service\":{}}",
+    [TB_PROTO_LIGHTSTEP] = "", [TB_PROTO_LIGHTSTEP_JSON] = "{}",
+    [TB_PROTO_OTLP] = "",      [TB_PROTO_OTLP_JSON] = "{}",
+    [TB_PROTO_ZIPKIN] = "",    [TB_PROTO_DATADOG] = "{\"rate_by_service\":{}}",
 };
 
 static const char *const success_type[TB_PROTO__COUNT] = {
@@ -172,8 +169,8 @@ static enum MHD_Result respond(struct MHD_Connection *mc, unsigned status,
     }
     /* --connection close: MHD closes the connection once this answer is
      * sent, as LightStep's Python satellite did after every report. */
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+        mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     if (ci != NULL && ci->socket_context != NULL) {
         const struct conn *c = ci->socket_context;
         if (atomic_load(&c->sat->group->connection_close))
@@ -184,8 +181,8 @@ static enum MHD_Result respond(struct MHD_Connection *mc, unsigned status,
     return ret;
 }
 
-static enum MHD_Result respond_text(struct MHD_Connection *mc,
-                                    unsigned status, const char *line)
+static enum MHD_Result respond_text(struct MHD_Connection *mc, unsigned status,
+                                    const char *line)
 {
     return respond(mc, status, "text/plain", line, 0);
 }
@@ -303,8 +300,8 @@ static enum MHD_Result begin(struct conn *c, struct MHD_Connection *mc,
         strncasecmp(v, "application/json", 16) == 0)
         c->route = TB_PROTO_OTLP_JSON;
     v = header(mc, MHD_HTTP_HEADER_CONTENT_ENCODING);
-    c->gzip = v != NULL && (strcasecmp(v, "gzip") == 0 ||
-                            strcasecmp(v, "deflate") == 0);
+    c->gzip = v != NULL &&
+              (strcasecmp(v, "gzip") == 0 || strcasecmp(v, "deflate") == 0);
     if (c->gzip) {
         tb_error e = {0};
         if ((c->gzip_rc = tb__gunzip_stream_begin(&c->gz, &e)) != TB_OK)
@@ -329,9 +326,8 @@ static enum MHD_Result begin(struct conn *c, struct MHD_Connection *mc,
     }
     /* Watched from here until the body is in (satellite_limits.c). */
     atomic_store(&c->watch.received, 0);
-    atomic_store(&c->watch.start_ns,
-                 (uint64_t)c->start.tv_sec * 1000000000ull +
-                     (uint64_t)c->start.tv_nsec);
+    atomic_store(&c->watch.start_ns, (uint64_t)c->start.tv_sec * 1000000000ull +
+                                         (uint64_t)c->start.tv_nsec);
     atomic_store(&c->watch.reading, true);
     return MHD_YES;
 }
@@ -397,8 +393,8 @@ static void take(struct conn *c, const char *data, size_t n)
         return;
     }
     tb_error e = {0};
-    c->gzip_rc = tb__gunzip_stream_feed(&c->gz, (const uint8_t *)data, n,
-                                        keep, c, &e);
+    c->gzip_rc = tb__gunzip_stream_feed(&c->gz, (const uint8_t *)data, n, keep,
+                                        c, &e);
     if (c->gzip_rc == TB_ERR_INVALID_ARG) /* keep() said why */
         c->gzip_rc = TB_OK;
     else if (c->gzip_rc != TB_OK)
@@ -449,8 +445,8 @@ static void reject(struct conn *c, const char *reason)
     c->sat->requests++;
     stats_reason(ps, reason);
     pthread_mutex_unlock(&g->lock);
-    tb_log(TB_LOG_DEBUG, "satellite", "port %u: %s rejected: %s",
-           c->sat->port, tb_satellite_protocol_name(c->route), reason);
+    tb_log(TB_LOG_DEBUG, "satellite", "port %u: %s rejected: %s", c->sat->port,
+           tb_satellite_protocol_name(c->route), reason);
 }
 
 static void count_failed(struct conn *c)
@@ -529,9 +525,8 @@ static bool delay(struct conn *c, size_t n_spans)
         pthread_mutex_lock(&sat->bw_lock);
         if (ts_cmp(&sat->bw_free, &c->start) < 0)
             sat->bw_free = c->start;
-        ts_add_ns(&sat->bw_free,
-                  (uint64_t)((double)bytes * 1e9 /
-                             (double)g->bandwidth_bytes_per_s));
+        ts_add_ns(&sat->bw_free, (uint64_t)((double)bytes * 1e9 /
+                                            (double)g->bandwidth_bytes_per_s));
         link = sat->bw_free;
         pthread_mutex_unlock(&sat->bw_lock);
         if (ts_cmp(&link, &dl) > 0)
@@ -562,10 +557,11 @@ static enum MHD_Result finish(struct conn *c, struct MHD_Connection *mc)
         count_failed(c);
         if (!delay(c, 0))
             return MHD_NO;
-        return respond(mc, c->fault == TB_FAULT_429 ? 429 : 503,
-                       "text/plain", c->fault == TB_FAULT_429 ?
-                       "fault: too many requests\n" :
-                       "fault: service unavailable\n", g->retry_after_s);
+        return respond(mc, c->fault == TB_FAULT_429 ? 429 : 503, "text/plain",
+                       c->fault == TB_FAULT_429
+                           ? "fault: too many requests\n"
+                           : "fault: service unavailable\n",
+                       g->retry_after_s);
     case TB_FAULT_500:
         count_failed(c);
         if (!delay(c, 0))
@@ -587,15 +583,17 @@ static enum MHD_Result finish(struct conn *c, struct MHD_Connection *mc)
     }
     if (c->over_memory) {
         /* Not the client's fault: many large bodies at once. */
-        snprintf(reason, sizeof(reason), "bodies in flight over %zu bytes; "
-                 "retry", g->body_memory_bytes);
+        snprintf(reason, sizeof(reason),
+                 "bodies in flight over %zu bytes; "
+                 "retry",
+                 g->body_memory_bytes);
         reject(c, reason);
         pthread_mutex_lock(&g->lock);
         g->over_memory++;
         pthread_mutex_unlock(&g->lock);
         strcat(reason, "\n");
-        return respond(mc, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
-                       reason, g->retry_after_s);
+        return respond(mc, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", reason,
+                       g->retry_after_s);
     }
     if (c->gzip) {
         if (c->gzip_rc == TB_OK &&
@@ -636,16 +634,15 @@ static enum MHD_Result finish(struct conn *c, struct MHD_Connection *mc)
         return respond(mc, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
                        "fault: counted, but answered unavailable\n",
                        g->retry_after_s);
-    ret = respond(mc, c->route == TB_PROTO_ZIPKIN ? MHD_HTTP_ACCEPTED :
-                  MHD_HTTP_OK, success_type[c->route],
-                  success_body[c->route], 0);
+    ret = respond(mc,
+                  c->route == TB_PROTO_ZIPKIN ? MHD_HTTP_ACCEPTED : MHD_HTTP_OK,
+                  success_type[c->route], success_body[c->route], 0);
     return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc,
                                   const char *url, const char *method,
-                                  const char *version,
-                                  const char *upload_data,
+                                  const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
 {
     const union MHD_ConnectionInfo *info;
@@ -654,8 +651,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc,
     (void)cls;
     (void)version;
     if (c == NULL) {
-        info = MHD_get_connection_info(mc,
-                                       MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        info = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
         if (info == NULL || info->socket_context == NULL)
             return MHD_NO;
         c = info->socket_context;
@@ -670,8 +666,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc,
     return finish(c, mc);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *mc,
-                         void **req_cls,
+static void on_completed(void *cls, struct MHD_Connection *mc, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     struct conn *c = *req_cls;
@@ -752,8 +747,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     n = strlen(line);
     while (n > 0 && line[n - 1] == '\n')
         line[--n] = '\0';
-    tb_log(TB_LOG_DEBUG, "satellite", "port %u: libmicrohttpd: %s",
-           sat->port, line);
+    tb_log(TB_LOG_DEBUG, "satellite", "port %u: libmicrohttpd: %s", sat->port,
+           line);
 }
 
 /* Past max_connections a new connection is closed as soon as it is
@@ -787,13 +782,11 @@ static struct MHD_Daemon *start_daemon(struct tb__satellite *sat, int fd,
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
             MHD_USE_POLL | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
         sat->port, accept_policy, sat, on_request, sat,
-        MHD_OPTION_LISTEN_SOCKET, fd,
-        MHD_OPTION_CONNECTION_TIMEOUT, g->idle_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT_BYTES,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, sat,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, sat,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, sat,
-        MHD_OPTION_END);
+        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT,
+        g->idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)CONN_MEMORY_LIMIT_BYTES, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, sat, MHD_OPTION_NOTIFY_COMPLETED, on_completed, sat,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, sat, MHD_OPTION_END);
 }
 
 /* Listens on 127.0.0.1 and [::1] at one port (tb__listen_loopback in
@@ -805,8 +798,7 @@ tb_err tb__satellite_listen(struct tb__satellite *sat, tb_error *err)
 
     if (sat->daemon != NULL)
         return TB_OK;
-    if ((rc = tb__listen_loopback(sat->port, "satellite", &ls, err)) !=
-        TB_OK)
+    if ((rc = tb__listen_loopback(sat->port, "satellite", &ls, err)) != TB_OK)
         return rc;
     sat->port = ls.port;
     /* Before the servers start: their threads read it under bw_lock (a
@@ -826,11 +818,13 @@ tb_err tb__satellite_listen(struct tb__satellite *sat, tb_error *err)
         if (sat->daemon6 == NULL && ls.fd6 >= 0)
             close(ls.fd6);
         sat->daemon = sat->daemon6 = NULL;
-        return tb_error_set(err, TB_ERR_HTTP, "cannot start the satellite "
-                            "on port %u", ls.port);
+        return tb_error_set(err, TB_ERR_HTTP,
+                            "cannot start the satellite "
+                            "on port %u",
+                            ls.port);
     }
-    tb_log(TB_LOG_DEBUG, "satellite", "listening on 127.0.0.1:%u%s",
-           sat->port, sat->daemon6 != NULL ? " and [::1]" : "");
+    tb_log(TB_LOG_DEBUG, "satellite", "listening on 127.0.0.1:%u%s", sat->port,
+           sat->daemon6 != NULL ? " and [::1]" : "");
     return TB_OK;
 }
 

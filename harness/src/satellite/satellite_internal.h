@@ -24,14 +24,14 @@ struct tb__reason {
 
 struct tb__proto_stats {
     uint64_t requests;
-    uint64_t spans;             /* unique spans */
+    uint64_t spans; /* unique spans */
     uint64_t duplicate_spans;
-    uint64_t bytes;             /* body bytes as received */
-    uint64_t rejected;          /* 400 undecodable, 413 too large */
-    uint64_t failed;            /* answered by slow_fail or a fault */
-    uint64_t first_start_ns;    /* earliest unique span's start; 0: none */
-    uint64_t last_start_ns;     /* latest unique span's start */
-    uint64_t spans_after_mark;  /* unique spans started at or after mark */
+    uint64_t bytes;            /* body bytes as received */
+    uint64_t rejected;         /* 400 undecodable, 413 too large */
+    uint64_t failed;           /* answered by slow_fail or a fault */
+    uint64_t first_start_ns;   /* earliest unique span's start; 0: none */
+    uint64_t last_start_ns;    /* latest unique span's start */
+    uint64_t spans_after_mark; /* unique spans started at or after mark */
     struct tb__reason reasons[TB__MAX_REASONS];
     size_t n_reasons;
     uint64_t other_reasons;
@@ -40,12 +40,12 @@ struct tb__proto_stats {
 /* What the watchdog (satellite_limits.c) sees of a connection: a node in
  * the group's list, linked while the connection lives. */
 struct tb__conn_watch {
-    struct tb__conn_watch *prev, *next;  /* group conns_lock */
+    struct tb__conn_watch *prev, *next; /* group conns_lock */
     int fd;
-    atomic_bool reading;        /* a request body is being read */
-    atomic_uint_fast64_t start_ns;  /* CLOCK_MONOTONIC, request began */
-    atomic_uint_fast64_t received;  /* body bytes read so far */
-    bool cut;                   /* conns_lock; shut down once */
+    atomic_bool reading;           /* a request body is being read */
+    atomic_uint_fast64_t start_ns; /* CLOCK_MONOTONIC, request began */
+    atomic_uint_fast64_t received; /* body bytes read so far */
+    bool cut;                      /* conns_lock; shut down once */
 };
 
 struct tb__satellite {
@@ -57,7 +57,7 @@ struct tb__satellite {
     uint64_t spans_received;    /* unique spans counted here; group lock */
     uint64_t requests;          /* group lock */
     pthread_mutex_t bw_lock;
-    struct timespec bw_free;    /* CLOCK_MONOTONIC: when the link is free */
+    struct timespec bw_free; /* CLOCK_MONOTONIC: when the link is free */
 };
 
 struct tb_satellites {
@@ -65,30 +65,30 @@ struct tb_satellites {
      * /stats), passed down so that satellite_http.c calls nothing of
      * satellite.c: tb_satellites_stats_json, set at start. */
     char *(*stats_json)(const struct tb_satellites *g);
-    pthread_mutex_t admin;      /* serialises start, stop, set_fault */
-    pthread_mutex_t lock;       /* counts, reasons, stopping */
-    pthread_cond_t wake;        /* CLOCK_MONOTONIC; sleeps and hangs */
-    bool stopping;              /* lock; releases sleeping handlers */
+    pthread_mutex_t admin; /* serialises start, stop, set_fault */
+    pthread_mutex_t lock;  /* counts, reasons, stopping */
+    pthread_cond_t wake;   /* CLOCK_MONOTONIC; sleeps and hangs */
+    bool stopping;         /* lock; releases sleeping handlers */
     /* Read-held by a request recording its spans (ids, then counts),
      * write-held by a reset: a request is wholly before or after a reset
      * although its ids go in without the group lock. Taken before lock. */
     pthread_rwlock_t reset_rw;
 
-    struct tb__dedup *dedup;    /* thread-safe; cleared under reset_rw */
+    struct tb__dedup *dedup; /* thread-safe; cleared under reset_rw */
     struct tb__proto_stats proto[TB_PROTO__COUNT]; /* lock */
-    uint64_t not_found;         /* lock; 404 answers */
-    uint64_t bad_method;        /* lock; 405 answers */
+    uint64_t not_found;                            /* lock; 404 answers */
+    uint64_t bad_method;                           /* lock; 405 answers */
 
-    atomic_uint_fast64_t mark_ns; /* Unix ns; 0: no mark */
-    atomic_int in_flight;       /* requests between first call and done */
+    atomic_uint_fast64_t mark_ns;  /* Unix ns; 0: no mark */
+    atomic_int in_flight;          /* requests between first call and done */
     atomic_uint_fast64_t activity; /* bumped by every request event */
-    atomic_int mode;            /* tb_satellite_mode */
-    atomic_int fault;           /* tb_satellite_fault */
-    atomic_uint_fast64_t span_delay_ps; /* per span, picoseconds */
-    bool delay_overridden;      /* admin; opts or set_span_delay */
+    atomic_int mode;               /* tb_satellite_mode */
+    atomic_int fault;              /* tb_satellite_fault */
+    atomic_uint_fast64_t span_delay_ps;     /* per span, picoseconds */
+    bool delay_overridden;                  /* admin; opts or set_span_delay */
     atomic_uint_fast64_t response_delay_ns; /* per report; 0: none */
-    atomic_bool connection_close; /* answer, then close */
-    atomic_uint counted_faults;   /* reports met by count_503/count_reset */
+    atomic_bool connection_close;           /* answer, then close */
+    atomic_uint counted_faults; /* reports met by count_503/count_reset */
 
     uint64_t bandwidth_bytes_per_s; /* or TB_SATELLITE_NO_BANDWIDTH_CAP */
     size_t max_body_bytes;
@@ -96,18 +96,18 @@ struct tb_satellites {
     unsigned retry_after_s;
 
     /* Limits (satellite_limits.c). */
-    unsigned max_connections;   /* per satellite */
+    unsigned max_connections; /* per satellite */
     uint64_t request_deadline_ns;
     uint64_t min_upload_bytes_per_s;
     size_t body_memory_bytes;
-    atomic_size_t body_reserved; /* bytes of body buffers held, all conns */
+    atomic_size_t body_reserved;  /* bytes of body buffers held, all conns */
     uint64_t refused_connections; /* lock; over max_connections */
-    uint64_t cut_slow;          /* lock; cut for a slow upload */
-    uint64_t cut_deadline;      /* lock; cut at the request deadline */
-    uint64_t over_memory;       /* lock; 503 for body_memory_bytes */
-    pthread_mutex_t conns_lock; /* the list below, watchdog_stop */
-    pthread_cond_t conns_wake;  /* CLOCK_MONOTONIC */
-    struct tb__conn_watch conns; /* list head */
+    uint64_t cut_slow;            /* lock; cut for a slow upload */
+    uint64_t cut_deadline;        /* lock; cut at the request deadline */
+    uint64_t over_memory;         /* lock; 503 for body_memory_bytes */
+    pthread_mutex_t conns_lock;   /* the list below, watchdog_stop */
+    pthread_cond_t conns_wake;    /* CLOCK_MONOTONIC */
+    struct tb__conn_watch conns;  /* list head */
     bool watchdog_stop;
     bool watchdog_running;
     pthread_t watchdog;
@@ -130,8 +130,7 @@ tb_err tb__limits_start(struct tb_satellites *g, tb_error *err);
 void tb__limits_stop(struct tb_satellites *g);
 void tb__conn_watch_add(struct tb_satellites *g, struct tb__conn_watch *w,
                         int fd);
-void tb__conn_watch_remove(struct tb_satellites *g,
-                           struct tb__conn_watch *w);
+void tb__conn_watch_remove(struct tb_satellites *g, struct tb__conn_watch *w);
 /* Reserves n more bytes of body memory; false (nothing reserved) when the
  * budget would be exceeded. */
 bool tb__body_reserve(struct tb_satellites *g, size_t n);

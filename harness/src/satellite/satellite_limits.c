@@ -15,7 +15,7 @@
 #include "tracebench/util/log.h"
 
 #define WATCH_PERIOD_MS 200
-#define UPLOAD_GRACE_NS 1000000000ull  /* rate judged after 1 s */
+#define UPLOAD_GRACE_NS 1000000000ull /* rate judged after 1 s */
 
 static uint64_t mono_ns(void)
 {
@@ -145,8 +145,7 @@ bool tb__body_reserve(struct tb_satellites *g, size_t n)
     do {
         if (n > g->body_memory_bytes - old || old > g->body_memory_bytes)
             return false;
-    } while (!atomic_compare_exchange_weak(&g->body_reserved, &old,
-                                           old + n));
+    } while (!atomic_compare_exchange_weak(&g->body_reserved, &old, old + n));
     return true;
 }
 

@@ -44,8 +44,7 @@ const char *tb_satellite_mode_name(tb_satellite_mode mode)
 
 const char *tb_satellite_fault_name(tb_satellite_fault fault)
 {
-    return (unsigned)fault < TB_FAULT__COUNT ? fault_names[fault]
-                                             : "unknown";
+    return (unsigned)fault < TB_FAULT__COUNT ? fault_names[fault] : "unknown";
 }
 
 const char *tb_satellite_protocol_name(tb_satellite_protocol proto)
@@ -74,8 +73,10 @@ static tb_err parse(const char *const *names, size_t n, const char *what,
     for (size_t i = 0; i < n && used < sizeof(valid); i++)
         used += (size_t)snprintf(valid + used, sizeof(valid) - used, "%s%s",
                                  i > 0 ? ", " : "", names[i]);
-    return tb_error_set(err, TB_ERR_INVALID_ARG, "unknown satellite %s '%s' "
-                        "(valid: %s)", what, name ? name : "", valid);
+    return tb_error_set(err, TB_ERR_INVALID_ARG,
+                        "unknown satellite %s '%s' "
+                        "(valid: %s)",
+                        what, name ? name : "", valid);
 }
 
 tb_err tb_satellite_mode_parse(const char *name, tb_satellite_mode *out,

@@ -37,16 +37,16 @@ enum tb__config_var {
     TB__CONFIG_RUN_ID,          /* TB_RUN_ID: the run's id in results.jsonl
                                  * when the options give none (Makefile) */
     TB__CONFIG_SATELLITE_CONNECTION, /* TB_SATELLITE_CONNECTION: keep-alive
-                                 * or close, over thresholds' common key */
-    TB__CONFIG_COUNTER,         /* TB_COUNTER: the cost gate's instruction
-                                 * counter (tb_counter_parse); default auto */
-    TB__CONFIG_BASELINE_SAVE,   /* TB_BASELINE_SAVE: the baseline being
-                                 * saved, beside which the cost gate keeps
-                                 * its profile (Makefile) */
-    TB__CONFIG_GNUPLOT,         /* TB_GNUPLOT: the gnuplot program, below
-                                 * --gnuplot; default "gnuplot" in PATH */
-    TB__CONFIG_VALGRIND,        /* TB_VALGRIND: the valgrind program;
-                                 * default "valgrind" in PATH */
+                                      * or close, over thresholds' common key */
+    TB__CONFIG_COUNTER,              /* TB_COUNTER: the cost gate's instruction
+                                      * counter (tb_counter_parse); default auto */
+    TB__CONFIG_BASELINE_SAVE,        /* TB_BASELINE_SAVE: the baseline being
+                                      * saved, beside which the cost gate keeps
+                                      * its profile (Makefile) */
+    TB__CONFIG_GNUPLOT,              /* TB_GNUPLOT: the gnuplot program, below
+                                      * --gnuplot; default "gnuplot" in PATH */
+    TB__CONFIG_VALGRIND,             /* TB_VALGRIND: the valgrind program;
+                                      * default "valgrind" in PATH */
     TB__CONFIG__COUNT
 };
 

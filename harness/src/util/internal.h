@@ -23,17 +23,17 @@
 /* --- proc.c: child processes ------------------------------------------- */
 
 struct tb__spawn_opts {
-    const char *const *argv;     /* NULL-terminated; argv[0] searched in PATH */
-    const char *const *env;      /* "K=V" added to our environment, or NULL */
-    const char *cwd;             /* NULL: ours */
-    bool capture;                /* pipes for stdout and stderr */
-    bool quiet;                  /* stdout and stderr to /dev/null */
+    const char *const *argv; /* NULL-terminated; argv[0] searched in PATH */
+    const char *const *env;  /* "K=V" added to our environment, or NULL */
+    const char *cwd;         /* NULL: ours */
+    bool capture;            /* pipes for stdout and stderr */
+    bool quiet;              /* stdout and stderr to /dev/null */
 };
 
 struct tb__proc {
-    pid_t pid;                   /* also the process group id */
-    int pidfd;                   /* readable once the child has exited */
-    int out_fd, err_fd;          /* -1 unless captured */
+    pid_t pid;          /* also the process group id */
+    int pidfd;          /* readable once the child has exited */
+    int out_fd, err_fd; /* -1 unless captured */
 };
 
 /* Starts a child in its own process group, without a shell. Fails with
@@ -44,7 +44,7 @@ tb_err tb__spawn(const struct tb__spawn_opts *o, struct tb__proc *p,
 /* Waits up to timeout_ms (< 0: forever) for the child to exit and reaps it.
  * True when reaped (status and usage filled), false on timeout. */
 bool tb__proc_wait(struct tb__proc *p, int timeout_ms, int *status,
-                  struct rusage *ru);
+                   struct rusage *ru);
 
 /* Kills the whole process group and reaps the child; closes the fds. Safe to
  * call twice. */
@@ -54,8 +54,8 @@ void tb__proc_close(struct tb__proc *p);
 /* The names in dir that keep(dir, name) accepts, sorted with cmp (a qsort
  * comparator over char *). *names: tb__names_free(*names, *n). TB_ERR_IO
  * naming dir when it cannot be read. */
-tb_err tb__list_dir(const char *dir, bool (*keep)(const char *dir,
-                                                   const char *name),
+tb_err tb__list_dir(const char *dir,
+                    bool (*keep)(const char *dir, const char *name),
                     int (*cmp)(const void *, const void *), char ***names,
                     size_t *n, tb_error *err);
 void tb__names_free(char **names, size_t n);
@@ -110,8 +110,8 @@ struct tb__run_opts {
     const char *const *argv;
     const char *const *env;
     const char *cwd;
-    const char *name;            /* for log lines */
-    double timeout_s;            /* <= 0: none */
+    const char *name; /* for log lines */
+    double timeout_s; /* <= 0: none */
 };
 
 /* Runs the client and fills r's measured fields (program_time_s,
@@ -141,9 +141,9 @@ void tb__control_stop(struct tb__control *c);
 /* --- net.c ------------------------------------------------------------- */
 
 struct tb__listeners {
-    int fd4;                     /* 127.0.0.1 */
-    int fd6;                     /* [::1]; -1 where the kernel has no IPv6 */
-    uint16_t port;               /* the same on both */
+    int fd4;       /* 127.0.0.1 */
+    int fd6;       /* [::1]; -1 where the kernel has no IPv6 */
+    uint16_t port; /* the same on both */
 };
 
 /* Listening TCP sockets on 127.0.0.1:port and [::1]:port (0: any free
@@ -158,14 +158,14 @@ tb_err tb__listen_loopback(int port, const char *what,
 /* As tb_log, but left in the stdio buffer: a run's client output is
  * flushed once per chunk read (tb__log_flush), not once per line. Returns
  * the bytes written to the verbose log. */
-size_t tb__log_nf(tb_log_level level, const char *component, const char *fmt, ...)
-    TB_FORMAT(3, 4);
+size_t tb__log_nf(tb_log_level level, const char *component, const char *fmt,
+                  ...) TB_FORMAT(3, 4);
 void tb__log_flush(void);
 
 /* --- util -------------------------------------------------------------- */
 
-double tb__now_s(void);          /* monotonic seconds */
-uint64_t tb__unix_ns(void);      /* CLOCK_REALTIME, ns since the epoch */
+double tb__now_s(void);     /* monotonic seconds */
+uint64_t tb__unix_ns(void); /* CLOCK_REALTIME, ns since the epoch */
 char *tb__strdup(const char *s);
 /* The one lookup of the name tables (enum value -> name): true with
  * *index when name is names[*index]; false for NULL or an unknown name. */

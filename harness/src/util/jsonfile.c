@@ -22,8 +22,7 @@ const char *tb__json_type_name(const cJSON *item)
 }
 
 /* 1-based line and column of `at` in text. */
-static void locate(const char *text, const char *at, size_t *line,
-                   size_t *col)
+static void locate(const char *text, const char *at, size_t *line, size_t *col)
 {
     *line = 1;
     *col = 1;
@@ -64,9 +63,8 @@ tb_err tb__json_load(const char *path, const char *shown, cJSON **out,
     if (root == NULL) {
         locate(text, end, &line, &col);
         e = tb_error_set(err, TB_ERR_CONFIG,
-                         "%s: malformed JSON at line %zu, column %zu%s",
-                         shown, line, col,
-                         len == 0 ? " (the file is empty)" : "");
+                         "%s: malformed JSON at line %zu, column %zu%s", shown,
+                         line, col, len == 0 ? " (the file is empty)" : "");
         goto out;
     }
     /* A document followed by more than white space ("{} {}") is an error
@@ -78,7 +76,8 @@ tb_err tb__json_load(const char *path, const char *shown, cJSON **out,
         cJSON_Delete(root);
         e = tb_error_set(err, TB_ERR_CONFIG,
                          "%s: malformed JSON at line %zu, column %zu: text "
-                         "after the end of the document", shown, line, col);
+                         "after the end of the document",
+                         shown, line, col);
         goto out;
     }
     *out = root;

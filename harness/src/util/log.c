@@ -20,8 +20,8 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *info_file;
 static FILE *verbose_file;
-static int opened;                 /* 1 once we tried to open the files */
-static int console_level = -1;     /* -1: not read from the environment */
+static int opened;             /* 1 once we tried to open the files */
+static int console_level = -1; /* -1: not read from the environment */
 static char dir[1024];
 
 static const char *const level_names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
@@ -54,8 +54,8 @@ static void open_files(void)
     opened = 1;
     resolve_dir();
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "tracebench: cannot create log directory %s: %s\n",
-                dir, strerror(errno));
+        fprintf(stderr, "tracebench: cannot create log directory %s: %s\n", dir,
+                strerror(errno));
         return;
     }
     snprintf(path, sizeof(path), "%s/benchmark.log", dir);
@@ -150,8 +150,8 @@ void tb_log(tb_log_level level, const char *component, const char *fmt, ...)
     va_end(ap);
 }
 
-size_t tb__log_nf(tb_log_level level, const char *component,
-                  const char *fmt, ...)
+size_t tb__log_nf(tb_log_level level, const char *component, const char *fmt,
+                  ...)
 {
     va_list ap;
     size_t n;

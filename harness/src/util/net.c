@@ -14,7 +14,7 @@
 
 #include "internal.h"
 
-#define PAIR_TRIES 16  /* port 0: a free v4 port may be taken on ::1 */
+#define PAIR_TRIES 16 /* port 0: a free v4 port may be taken on ::1 */
 
 /* One listening socket on the loopback of family af. Returns the fd, or
  * -1 with errno set. */
@@ -81,9 +81,10 @@ tb_err tb__listen_loopback(int port, const char *what,
                 return tb_error_set(err, TB_ERR_PORT_IN_USE,
                                     "%s port %d is in use (127.0.0.1): %s",
                                     what, port, strerror(e));
-            return tb_error_set(err, TB_ERR_IO, "%s: listen on "
-                                "127.0.0.1:%d: %s", what, port,
-                                strerror(e));
+            return tb_error_set(err, TB_ERR_IO,
+                                "%s: listen on "
+                                "127.0.0.1:%d: %s",
+                                what, port, strerror(e));
         }
         got = port_of(fd4);
         fd6 = listen_one(AF_INET6, got);
@@ -96,8 +97,8 @@ tb_err tb__listen_loopback(int port, const char *what,
             if (e == EADDRINUSE) {
                 close(fd4);
                 return tb_error_set(err, TB_ERR_PORT_IN_USE,
-                                    "%s port %d is in use ([::1]): %s",
-                                    what, port, strerror(e));
+                                    "%s port %d is in use ([::1]): %s", what,
+                                    port, strerror(e));
             }
             /* No IPv6 here (EAFNOSUPPORT, EADDRNOTAVAIL): 127.0.0.1 only. */
         }
@@ -108,5 +109,6 @@ tb_err tb__listen_loopback(int port, const char *what,
     }
     return tb_error_set(err, TB_ERR_PORT_IN_USE,
                         "%s: no free port on both 127.0.0.1 and [::1] after "
-                        "%d tries", what, PAIR_TRIES);
+                        "%d tries",
+                        what, PAIR_TRIES);
 }

@@ -80,10 +80,9 @@ tb_err tb__buf_write_file(const struct tb__buf *b, const char *path,
 
     if (b->failed)
         return tb_error_set(err, TB_ERR_NOMEM, "%s: out of memory", path);
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path,
-                         (long)getpid()) >= sizeof(tmp))
-        return tb_error_set(err, TB_ERR_INVALID_ARG, "path too long: %s",
-                            path);
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid()) >=
+        sizeof(tmp))
+        return tb_error_set(err, TB_ERR_INVALID_ARG, "path too long: %s", path);
     if ((f = fopen(tmp, "wb")) == NULL)
         return tb_error_set(err, TB_ERR_IO, "%s: %s", tmp, strerror(errno));
     if (b->len > 0 && fwrite(b->data, 1, b->len, f) != b->len) {
@@ -106,8 +105,7 @@ tb_err tb__mkdir_p(const char *dir, tb_error *err)
     size_t n = strlen(dir);
 
     if (n == 0 || n >= sizeof(path))
-        return tb_error_set(err, TB_ERR_INVALID_ARG, "bad directory '%s'",
-                            dir);
+        return tb_error_set(err, TB_ERR_INVALID_ARG, "bad directory '%s'", dir);
     memcpy(path, dir, n + 1);
     /* Each prefix in turn; an existing one is fine, a file is not. */
     for (size_t i = 1; i <= n; i++) {
@@ -121,8 +119,7 @@ tb_err tb__mkdir_p(const char *dir, tb_error *err)
                                 strerror(e));
         }
         if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-            return tb_error_set(err, TB_ERR_IO, "%s is not a directory",
-                                path);
+            return tb_error_set(err, TB_ERR_IO, "%s is not a directory", path);
         path[i] = i < n ? '/' : '\0';
     }
     return TB_OK;

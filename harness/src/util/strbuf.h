@@ -14,10 +14,10 @@
  * append a no-op, so writers check once, at the end (like a FILE error
  * flag). */
 struct tb__buf {
-    char *data;                  /* NUL-terminated once anything is added */
-    size_t len;                  /* bytes, without the NUL */
-    size_t cap;                  /* bytes allocated */
-    bool failed;                 /* an allocation failed */
+    char *data;  /* NUL-terminated once anything is added */
+    size_t len;  /* bytes, without the NUL */
+    size_t cap;  /* bytes allocated */
+    bool failed; /* an allocation failed */
 };
 
 void tb__buf_append(struct tb__buf *b, const char *s, size_t n);

@@ -14,7 +14,7 @@ static int number(const char *s, double *v, char **end)
 }
 
 tb_err tb_units_parse_count(const char *what, const char *s, double *out,
-                      tb_error *err)
+                            tb_error *err)
 {
     char *end;
     double v, mult = 1;
@@ -38,7 +38,7 @@ bad:
 }
 
 tb_err tb_units_parse_duration(const char *what, const char *s, double *out_s,
-                         tb_error *err)
+                               tb_error *err)
 {
     static const struct {
         const char *suffix;
@@ -60,7 +60,7 @@ tb_err tb_units_parse_duration(const char *what, const char *s, double *out_s,
 }
 
 tb_err tb_units_parse_fraction(const char *what, const char *s, double *out,
-                         tb_error *err)
+                               tb_error *err)
 {
     char *end;
     double v;

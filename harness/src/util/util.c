@@ -111,8 +111,9 @@ bool tb__find_program(const char *name, char *path, size_t size)
         const char *colon = strchr(p, ':');
         size_t n = colon ? (size_t)(colon - p) : strlen(p);
         char cand[4096];
-        if (n > 0 && (size_t)snprintf(cand, sizeof(cand), "%.*s/%s", (int)n,
-                                      p, name) < sizeof(cand) &&
+        if (n > 0 &&
+            (size_t)snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, p, name) <
+                sizeof(cand) &&
             executable_file(cand)) {
             snprintf(path, size, "%s", cand);
             return true;
@@ -131,8 +132,8 @@ void tb__names_free(char **names, size_t n)
     free(names);
 }
 
-tb_err tb__list_dir(const char *dir, bool (*keep)(const char *dir,
-                                                   const char *name),
+tb_err tb__list_dir(const char *dir,
+                    bool (*keep)(const char *dir, const char *name),
                     int (*cmp)(const void *, const void *), char ***names,
                     size_t *n, tb_error *err)
 {

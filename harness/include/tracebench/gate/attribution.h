@@ -15,8 +15,8 @@
 
 struct tb_growth {
     char function[192];
-    char file[192];             /* source file, "???" when unknown */
-    double before, after;       /* instructions */
+    char file[192];       /* source file, "???" when unknown */
+    double before, after; /* instructions */
 };
 
 /* The up to max functions whose counts grew most from before to after,

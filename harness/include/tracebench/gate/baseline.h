@@ -24,22 +24,22 @@
 #define TB_BASELINE_FORMAT 1
 
 typedef struct tb_baseline_figure {
-    char name[TB_BASELINE_NAME_SIZE];   /* "cpu.overhead_points" */
-    double median;                      /* in the figure's unit */
-    double lo;                          /* interval bound, same unit */
-    double hi;                          /* interval bound, same unit */
-    size_t n;                           /* trials, >= 1 */
+    char name[TB_BASELINE_NAME_SIZE]; /* "cpu.overhead_points" */
+    double median;                    /* in the figure's unit */
+    double lo;                        /* interval bound, same unit */
+    double hi;                        /* interval bound, same unit */
+    size_t n;                         /* trials, >= 1 */
 } tb_baseline_figure;
 
 typedef struct tb_baseline {
     char client[TB_BASELINE_NAME_SIZE];
-    char profile[16];                   /* thresholds profile of the run */
-    char timestamp[32];                 /* UTC, "2024-05-01T12:00:00Z" */
-    char thresholds_digest[24];         /* of the thresholds the figures
-                                         * were judged by; "" unknown */
-    char tracer_version[64];            /* "" when unknown */
+    char profile[16];           /* thresholds profile of the run */
+    char timestamp[32];         /* UTC, "2024-05-01T12:00:00Z" */
+    char thresholds_digest[24]; /* of the thresholds the figures
+                                 * were judged by; "" unknown */
+    char tracer_version[64];    /* "" when unknown */
     size_t n_figures;
-    tb_baseline_figure *figures;        /* owned; in insertion order */
+    tb_baseline_figure *figures; /* owned; in insertion order */
 } tb_baseline;
 
 /* An empty baseline for client and profile (both copied; non-empty, shorter
@@ -64,8 +64,7 @@ const tb_baseline_figure *tb_baseline_get(const tb_baseline *b,
 
 /* Writes b to path, through a temporary file renamed over it so a reader
  * never sees half a baseline. TB_ERR_IO names the path and the reason. */
-tb_err tb_baseline_save(const tb_baseline *b, const char *path,
-                        tb_error *err);
+tb_err tb_baseline_save(const tb_baseline *b, const char *path, tb_error *err);
 
 /* Reads a baseline written by tb_baseline_save. A missing or unreadable
  * file is TB_ERR_IO ("baseline <path>: No such file or directory"): a

@@ -27,26 +27,26 @@ typedef enum tb_compare_verdict {
     TB_COMPARE_BETTER,
     TB_COMPARE_WORSE,
     TB_COMPARE_INCONCLUSIVE,
-    TB_COMPARE_ERROR           /* the gate could not run on an arm */
+    TB_COMPARE_ERROR /* the gate could not run on an arm */
 } tb_compare_verdict;
 
 /* One arm: a registered client (or variant), with optional extra argv and
  * environment ("K=V") on top of its registry entry. */
 struct tb_compare_arm {
-    const char *client;              /* required */
-    const char *const *extra_args;   /* NULL-terminated or NULL */
-    const char *const *env;          /* "K=V", NULL-terminated or NULL */
+    const char *client;            /* required */
+    const char *const *extra_args; /* NULL-terminated or NULL */
+    const char *const *env;        /* "K=V", NULL-terminated or NULL */
 };
 
 struct tb_compare_opts {
     struct tb_compare_arm a, b;
-    const char *profile;             /* "full" (NULL) or "quick" */
-    const tb_gate *gates;            /* NULL: every gate */
+    const char *profile;  /* "full" (NULL) or "quick" */
+    const tb_gate *gates; /* NULL: every gate */
     size_t n_gates;
-    const char *thresholds_dir;      /* NULL: <root>/thresholds */
-    const char *registry_path;       /* NULL: <root>/clients/clients.json */
-    const char *results_path;        /* NULL: <log dir>/results.jsonl */
-    const char *run_id;              /* NULL: $TB_RUN_ID, else made up */
+    const char *thresholds_dir; /* NULL: <root>/thresholds */
+    const char *registry_path;  /* NULL: <root>/clients/clients.json */
+    const char *results_path;   /* NULL: <log dir>/results.jsonl */
+    const char *run_id;         /* NULL: $TB_RUN_ID, else made up */
     /* Called with a line of progress ("cpu: round 2 of 2, B"); may be
      * NULL. */
     void (*progress)(void *ctx, const char *line);
@@ -56,24 +56,24 @@ struct tb_compare_opts {
 /* One figure of one gate, B against A. */
 struct tb_compare_figure {
     tb_gate gate;
-    char name[48];            /* as the gate names it: "cpu.overhead_points" */
-    char unit[16];            /* the figure's own unit */
-    tb_bound bound;           /* which way is better, as for its limit */
-    size_t rounds;            /* paired runs behind the interval */
-    double a_median, b_median;/* medians over the rounds */
-    double diff;              /* median of the paired B - A */
-    double lo, hi;            /* its interval; lo == hi for one round */
-    double ratio;             /* b_median / a_median; NaN when a is 0 */
-    double allowed;           /* worsening allowed, in the figure's unit */
-    char tolerance[96];       /* where the allowance comes from */
+    char name[48];             /* as the gate names it: "cpu.overhead_points" */
+    char unit[16];             /* the figure's own unit */
+    tb_bound bound;            /* which way is better, as for its limit */
+    size_t rounds;             /* paired runs behind the interval */
+    double a_median, b_median; /* medians over the rounds */
+    double diff;               /* median of the paired B - A */
+    double lo, hi;             /* its interval; lo == hi for one round */
+    double ratio;              /* b_median / a_median; NaN when a is 0 */
+    double allowed;            /* worsening allowed, in the figure's unit */
+    char tolerance[96];        /* where the allowance comes from */
     tb_compare_verdict verdict;
-    char message[512];        /* one line a person can act on */
+    char message[512]; /* one line a person can act on */
 };
 
 typedef struct tb_compare_result {
     char run_id[64];
-    char profile[8];          /* "full" or "quick" */
-    char a[64], b[64];        /* the arms' labels: client [+ args] */
+    char profile[8];   /* "full" or "quick" */
+    char a[64], b[64]; /* the arms' labels: client [+ args] */
     size_t n;
     struct tb_compare_figure *figures; /* owned */
 } tb_compare_result;

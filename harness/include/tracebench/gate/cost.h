@@ -20,15 +20,15 @@
 #define TB_COST_DEFAULT_TRIALS 3
 
 struct tb_cost_opts {
-    tb_controller *controller;   /* the client; its calibration is unused */
-    tb_satellites *satellites;   /* NULL: the tracer reports to nothing */
-    tb_counter *counter;         /* not none */
-    uint64_t spans;              /* per run; 0: TB_COST_DEFAULT_SPANS */
-    uint64_t work;               /* per span; 0: TB_COST_DEFAULT_WORK */
-    unsigned trials;             /* per arm, 1-64; 0: 3 */
-    double confidence;           /* 0: 0.95 */
+    tb_controller *controller;     /* the client; its calibration is unused */
+    tb_satellites *satellites;     /* NULL: the tracer reports to nothing */
+    tb_counter *counter;           /* not none */
+    uint64_t spans;                /* per run; 0: TB_COST_DEFAULT_SPANS */
+    uint64_t work;                 /* per span; 0: TB_COST_DEFAULT_WORK */
+    unsigned trials;               /* per arm, 1-64; 0: 3 */
+    double confidence;             /* 0: 0.95 */
     const char *const *extra_args; /* appended to the client's argv */
-    double timeout_s;            /* per run; 0: 600 */
+    double timeout_s;              /* per run; 0: 600 */
     /* Called with each run's result (and "traced-1" etc.), e.g. to record
      * it; NULL: none. */
     void (*on_run)(void *ctx, const char *step, const tb_result *r);
@@ -37,7 +37,7 @@ struct tb_cost_opts {
 
 struct tb_cost {
     char client[64];
-    char counter[16];            /* the backend that counted */
+    char counter[16]; /* the backend that counted */
     unsigned trials;
     uint64_t spans, work;
     /* median(traced) - median(untraced), over spans; its bootstrap
@@ -45,10 +45,10 @@ struct tb_cost {
     double instructions_per_span, lo, hi, confidence;
     /* (max - min) / median of the per-pair costs: the spread. */
     double spread_rel;
-    double traced_median, untraced_median;  /* instructions a run */
-    double cycles_per_span;      /* perf only; NAN otherwise */
+    double traced_median, untraced_median; /* instructions a run */
+    double cycles_per_span;                /* perf only; NAN otherwise */
     double traced[TB_COST_MAX_TRIALS], untraced[TB_COST_MAX_TRIALS];
-    double wall_s;               /* the whole measurement */
+    double wall_s; /* the whole measurement */
     /* The output files of the last traced and untraced run (valgrind; ""
      * for perf), for per-function attribution. */
     char traced_file[1024], untraced_file[1024];

@@ -23,18 +23,18 @@ const char *tb_gate_status_name(tb_gate_status s);
 typedef struct tb_regress tb_regress;
 
 struct tb_regress_opts {
-    const char *client;             /* a registered client; required */
-    const char *thresholds_client;  /* whose thresholds/<name>.json to
-                                       use; NULL: client's own */
-    const char *profile;            /* "full" (NULL) or "quick" */
-    const char *thresholds_dir;     /* NULL: <root>/thresholds */
-    const char *registry_path;      /* NULL: <root>/clients/clients.json */
-    const char *results_path;       /* NULL: <log dir>/results.jsonl */
-    const char *baseline_path;      /* NULL: no baseline */
-    const char *run_id;             /* NULL: $TB_RUN_ID, else made up */
-    const char *const *extra_args;  /* appended to the client's argv */
-    const char *const *client_env;  /* "K=V" set in the client's
-                                       environment; NULL-terminated */
+    const char *client;            /* a registered client; required */
+    const char *thresholds_client; /* whose thresholds/<name>.json to
+                                      use; NULL: client's own */
+    const char *profile;           /* "full" (NULL) or "quick" */
+    const char *thresholds_dir;    /* NULL: <root>/thresholds */
+    const char *registry_path;     /* NULL: <root>/clients/clients.json */
+    const char *results_path;      /* NULL: <log dir>/results.jsonl */
+    const char *baseline_path;     /* NULL: no baseline */
+    const char *run_id;            /* NULL: $TB_RUN_ID, else made up */
+    const char *const *extra_args; /* appended to the client's argv */
+    const char *const *client_env; /* "K=V" set in the client's
+                                      environment; NULL-terminated */
     /* Prints each gate as it starts and, at least every 10 s, the step
      * under way and the time left, on stderr (make regress sets it). */
     bool progress;

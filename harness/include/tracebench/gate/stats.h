@@ -62,8 +62,7 @@
 
 /* The median: the middle value, or the mean of the two middle values when
  * n is even. TB_ERR_NOMEM if the private copy cannot be allocated. */
-tb_err tb_stats_median(const double *x, size_t n, double *out,
-                       tb_error *err);
+tb_err tb_stats_median(const double *x, size_t n, double *out, tb_error *err);
 
 /* The q-quantile, 0 <= q <= 1, by linear interpolation between order
  * statistics (Hyndman and Fan type 7, the default of R and numpy):
@@ -80,8 +79,7 @@ tb_err tb_stats_quantiles(const double *x, size_t n, const double *qs,
 tb_err tb_stats_mean(const double *x, size_t n, double *out, tb_error *err);
 
 /* The sample standard deviation (n - 1 denominator); 0 when n == 1. */
-tb_err tb_stats_stddev(const double *x, size_t n, double *out,
-                       tb_error *err);
+tb_err tb_stats_stddev(const double *x, size_t n, double *out, tb_error *err);
 
 /* The smallest and largest value. Either output may be NULL. */
 tb_err tb_stats_min_max(const double *x, size_t n, double *min, double *max,
@@ -90,51 +88,51 @@ tb_err tb_stats_min_max(const double *x, size_t n, double *min, double *max,
 /* --- Bootstrap intervals ------------------------------------------------ */
 
 typedef enum tb_bootstrap_method {
-    TB_BOOTSTRAP_SMOOTHED = 0,   /* default; see the comment at the top */
-    TB_BOOTSTRAP_PERCENTILE      /* plain resampling, percentile interval */
+    TB_BOOTSTRAP_SMOOTHED = 0, /* default; see the comment at the top */
+    TB_BOOTSTRAP_PERCENTILE    /* plain resampling, percentile interval */
 } tb_bootstrap_method;
 
 /* A zero-initialised struct (or a NULL pointer) asks for the defaults:
  * 2000 resamples, 95% confidence, seed 0, smoothed, unpaired. */
 struct tb_bootstrap_opts {
-    size_t resamples;            /* 0: TB_BOOTSTRAP_DEFAULT_RESAMPLES; else
-                                    100 to 1000000 */
-    double confidence;           /* 0: 0.95; else strictly in (0, 1) */
-    uint64_t seed;               /* same seed, same data: same interval */
+    size_t resamples;  /* 0: TB_BOOTSTRAP_DEFAULT_RESAMPLES; else
+                          100 to 1000000 */
+    double confidence; /* 0: 0.95; else strictly in (0, 1) */
+    uint64_t seed;     /* same seed, same data: same interval */
     tb_bootstrap_method method;
-    bool paired;                 /* a[i] and b[i] ran back to back
-                                    (interleaved trials): resample the pairs
-                                    together so that noise shared by a pair
-                                    cancels; needs na == nb */
+    bool paired; /* a[i] and b[i] ran back to back
+                    (interleaved trials): resample the pairs
+                    together so that noise shared by a pair
+                    cancels; needs na == nb */
 };
 
 /* An estimate and its confidence interval, in the figure's unit. */
 typedef struct tb_interval {
-    double estimate;             /* the statistic on the observed samples */
-    double lo;                   /* lower bound of the interval */
-    double hi;                   /* upper bound of the interval */
-    double confidence;           /* e.g. 0.95 */
-    size_t n_a;                  /* trials in the (first) sample */
-    size_t n_b;                  /* trials in the second sample; 0 for a
-                                    one-sample interval */
-    size_t resamples;            /* bootstrap resamples drawn */
+    double estimate;   /* the statistic on the observed samples */
+    double lo;         /* lower bound of the interval */
+    double hi;         /* upper bound of the interval */
+    double confidence; /* e.g. 0.95 */
+    size_t n_a;        /* trials in the (first) sample */
+    size_t n_b;        /* trials in the second sample; 0 for a
+                          one-sample interval */
+    size_t resamples;  /* bootstrap resamples drawn */
 } tb_interval;
 
 /* Bootstrap confidence interval of the median of x (n >= 2 finite values).
  * opts may be NULL; opts->paired is ignored. Fills *out on success.
  * TB_ERR_INVALID_ARG for a bad sample or option, TB_ERR_NOMEM. */
 tb_err tb_stats_bootstrap_median(const double *x, size_t n,
-                           const struct tb_bootstrap_opts *opts,
-                           tb_interval *out, tb_error *err);
+                                 const struct tb_bootstrap_opts *opts,
+                                 tb_interval *out, tb_error *err);
 
 /* Bootstrap confidence interval of median(a) - median(b), each sample with
  * at least 2 finite values; with opts->paired, na must equal nb. For the
  * CPU gate, a is the traced and b the untraced trials, so the estimate is
  * the tracer's overhead. Fills *out on success. TB_ERR_INVALID_ARG for a
  * bad sample or option, TB_ERR_NOMEM. */
-tb_err tb_stats_bootstrap_median_diff(const double *a, size_t na, const double *b,
-                                size_t nb,
-                                const struct tb_bootstrap_opts *opts,
-                                tb_interval *out, tb_error *err);
+tb_err tb_stats_bootstrap_median_diff(const double *a, size_t na,
+                                      const double *b, size_t nb,
+                                      const struct tb_bootstrap_opts *opts,
+                                      tb_interval *out, tb_error *err);
 
 #endif

@@ -31,121 +31,121 @@
 
 /* A list of spans-per-second rates: positive and increasing. */
 struct tb_rate_list {
-    size_t n;                               /* 1 to TB_THRESHOLDS_MAX_RATES */
-    double sps[TB_THRESHOLDS_MAX_RATES];    /* spans per second */
+    size_t n;                            /* 1 to TB_THRESHOLDS_MAX_RATES */
+    double sps[TB_THRESHOLDS_MAX_RATES]; /* spans per second */
 };
 
 /* One profile of thresholds, merged. Members mirror the JSON keys; each
  * gate's part is a named struct, so a gate can hold a pointer to its own:
  * const struct tb_thresholds_cpu *c = &t->cpu. */
 typedef struct tb_thresholds {
-    char client[TB_THRESHOLDS_NAME_SIZE];   /* "" when none was given */
-    char profile[8];                        /* "full" or "quick" */
+    char client[TB_THRESHOLDS_NAME_SIZE]; /* "" when none was given */
+    char profile[8];                      /* "full" or "quick" */
 
     /* RSS at the end of a long vs a short run */
     struct tb_thresholds_memory {
-        double rate_sps;                    /* spans per second */
-        double short_runtime_s;             /* seconds */
-        double long_runtime_s;              /* seconds, > short_runtime_s */
-        double max_ratio;                   /* long RSS / short RSS */
+        double rate_sps;        /* spans per second */
+        double short_runtime_s; /* seconds */
+        double long_runtime_s;  /* seconds, > short_runtime_s */
+        double max_ratio;       /* long RSS / short RSS */
     } memory;
     /* no span dropped at each rate */
     struct tb_thresholds_drops {
         struct tb_rate_list rates_sps;
-        double runtime_s;                   /* seconds per rate */
-        uint64_t max_dropped;               /* spans per run */
+        double runtime_s;     /* seconds per rate */
+        uint64_t max_dropped; /* spans per run */
     } drops;
     /* traced minus untraced CPU */
     struct tb_thresholds_cpu {
-        double rate_sps;                    /* spans per second */
-        double runtime_s;                   /* seconds per trial */
-        unsigned trials;                    /* per arm, interleaved, >= 2 */
-        double max_overhead_points;         /* percentage points of a core */
-        double confidence;                  /* of the interval, (0, 1) */
-        unsigned max_trials;                /* adaptive budget per arm */
+        double rate_sps;            /* spans per second */
+        double runtime_s;           /* seconds per trial */
+        unsigned trials;            /* per arm, interleaved, >= 2 */
+        double max_overhead_points; /* percentage points of a core */
+        double confidence;          /* of the interval, (0, 1) */
+        unsigned max_trials;        /* adaptive budget per arm */
     } cpu;
     /* highest rate reached without drops */
     struct tb_thresholds_throughput {
-        struct tb_rate_list rates_sps;      /* stepped in order */
-        double runtime_s;                   /* seconds per rate */
-        double min_sps;                     /* spans per second to reach */
-        double max_cpu;                     /* fraction of a core */
-        double min_made_fraction;           /* of the asked rate, (0, 1] */
-        uint64_t max_dropped_per_step;      /* spans per traced run */
-        uint64_t max_trials;                /* pairs per step at most */
+        struct tb_rate_list rates_sps; /* stepped in order */
+        double runtime_s;              /* seconds per rate */
+        double min_sps;                /* spans per second to reach */
+        double max_cpu;                /* fraction of a core */
+        double min_made_fraction;      /* of the asked rate, (0, 1] */
+        uint64_t max_dropped_per_step; /* spans per traced run */
+        uint64_t max_trials;           /* pairs per step at most */
     } throughput;
     /* spans the satellites got twice */
     struct tb_thresholds_duplicates {
-        double rate_sps;                    /* spans per second */
-        double runtime_s;                   /* seconds */
-        uint64_t max_duplicates;            /* spans per run */
+        double rate_sps;         /* spans per second */
+        double runtime_s;        /* seconds */
+        uint64_t max_duplicates; /* spans per run */
     } duplicates;
     /* every span delivered at exit */
     struct tb_thresholds_flush {
-        double rate_sps;                    /* spans per second */
-        double runtime_s;                   /* seconds */
-        uint64_t max_dropped;               /* spans per run */
+        double rate_sps;      /* spans per second */
+        double runtime_s;     /* seconds */
+        uint64_t max_dropped; /* spans per run */
     } flush;
     /* satellites down mid-run and back */
     struct tb_thresholds_outage {
-        double rate_sps;                    /* spans per second */
-        double runtime_s;                   /* seconds */
-        double down_at_s;                   /* seconds after the start */
-        double up_at_s;                     /* seconds after the start */
-        double max_memory_ratio;            /* RSS while down / traced RSS */
+        double rate_sps;                     /* spans per second */
+        double runtime_s;                    /* seconds */
+        double down_at_s;                    /* seconds after the start */
+        double up_at_s;                      /* seconds after the start */
+        double max_memory_ratio;             /* RSS while down / traced RSS */
         double min_delivered_after_fraction; /* of spans sent after up_at_s */
-        double mark_after_up_s;             /* grace: spans started from
-                                             * up_at_s + this must arrive */
+        double mark_after_up_s;              /* grace: spans started from
+                                              * up_at_s + this must arrive */
     } outage;
     /* slow satellites */
     struct tb_thresholds_slow {
-        char mode[16];                      /* a satellite mode name */
-        double rate_sps;                    /* spans per second */
-        double runtime_s;                   /* seconds */
-        double max_memory_ratio;            /* RSS / traced typical RSS */
-        double response_delay_ms;           /* per report, ms; 0: none */
-        double min_rate_ratio;              /* spans/s made, slow / typical */
+        char mode[16];            /* a satellite mode name */
+        double rate_sps;          /* spans per second */
+        double runtime_s;         /* seconds */
+        double max_memory_ratio;  /* RSS / traced typical RSS */
+        double response_delay_ms; /* per report, ms; 0: none */
+        double min_rate_ratio;    /* spans/s made, slow / typical */
     } slow;
     /* instructions per span (valgrind/perf) */
     struct tb_thresholds_cost {
-        double spans;                       /* spans a run, whole */
-        double work;                        /* work units a span, whole */
-        unsigned trials;                    /* per arm, interleaved, >= 2 */
-        double max_instructions_per_span;   /* traced - untraced, / spans */
-        double confidence;                  /* of the interval, (0, 1) */
+        double spans;                     /* spans a run, whole */
+        double work;                      /* work units a span, whole */
+        unsigned trials;                  /* per arm, interleaved, >= 2 */
+        double max_instructions_per_span; /* traced - untraced, / spans */
+        double confidence;                /* of the interval, (0, 1) */
     } cost;
     /* tracer calls' latency per span */
     struct tb_thresholds_latency {
-        double rate_sps;                    /* spans per second */
-        double runtime_s;                   /* seconds per run */
-        double max_p99_us;                  /* p99 of the traced run, us */
+        double rate_sps;   /* spans per second */
+        double runtime_s;  /* seconds per run */
+        double max_p99_us; /* p99 of the traced run, us */
     } latency;
     /* allowed worsening against a baseline */
     struct tb_thresholds_baseline {
-        double cpu_overhead_rel;            /* fraction, 0.2 = +20% */
-        double cpu_overhead_abs_points;     /* floor of the allowance */
-        double memory_ratio_rel;            /* fraction */
-        double peak_rss_rel;                /* fraction */
-        double cost_rel;                    /* instructions per span */
+        double cpu_overhead_rel;        /* fraction, 0.2 = +20% */
+        double cpu_overhead_abs_points; /* floor of the allowance */
+        double memory_ratio_rel;        /* fraction */
+        double peak_rss_rel;            /* fraction */
+        double cost_rel;                /* instructions per span */
     } baseline;
     /* tracebench compare A B */
     struct tb_thresholds_compare {
-        unsigned rounds;                    /* paired rounds per gate, >= 2 */
-        unsigned max_rounds;                /* adaptive ceiling, >= rounds */
+        unsigned rounds;     /* paired rounds per gate, >= 2 */
+        unsigned max_rounds; /* adaptive ceiling, >= rounds */
     } compare;
     /* settings every gate shares */
     struct tb_thresholds_common {
-        double target_cpu;                  /* calibration target, (0, 1] */
-        char satellite_mode[16];            /* for every gate but slow */
-        double max_drift_points;            /* untraced arm off target */
-        char satellite_connection[16];      /* "keep-alive" or "close" */
-        double settle_quiet_s;              /* satellites counted once still
-                                             * this long after a run */
-        double settle_max_s;                /* ... or after this at most */
+        double target_cpu;             /* calibration target, (0, 1] */
+        char satellite_mode[16];       /* for every gate but slow */
+        double max_drift_points;       /* untraced arm off target */
+        char satellite_connection[16]; /* "keep-alive" or "close" */
+        double settle_quiet_s;         /* satellites counted once still
+                                        * this long after a run */
+        double settle_max_s;           /* ... or after this at most */
     } common;
     /* tracebench audit: injection sizes */
     struct tb_thresholds_audit {
-        double injection_factor;            /* x each gate's limit, > 1 */
+        double injection_factor; /* x each gate's limit, > 1 */
     } audit;
     /* Known tracer defects: "known": {"<gate>": "reason"} in a client's
      * file, for both profiles. */
@@ -153,7 +153,7 @@ typedef struct tb_thresholds {
     struct tb_thresholds_known {
         char gate[16];
         char reason[256];
-        bool intermittent;              /* fails in some runs only */
+        bool intermittent; /* fails in some runs only */
     } known[TB_THRESHOLDS_MAX_KNOWN];
 } tb_thresholds;
 
@@ -196,7 +196,6 @@ const char *tb_thresholds_known(const tb_thresholds *t, const char *gate);
 /* Whether that defect is declared intermittent ({"reason": ...,
  * "intermittent": true}): it fails in some runs only, so a pass is no news
  * ("pass", with the defect named), never "fixed?". */
-bool tb_thresholds_known_intermittent(const tb_thresholds *t,
-                                      const char *gate);
+bool tb_thresholds_known_intermittent(const tb_thresholds *t, const char *gate);
 
 #endif

@@ -9,11 +9,11 @@
 #include "tracebench/util/err.h"
 
 struct tb_calibration {
-    double target_cpu;          /* fraction of one core, (0, 1] */
-    double sleep_per_work_ns;   /* ns of sleep per unit of work */
-    double work_per_second;     /* units of work per wall second */
-    double last_cpu;            /* CPU of the last calibration trial */
-    time_t created;             /* when it was measured, Unix seconds */
+    double target_cpu;        /* fraction of one core, (0, 1] */
+    double sleep_per_work_ns; /* ns of sleep per unit of work */
+    double work_per_second;   /* units of work per wall second */
+    double last_cpu;          /* CPU of the last calibration trial */
+    time_t created;           /* when it was measured, Unix seconds */
 };
 
 /* The cache file for a client, target and host:

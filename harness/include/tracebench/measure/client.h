@@ -26,7 +26,8 @@ const tb_client *tb_registry_find(const tb_registry *reg, const char *name,
                                   tb_error *err);
 
 /* A one-off client from a command line ("node x.js --foo"), split on blanks
- * with '' and "" quoting and backslash escapes, as a shell would. Caller frees with tb_client_free. */
+ * with '' and "" quoting and backslash escapes, as a shell would. Caller frees
+ * with tb_client_free. */
 tb_err tb_client_from_command(const char *name, const char *cmd,
                               tb_client **out, tb_error *err);
 tb_client *tb_client_copy(const tb_client *c);
@@ -38,14 +39,13 @@ tb_client *tb_client_copy(const tb_client *c);
 tb_err tb_client_set_env(tb_client *c, const char *kv, tb_error *err);
 
 /* Appends args (NULL-terminated) to the client's argv and its check. */
-tb_err tb_client_add_args(tb_client *c, const char *const *args,
-                          tb_error *err);
+tb_err tb_client_add_args(tb_client *c, const char *const *args, tb_error *err);
 void tb_client_free(tb_client *c);
 
 /* Accessors; strings borrowed from the client. */
 const char *tb_client_name(const tb_client *c);
 const char *tb_client_description(const tb_client *c);
-const char *tb_client_protocol(const tb_client *c);  /* "" when unknown */
+const char *tb_client_protocol(const tb_client *c);    /* "" when unknown */
 const char *const *tb_client_argv(const tb_client *c); /* NULL-terminated */
 const char *const *tb_client_env(const tb_client *c);  /* "K=V", NULL-term. */
 bool tb_client_passes_flags(const tb_client *c);

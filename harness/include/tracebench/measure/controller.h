@@ -18,16 +18,16 @@
 typedef struct tb_controller tb_controller;
 
 struct tb_controller_opts {
-    const char *client_name;      /* looked up in the registry */
-    const tb_client *client;      /* or this one (copied); wins if set */
-    const char *registry_path;    /* NULL: <root>/clients/clients.json */
-    double target_cpu;            /* 0: TB_DEFAULT_TARGET_CPU */
-    int control_port;             /* -1: 8023, 0: any free port */
-    double calibration_ttl_s;     /* 0: 3600, or $TB_CALIBRATION_TTL */
-    bool recalibrate;             /* ignore a cached calibration */
+    const char *client_name;   /* looked up in the registry */
+    const tb_client *client;   /* or this one (copied); wins if set */
+    const char *registry_path; /* NULL: <root>/clients/clients.json */
+    double target_cpu;         /* 0: TB_DEFAULT_TARGET_CPU */
+    int control_port;          /* -1: 8023, 0: any free port */
+    double calibration_ttl_s;  /* 0: 3600, or $TB_CALIBRATION_TTL */
+    bool recalibrate;          /* ignore a cached calibration */
     const struct tb_calibration *calibration; /* use this one (copied) */
-    unsigned num_tags;            /* 0: 10 */
-    unsigned num_logs;            /* 0: 15 */
+    unsigned num_tags;                        /* 0: 10 */
+    unsigned num_logs;                        /* 0: 15 */
     /* No calibration at all: every benchmark must then give its work
      * and repeat (tb_benchmark_opts.fixed_work), for clients that cannot
      * pace themselves. */
@@ -41,14 +41,14 @@ tb_err tb_controller_new(const struct tb_controller_opts *opts,
 void tb_controller_free(tb_controller *c);
 
 struct tb_benchmark_opts {
-    tb_satellites *satellites;    /* NULL: spans_received unavailable */
-    bool trace;                   /* false: the client's no-op tracer */
+    tb_satellites *satellites; /* NULL: spans_received unavailable */
+    bool trace;                /* false: the client's no-op tracer */
     bool no_flush;
-    double spans_per_second;      /* > 0; 0 only with fixed work */
-    double runtime_s;             /* > 0; under 1 s warns */
-    bool no_timeout;  /* else killed at timeout_s, or when that is 0 at
-                       * 2 x runtime + 15 s + settle_max (start-up) */
-    const char *const *extra_args;/* appended to argv; NULL-terminated */
+    double spans_per_second; /* > 0; 0 only with fixed work */
+    double runtime_s;        /* > 0; under 1 s warns */
+    bool no_timeout;         /* else killed at timeout_s, or when that is 0 at
+                              * 2 x runtime + 15 s + settle_max (start-up) */
+    const char *const *extra_args; /* appended to argv; NULL-terminated */
     /* 0, or a moment (Unix ns, CLOCK_REALTIME) from which spans are
      * counted apart: the client reports how many it started from then
      * (SpansSentAfterMark), the satellites how many of those arrived. */

@@ -31,8 +31,7 @@ typedef enum {
 
 /* "auto", "perf", "valgrind", "none". */
 const char *tb_counter_name(tb_counter_kind k);
-tb_err tb_counter_parse(const char *name, tb_counter_kind *out,
-                        tb_error *err);
+tb_err tb_counter_parse(const char *name, tb_counter_kind *out, tb_error *err);
 
 /* True when perf_event_open can count instructions here (a hardware
  * counter exists and the kernel lets this process use it). With why
@@ -41,10 +40,10 @@ bool tb_counter_perf_available(char *why, size_t why_size);
 
 /* The count of one client run. */
 struct tb_count {
-    tb_counter_kind backend;    /* perf, valgrind or none */
+    tb_counter_kind backend; /* perf, valgrind or none */
     uint64_t instructions;
-    uint64_t cycles;            /* 0 unless has_cycles */
-    bool has_cycles;            /* perf only */
+    uint64_t cycles; /* 0 unless has_cycles */
+    bool has_cycles; /* perf only */
 };
 
 typedef struct tb_counter tb_counter;

@@ -13,34 +13,34 @@ typedef struct tb_result {
     char client[64];
     bool trace;
     bool no_flush;
-    double target_sps;          /* spans per second asked for */
-    double runtime_s;           /* seconds asked for */
-    uint64_t work;              /* work units per span */
-    uint64_t repeat;            /* spans asked for */
-    uint64_t sleep_ns;          /* sleep per span, ns */
+    double target_sps; /* spans per second asked for */
+    double runtime_s;  /* seconds asked for */
+    uint64_t work;     /* work units per span */
+    uint64_t repeat;   /* spans asked for */
+    uint64_t sleep_ns; /* sleep per span, ns */
     /* Work and Repeat were given (tracebench run --work --repeat), not
      * derived from a calibration: the CPU figures are at no calibrated
      * target and compare only with runs of the same work. */
     bool uncalibrated;
 
     /* Always available. */
-    uint64_t spans_sent;        /* what the client POSTed; 0 unless
-                                 * spans_sent_reported */
-    bool spans_sent_reported;   /* false: unknown, never made up from
-                                 * Repeat ("null" in JSON, "not reported"
-                                 * in text) */
-    double program_time_s;      /* user + system CPU of the client, s */
-    double clock_time_s;        /* wall time, spawn to exit, s */
-    double *cpu_list;           /* CPU fraction per 1 s sample */
-    uint64_t *memory_list;      /* RSS bytes per 1 s sample */
-    size_t n_samples;           /* length of cpu_list and memory_list */
-    uint64_t peak_rss_bytes;    /* kernel's high-water mark */
-    double cpu_usage;           /* program_time_s / clock_time_s */
-    double spans_per_second;    /* spans_sent / clock_time_s; 0 when not
-                                 * reported */
-    uint64_t start_unix_ns;     /* when the client was started */
-    int exit_status;            /* -1 when killed by a signal */
-    int term_signal;            /* 0 unless killed by a signal */
+    uint64_t spans_sent;      /* what the client POSTed; 0 unless
+                               * spans_sent_reported */
+    bool spans_sent_reported; /* false: unknown, never made up from
+                               * Repeat ("null" in JSON, "not reported"
+                               * in text) */
+    double program_time_s;    /* user + system CPU of the client, s */
+    double clock_time_s;      /* wall time, spawn to exit, s */
+    double *cpu_list;         /* CPU fraction per 1 s sample */
+    uint64_t *memory_list;    /* RSS bytes per 1 s sample */
+    size_t n_samples;         /* length of cpu_list and memory_list */
+    uint64_t peak_rss_bytes;  /* kernel's high-water mark */
+    double cpu_usage;         /* program_time_s / clock_time_s */
+    double spans_per_second;  /* spans_sent / clock_time_s; 0 when not
+                               * reported */
+    uint64_t start_unix_ns;   /* when the client was started */
+    int exit_status;          /* -1 when killed by a signal */
+    int term_signal;          /* 0 unless killed by a signal */
     bool timed_out;
     /* The signal (SIGINT, SIGTERM, SIGHUP) that stopped the run, or 0: the
      * figures are then what was measured until the client was killed. */
@@ -52,19 +52,19 @@ typedef struct tb_result {
     double stray_cpu_s;
     /* Client output not written to the log (over TB_LOG_CLIENT_MAX). */
     uint64_t output_unlogged_bytes;
-    uint64_t mark_ns;           /* the benchmark's mark (Unix ns); 0: none */
+    uint64_t mark_ns;              /* the benchmark's mark (Unix ns); 0: none */
     int64_t spans_sent_after_mark; /* as the client POSTed; -1: unknown */
 
     /* Only when satellites were passed. */
     bool has_satellites;
-    uint64_t spans_received;    /* unique spans the satellites counted */
-    int64_t dropped_spans;      /* spans_sent - spans_received; valid only
-                                 * when dropped_known */
-    bool dropped_known;         /* the client reported, or (one that cannot
-                                 * report) ran to completion */
-    bool dropped_estimated;     /* Repeat - spans_received: the client did
-                                 * not report what it made */
-    uint64_t duplicate_spans;   /* spans received more than once */
+    uint64_t spans_received;  /* unique spans the satellites counted */
+    int64_t dropped_spans;    /* spans_sent - spans_received; valid only
+                               * when dropped_known */
+    bool dropped_known;       /* the client reported, or (one that cannot
+                               * report) ran to completion */
+    bool dropped_estimated;   /* Repeat - spans_received: the client did
+                               * not report what it made */
+    uint64_t duplicate_spans; /* spans received more than once */
     uint64_t spans_received_after_mark; /* started at or after mark_ns */
     /* The pace the client made spans at, from the received spans' own
      * start times: (unique spans - 1) / (last start - first start), so
@@ -81,13 +81,14 @@ typedef struct tb_result {
     double latency_p50_ns, latency_p99_ns, latency_p999_ns, latency_max_ns;
     /* Only with a counter (tracebench/measure/counter.h). */
     bool has_count;
-    char counter[16];           /* "perf" or "valgrind" */
-    uint64_t instructions;      /* of the client, its threads, children */
-    uint64_t cycles;            /* 0 unless has_cycles */
+    char counter[16];      /* "perf" or "valgrind" */
+    uint64_t instructions; /* of the client, its threads, children */
+    uint64_t cycles;       /* 0 unless has_cycles */
     bool has_cycles;
 } tb_result;
 
-/* Allocates a zeroed result (spans_sent_after_mark -1). Caller frees with tb_result_free. */
+/* Allocates a zeroed result (spans_sent_after_mark -1). Caller frees with
+ * tb_result_free. */
 tb_result *tb_result_new(void);
 void tb_result_free(tb_result *r);
 

@@ -15,50 +15,50 @@
 
 /* One planned benchmark. */
 struct tb_sweep_step {
-    double sps;                 /* spans per second asked for, > 0 */
-    double runtime_s;           /* seconds asked for, > 0 */
-    bool trace;                 /* the real tracer, else the no-op one */
-    unsigned trial;             /* 1-based, for the raw data */
-    unsigned group;             /* the caller's label (a scenario, ...) */
-    double down_at_s;           /* satellites shut down this far in, s;
-                                   < 0: never */
-    double up_at_s;             /* and started again, s; < 0: never */
+    double sps;       /* spans per second asked for, > 0 */
+    double runtime_s; /* seconds asked for, > 0 */
+    bool trace;       /* the real tracer, else the no-op one */
+    unsigned trial;   /* 1-based, for the raw data */
+    unsigned group;   /* the caller's label (a scenario, ...) */
+    double down_at_s; /* satellites shut down this far in, s;
+                         < 0: never */
+    double up_at_s;   /* and started again, s; < 0: never */
 };
 
 /* One benchmark as it ran. */
 struct tb_sweep_point {
-    struct tb_sweep_step step;  /* what was asked */
-    tb_result *result;          /* owned by the sweep; NULL if not run */
-    tb_err status;              /* TB_OK, or how the client failed (then
-                                   result holds the partial figures) */
+    struct tb_sweep_step step;    /* what was asked */
+    tb_result *result;            /* owned by the sweep; NULL if not run */
+    tb_err status;                /* TB_OK, or how the client failed (then
+                                     result holds the partial figures) */
     char message[TB_ERRMSG_SIZE]; /* why, when status is not TB_OK */
-    double down_s;              /* when the satellites really went down, s
-                                   after the start; < 0: they did not */
-    double up_s;                /* when they really came back; < 0: not */
+    double down_s;                /* when the satellites really went down, s
+                                     after the start; < 0: they did not */
+    double up_s;                  /* when they really came back; < 0: not */
 };
 
 typedef struct tb_sweep {
     struct tb_sweep_point *points;
-    size_t n;                   /* points planned */
-    size_t cap;                 /* points allocated */
+    size_t n;   /* points planned */
+    size_t cap; /* points allocated */
 } tb_sweep;
 
 /* What a progress callback is told before each benchmark. */
 struct tb_sweep_progress {
-    size_t index;               /* 0-based number of the step about to run */
-    size_t total;               /* steps in the sweep */
-    const char *client;         /* the controller's client; borrowed */
+    size_t index;       /* 0-based number of the step about to run */
+    size_t total;       /* steps in the sweep */
+    const char *client; /* the controller's client; borrowed */
     const struct tb_sweep_step *step; /* borrowed for the call */
-    double elapsed_s;           /* since the sweep started */
-    double eta_s;               /* estimated seconds left, this step too */
+    double elapsed_s;                 /* since the sweep started */
+    double eta_s; /* estimated seconds left, this step too */
 };
 
 typedef void (*tb_sweep_progress_fn)(const struct tb_sweep_progress *p,
                                      void *arg);
 
 struct tb_sweep_run_opts {
-    tb_satellites *satellites;  /* borrowed; NULL: no span counts, and no
-                                   step may shut satellites down */
+    tb_satellites *satellites;     /* borrowed; NULL: no span counts, and no
+                                      step may shut satellites down */
     tb_sweep_progress_fn progress; /* NULL: none */
     void *progress_arg;
 };

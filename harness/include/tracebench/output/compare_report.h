@@ -22,8 +22,8 @@ tb_err tb_compare_write(const tb_compare_result *r, const char *results_path,
  * with its interval as the range and the verdict as extra. Figures
  * without a value are left out. Its own file, so that a regression run's
  * benchmarks.json in the same folder is not overwritten. */
-tb_err tb_compare_write_benchmarks(const tb_compare_result *r,
-                                   const char *path, tb_error *err);
+tb_err tb_compare_write_benchmarks(const tb_compare_result *r, const char *path,
+                                   tb_error *err);
 
 /* Prints the table to f. */
 void tb_compare_print(const tb_compare_result *r, FILE *f);

@@ -16,11 +16,11 @@
 #include "tracebench/measure/sweep.h"
 
 typedef enum tb_graph_kind {
-    TB_GRAPH_CPU = 0,      /* CPU vs spans/s, traced and untraced */
-    TB_GRAPH_DROPPED,      /* dropped % and CPU vs spans/s, traced */
-    TB_GRAPH_MEMORY,       /* RSS over time, one line per rate, traced */
-    TB_GRAPH_DISCONNECT,   /* four panels: satellites going away */
-    TB_GRAPH_COMPARE_CPU,  /* tracer CPU overhead vs spans/s, per client */
+    TB_GRAPH_CPU = 0,        /* CPU vs spans/s, traced and untraced */
+    TB_GRAPH_DROPPED,        /* dropped % and CPU vs spans/s, traced */
+    TB_GRAPH_MEMORY,         /* RSS over time, one line per rate, traced */
+    TB_GRAPH_DISCONNECT,     /* four panels: satellites going away */
+    TB_GRAPH_COMPARE_CPU,    /* tracer CPU overhead vs spans/s, per client */
     TB_GRAPH_COMPARE_MEMORY, /* peak RSS vs spans/s, per client */
     TB_GRAPH__COUNT
 } tb_graph_kind;
@@ -31,10 +31,10 @@ typedef enum tb_graph_kind {
 struct tb_graph_settings {
     double rates[TB_GRAPH_MAX_RATES]; /* spans per second asked for */
     size_t n_rates;
-    unsigned trials;            /* benchmarks per rate and side, >= 1 */
-    double runtime_s;           /* of each benchmark, s */
-    double down_at_s;           /* disconnect: satellites down, s in */
-    double up_at_s;             /* disconnect: and back, s in */
+    unsigned trials;  /* benchmarks per rate and side, >= 1 */
+    double runtime_s; /* of each benchmark, s */
+    double down_at_s; /* disconnect: satellites down, s in */
+    double up_at_s;   /* disconnect: and back, s in */
 };
 
 /* The settings of LightStep's benchmark suite for kind, or with quick a
@@ -51,31 +51,30 @@ void tb_graph_set_runtime(struct tb_graph_settings *s, tb_graph_kind kind,
  * "compare-memory": static strings, also the files' suffixes. */
 const char *tb_graph_kind_name(tb_graph_kind kind);
 /* TB_ERR_INVALID_ARG listing the names; *out untouched then. */
-tb_err tb_graph_kind_parse(const char *name, tb_graph_kind *out,
-                           tb_error *err);
+tb_err tb_graph_kind_parse(const char *name, tb_graph_kind *out, tb_error *err);
 
 /* Benchmarks a graph of kind runs with these settings, per client. */
 size_t tb_graph_benchmarks(tb_graph_kind kind,
                            const struct tb_graph_settings *s);
 
 struct tb_graph_opts {
-    const char *out_dir;        /* NULL: <root>/graphs; created if missing */
-    struct tb_plot_opts plot;   /* which gnuplot */
-    tb_satellites *satellites;  /* borrowed; needed for dropped spans and
-                                   the disconnect graph */
+    const char *out_dir;           /* NULL: <root>/graphs; created if missing */
+    struct tb_plot_opts plot;      /* which gnuplot */
+    tb_satellites *satellites;     /* borrowed; needed for dropped spans and
+                                      the disconnect graph */
     tb_sweep_progress_fn progress; /* NULL: none */
     void *progress_arg;
 };
 
 /* What a graph wrote. */
 struct tb_graph_output {
-    char png[4096];             /* <out>/<client>-<kind>.png */
-    char csv[4096];             /* the raw data, one row per point */
-    char script[4096];          /* the gnuplot script; rerun it in <out> */
-    size_t rows;                /* data rows in the CSV (header aside) */
-    size_t failed;              /* benchmarks whose client crashed or
-                                   timed out (in the CSV, not the lines) */
-    uint32_t width, height;     /* of the PNG, pixels */
+    char png[4096];         /* <out>/<client>-<kind>.png */
+    char csv[4096];         /* the raw data, one row per point */
+    char script[4096];      /* the gnuplot script; rerun it in <out> */
+    size_t rows;            /* data rows in the CSV (header aside) */
+    size_t failed;          /* benchmarks whose client crashed or
+                               timed out (in the CSV, not the lines) */
+    uint32_t width, height; /* of the PNG, pixels */
 };
 
 /* Measures and draws one graph. ctls holds one controller for the

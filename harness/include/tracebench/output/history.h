@@ -21,17 +21,17 @@
 
 #include "tracebench/util/err.h"
 
-/* Finds steps in x[0..n) (n <= 300; longer series: 0). halfwidth[i] (may be NULL) is half
- * the width of x[i]'s confidence interval, NaN when unknown. Writes the
- * index of the first point after each step to at[] (at most max_at) and
- * returns the number of steps found. */
+/* Finds steps in x[0..n) (n <= 300; longer series: 0). halfwidth[i] (may be
+ * NULL) is half the width of x[i]'s confidence interval, NaN when unknown.
+ * Writes the index of the first point after each step to at[] (at most max_at)
+ * and returns the number of steps found. */
 size_t tb_history_steps(const double *x, const double *halfwidth, size_t n,
                         size_t *at, size_t max_at);
 
 struct tb_history_opts {
-    const char *dir;            /* results files, one per commit/release */
-    const char *client;         /* NULL: every client */
-    const char *figure;         /* NULL: every figure */
+    const char *dir;    /* results files, one per commit/release */
+    const char *client; /* NULL: every client */
+    const char *figure; /* NULL: every figure */
 };
 
 /* Reads every regular file in dir whose name does not start with '.',

@@ -13,17 +13,17 @@
 #include "tracebench/util/err.h"
 
 struct tb_merge_opts {
-    const char *const *shards;  /* folders, each holding results.jsonl */
-    size_t n_shards;            /* >= 1 */
-    const char *out_dir;        /* NULL: the log dir; created if missing */
-    const char *graphs_dir;     /* for report.html; NULL or "": none */
+    const char *const *shards; /* folders, each holding results.jsonl */
+    size_t n_shards;           /* >= 1 */
+    const char *out_dir;       /* NULL: the log dir; created if missing */
+    const char *graphs_dir;    /* for report.html; NULL or "": none */
 };
 
 /* What the merged files hold. */
 struct tb_merge_summary {
     size_t shards;
-    size_t lines;               /* lines copied, runs and gates */
-    size_t figures;             /* gate lines */
+    size_t lines;   /* lines copied, runs and gates */
+    size_t figures; /* gate lines */
     size_t pass, fail, inconclusive, errors;
 };
 

@@ -12,9 +12,9 @@
 #define TB_PLOT_DEFAULT_TIMEOUT_MS 60000
 
 struct tb_plot_opts {
-    const char *gnuplot;        /* program: a path, or a name looked up in
-                                   PATH; NULL: $TB_GNUPLOT, else "gnuplot" */
-    unsigned timeout_ms;        /* 0: TB_PLOT_DEFAULT_TIMEOUT_MS */
+    const char *gnuplot; /* program: a path, or a name looked up in
+                            PATH; NULL: $TB_GNUPLOT, else "gnuplot" */
+    unsigned timeout_ms; /* 0: TB_PLOT_DEFAULT_TIMEOUT_MS */
 };
 
 /* Finds the gnuplot program opts names (opts may be NULL) and writes its
@@ -33,7 +33,7 @@ tb_err tb_plot_render(const char *dir, const char *script,
 
 /* Checks that path is a PNG (its 8-byte signature and an IHDR chunk first)
  * and reads its size in pixels. TB_ERR_DECODE when it is not. */
-tb_err tb_plot_png_size(const char *path, uint32_t *width,
-                        uint32_t *height, tb_error *err);
+tb_err tb_plot_png_size(const char *path, uint32_t *width, uint32_t *height,
+                        tb_error *err);
 
 #endif

@@ -17,9 +17,9 @@ tb_err tb_record_run(const char *path, const char *run_id, const char *client,
                      const tb_result *r, tb_error *err);
 
 /* tb_results_add_gate, without a thresholds digest. */
-tb_err tb_record_gate(const char *path, const char *run_id,
-                      const char *client, const char *profile,
-                      const struct tb_gate_outcome *o, tb_error *err);
+tb_err tb_record_gate(const char *path, const char *run_id, const char *client,
+                      const char *profile, const struct tb_gate_outcome *o,
+                      tb_error *err);
 
 /* tb_results_add_gate_error, without a thresholds digest. */
 tb_err tb_record_gate_error(const char *path, const char *run_id,
@@ -30,8 +30,8 @@ tb_err tb_record_gate_error(const char *path, const char *run_id,
 /* Appends a compare line for one figure of B against A ("kind":
  * "compare", client "A vs B"). */
 tb_err tb_record_compare(const char *path, const tb_compare_result *r,
-                         const char *profile,
-                         const struct tb_compare_figure *f, tb_error *err);
+                         const char *profile, const struct tb_compare_figure *f,
+                         tb_error *err);
 
 /* Appends a gate line with no figure and the given verdict ("error",
  * "skipped") and message, so the summary lists it with its reason. */

@@ -15,26 +15,26 @@
 typedef void (*tb_report_warn_fn)(const char *msg, void *arg);
 
 struct tb_report_opts {
-    const char *results_path;   /* NULL: <log dir>/results.jsonl */
-    const char *out_path;       /* NULL: <log dir>/report.html */
-    const char *graphs_dir;     /* NULL: <root>/graphs; "": no graphs */
-    bool link_graphs;           /* link PNGs by a path relative to the
-                                   page instead of embedding them */
-    tb_report_warn_fn warn;     /* NULL: tb_log warnings */
+    const char *results_path; /* NULL: <log dir>/results.jsonl */
+    const char *out_path;     /* NULL: <log dir>/report.html */
+    const char *graphs_dir;   /* NULL: <root>/graphs; "": no graphs */
+    bool link_graphs;         /* link PNGs by a path relative to the
+                                 page instead of embedding them */
+    tb_report_warn_fn warn;   /* NULL: tb_log warnings */
     void *warn_arg;
 };
 
 /* What went into the page. */
 struct tb_report_summary {
-    size_t lines;               /* lines read, blank ones too */
-    size_t runs;                /* "run" records */
-    size_t gates;               /* gate results shown (latest of each) */
-    size_t superseded;          /* older results of the same gate, hidden */
+    size_t lines;      /* lines read, blank ones too */
+    size_t runs;       /* "run" records */
+    size_t gates;      /* gate results shown (latest of each) */
+    size_t superseded; /* older results of the same gate, hidden */
     size_t pass, fail, inconclusive; /* of the gates shown */
     size_t clients;
-    size_t graphs;              /* PNGs shown */
-    size_t warnings;            /* lines skipped */
-    size_t compared;            /* figures in the "A vs B" section */
+    size_t graphs;   /* PNGs shown */
+    size_t warnings; /* lines skipped */
+    size_t compared; /* figures in the "A vs B" section */
 };
 
 /* Reads the results and writes the page (through a temporary file, so a

@@ -28,12 +28,12 @@ const char *tb_results_default_path(void);
 
 /* What every line of one regression run shares. Borrowed strings. */
 struct tb_results_run {
-    const char *path;           /* NULL: tb_results_default_path() */
-    const char *run_id;         /* groups the run's lines; NULL: "" */
+    const char *path;   /* NULL: tb_results_default_path() */
+    const char *run_id; /* groups the run's lines; NULL: "" */
     const char *client;
-    const char *profile;        /* "full" or "quick" */
-    const char *thresholds;     /* digest of the thresholds files; NULL or
-                                   "": not written */
+    const char *profile;    /* "full" or "quick" */
+    const char *thresholds; /* digest of the thresholds files; NULL or
+                               "": not written */
 };
 
 /* Appends a run line: the gate, the parameters of the gate step (a short
@@ -41,8 +41,7 @@ struct tb_results_run {
  * is one write() on an O_APPEND descriptor, so lines from several
  * processes (Criterion runs each test in its own) never interleave. */
 tb_err tb_results_add_run(const struct tb_results_run *run, const char *gate,
-                          const char *step, const tb_result *r,
-                          tb_error *err);
+                          const char *step, const tb_result *r, tb_error *err);
 
 /* Appends one gate line per figure of the outcome. */
 tb_err tb_results_add_gate(const struct tb_results_run *run,
@@ -61,13 +60,11 @@ tb_err tb_results_add_gate_status(const struct tb_results_run *run,
 
 /* Appends a line exactly as read (tb_results_line_text): merge copies the
  * shards' lines with it. */
-tb_err tb_results_add_text(const char *path, const char *line,
-                           tb_error *err);
+tb_err tb_results_add_text(const char *path, const char *line, tb_error *err);
 
 /* Replaces path with lines (whole lines, each ending in '\n'), through a
  * temporary file renamed over it: merge writes its merged file with it. */
-tb_err tb_results_replace(const char *path, const char *lines,
-                          tb_error *err);
+tb_err tb_results_replace(const char *path, const char *lines, tb_error *err);
 
 /* The digest of the thresholds files in dir: "<file>=<16 hex digits of
  * FNV-1a 64>" for every *.json there, sorted by name, joined by spaces.

@@ -14,13 +14,13 @@
 #include "tracebench/util/err.h"
 
 struct tb_summary_opts {
-    const char *results_path;   /* NULL: <log dir>/results.jsonl */
-    const char *run_id;         /* lines of this run; NULL: every line */
-    const char *md_path;        /* NULL: <log dir>/summary.md */
-    const char *bench_path;     /* NULL: <log dir>/benchmarks.json */
-    const char *smaller_path;   /* NULL: benchmarks-smaller.json, bigger_path
-                                   benchmarks-bigger.json and bmf_path
-                                   bmf.json, in bench_path's folder */
+    const char *results_path; /* NULL: <log dir>/results.jsonl */
+    const char *run_id;       /* lines of this run; NULL: every line */
+    const char *md_path;      /* NULL: <log dir>/summary.md */
+    const char *bench_path;   /* NULL: <log dir>/benchmarks.json */
+    const char *smaller_path; /* NULL: benchmarks-smaller.json, bigger_path
+                                 benchmarks-bigger.json and bmf_path
+                                 bmf.json, in bench_path's folder */
     const char *bigger_path;
     const char *bmf_path;
     const char *baseline_out;   /* NULL: no baseline written */

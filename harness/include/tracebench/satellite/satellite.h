@@ -27,9 +27,9 @@
 typedef struct tb_satellites tb_satellites;
 
 typedef enum tb_satellite_mode {
-    TB_MODE_TYPICAL = 0,   /* 0.05 us of delay per span, then 200 */
-    TB_MODE_SLOW_SUCCEED,  /* 1 us per span, then 200 */
-    TB_MODE_SLOW_FAIL,     /* 0.01 us per span, then 400; nothing counted */
+    TB_MODE_TYPICAL = 0,  /* 0.05 us of delay per span, then 200 */
+    TB_MODE_SLOW_SUCCEED, /* 1 us per span, then 200 */
+    TB_MODE_SLOW_FAIL,    /* 0.01 us per span, then 400; nothing counted */
     TB_MODE__COUNT
 } tb_satellite_mode;
 
@@ -37,30 +37,29 @@ typedef enum tb_satellite_mode {
  * request's spans are not counted (but for count_503). */
 typedef enum tb_satellite_fault {
     TB_FAULT_NONE = 0,
-    TB_FAULT_429,          /* 429 Too Many Requests with Retry-After */
-    TB_FAULT_503,          /* 503 Service Unavailable with Retry-After */
-    TB_FAULT_500,          /* 500 Internal Server Error */
-    TB_FAULT_HANG,         /* read the request, never answer */
-    TB_FAULT_REFUSE,       /* listeners closed: connections are refused */
-    TB_FAULT_COUNT_503,    /* count the report's spans, then answer 503
-                              (every other report): a tracer that retries
-                              sends them again, and the resent spans are
-                              counted as duplicates */
-    TB_FAULT_COUNT_RESET,  /* count the report's spans, then close the
-                              connection unanswered (every other report):
-                              for tracers that retry on a network error */
+    TB_FAULT_429,         /* 429 Too Many Requests with Retry-After */
+    TB_FAULT_503,         /* 503 Service Unavailable with Retry-After */
+    TB_FAULT_500,         /* 500 Internal Server Error */
+    TB_FAULT_HANG,        /* read the request, never answer */
+    TB_FAULT_REFUSE,      /* listeners closed: connections are refused */
+    TB_FAULT_COUNT_503,   /* count the report's spans, then answer 503
+                             (every other report): a tracer that retries
+                             sends them again, and the resent spans are
+                             counted as duplicates */
+    TB_FAULT_COUNT_RESET, /* count the report's spans, then close the
+                             connection unanswered (every other report):
+                             for tracers that retry on a network error */
     TB_FAULT__COUNT
 } tb_satellite_fault;
 
-
 /* What one benchmark saw, read by tb_satellites_collect. */
 struct tb_satellite_counts {
-    uint64_t spans_received;   /* unique spans (trace id + span id) */
-    uint64_t duplicate_spans;  /* spans whose identity was seen before */
+    uint64_t spans_received;  /* unique spans (trace id + span id) */
+    uint64_t duplicate_spans; /* spans whose identity was seen before */
     uint64_t requests;
-    uint64_t rejected_requests;/* undecodable (400) or too large (413) */
-    uint64_t failed_requests;  /* answered by slow_fail or a fault */
-    uint64_t bytes;            /* request body bytes, as sent */
+    uint64_t rejected_requests; /* undecodable (400) or too large (413) */
+    uint64_t failed_requests;   /* answered by slow_fail or a fault */
+    uint64_t bytes;             /* request body bytes, as sent */
     /* From the unique spans' own start times (the tracer's clock, Unix
      * ns; spans that carry none are left out): */
     uint64_t first_start_ns;   /* the earliest; 0 when none */
@@ -70,8 +69,8 @@ struct tb_satellite_counts {
 
 struct tb_satellites_opts {
     tb_satellite_mode mode;
-    tb_satellite_fault fault;       /* TB_FAULT_NONE normally */
-    const uint16_t *ports;  /* NULL: 8360-8367; a 0 entry: any free port */
+    tb_satellite_fault fault; /* TB_FAULT_NONE normally */
+    const uint16_t *ports;    /* NULL: 8360-8367; a 0 entry: any free port */
     size_t n_ports;
     double span_delay_us;           /* 0: the mode's; < 0: no delay */
     uint64_t bandwidth_bytes_per_s; /* 0: 50 MB/s; or NO_BANDWIDTH_CAP */
@@ -84,15 +83,15 @@ struct tb_satellites_opts {
      * min_upload_bytes_per_s once a second old, is cut; the bodies (as
      * inflated) of all requests in flight share body_memory_bytes, past
      * which a request is answered 503 with Retry-After. */
-    unsigned max_connections;       /* 0: 512 per satellite */
-    double request_deadline_s;      /* 0: 60 s */
+    unsigned max_connections;        /* 0: 512 per satellite */
+    double request_deadline_s;       /* 0: 60 s */
     uint64_t min_upload_bytes_per_s; /* 0: 1000 */
-    size_t body_memory_bytes;       /* 0: 128 MiB (at least max_body) */
-    double response_delay_ms;       /* held before every report's answer,
-                                       on top of the per-span delay; 0 */
-    bool connection_close;          /* answer, then close the connection
-                                       (LightStep's satellite's way);
-                                       false: keep it alive */
+    size_t body_memory_bytes;        /* 0: 128 MiB (at least max_body) */
+    double response_delay_ms;        /* held before every report's answer,
+                                        on top of the per-span delay; 0 */
+    bool connection_close;           /* answer, then close the connection
+                                        (LightStep's satellite's way);
+                                        false: keep it alive */
 };
 
 /* Starts one server per port. On TB_ERR_PORT_IN_USE the message names the
@@ -168,8 +167,9 @@ char *tb_satellites_stats_json(const tb_satellites *sats);
 void tb_satellites_free(tb_satellites *sats);
 
 /* Names: "typical", "slow_succeed", "slow_fail"; "none", "429", "503",
- * "500", "hang", "refuse", "count_503", "count_reset"; "lightstep", "lightstep_json", "otlp",
- * "otlp_json", "zipkin", "datadog". Static strings. */
+ * "500", "hang", "refuse", "count_503", "count_reset"; "lightstep",
+ * "lightstep_json", "otlp", "otlp_json", "zipkin", "datadog". Static strings.
+ */
 const char *tb_satellite_mode_name(tb_satellite_mode mode);
 const char *tb_satellite_fault_name(tb_satellite_fault fault);
 const char *tb_satellite_protocol_name(tb_satellite_protocol proto);

@@ -17,12 +17,12 @@ struct spill {
 };
 
 struct tb__arena {
-    ProtobufCAllocator alloc;   /* alloc.allocator_data points here */
+    ProtobufCAllocator alloc; /* alloc.allocator_data points here */
     unsigned char *block;
-    size_t cap;                 /* bytes in block */
-    size_t used;                /* bytes of block handed out */
+    size_t cap;  /* bytes in block */
+    size_t used; /* bytes of block handed out */
     struct spill *spills;
-    size_t spilled;             /* bytes in spills since the last reset */
+    size_t spilled; /* bytes in spills since the last reset */
 };
 
 static void *arena_alloc(void *data, size_t size)

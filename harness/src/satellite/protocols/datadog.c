@@ -54,11 +54,25 @@ static int bounds_ok(const uint8_t *p, size_t len)
             if (b == 0xc1)
                 return -1;
             switch (b) {
-            case 0xc4: case 0xc7: case 0xd9: lenbytes = 1; break;
-            case 0xc5: case 0xc8: case 0xda: case 0xdc: case 0xde:
-                lenbytes = 2; break;
-            case 0xc6: case 0xc9: case 0xdb: case 0xdd: case 0xdf:
-                lenbytes = 4; break;
+            case 0xc4:
+            case 0xc7:
+            case 0xd9:
+                lenbytes = 1;
+                break;
+            case 0xc5:
+            case 0xc8:
+            case 0xda:
+            case 0xdc:
+            case 0xde:
+                lenbytes = 2;
+                break;
+            case 0xc6:
+            case 0xc9:
+            case 0xdb:
+            case 0xdd:
+            case 0xdf:
+                lenbytes = 4;
+                break;
             default:
                 skip = (uint64_t)fixed[b - 0xc4];
             }
@@ -124,22 +138,25 @@ static tb_err add_span(struct tb__decode_ctx *ctx, const msgpack_object *sp,
     int have = 0;
 
     if (sp->type != MSGPACK_OBJECT_MAP)
-        return tb_error_set(err, TB_ERR_DECODE, "datadog: trace %zu span "
-                            "%zu is not a map", t, s);
+        return tb_error_set(err, TB_ERR_DECODE,
+                            "datadog: trace %zu span "
+                            "%zu is not a map",
+                            t, s);
     for (uint32_t i = 0; i < sp->via.map.size; i++) {
         const msgpack_object_kv *kv = &sp->via.map.ptr[i];
 
         if (key_is(&kv->key, "trace_id") && as_u64(&kv->val, &trace) == 0)
             have |= 1;
-        else if (key_is(&kv->key, "span_id") &&
-                 as_u64(&kv->val, &span) == 0)
+        else if (key_is(&kv->key, "span_id") && as_u64(&kv->val, &span) == 0)
             have |= 2;
         else if (key_is(&kv->key, "start"))
             start = start_ns(&kv->val);
     }
     if (have != 3)
-        return tb_error_set(err, TB_ERR_DECODE, "datadog: trace %zu span "
-                            "%zu lacks an integer trace_id or span_id", t, s);
+        return tb_error_set(err, TB_ERR_DECODE,
+                            "datadog: trace %zu span "
+                            "%zu lacks an integer trace_id or span_id",
+                            t, s);
     return tb__span_keys_push(ctx->keys, 0, trace, span, start, err);
 }
 
@@ -153,18 +170,23 @@ tb_err tb__decode_datadog(struct tb__decode_ctx *ctx, const uint8_t *body,
 
     (void)ctx->arena;
     if (bounds_ok(body, len) != 0)
-        return tb_error_set(err, TB_ERR_DECODE, "datadog: truncated or "
-                            "malformed msgpack (%zu bytes)", len);
+        return tb_error_set(err, TB_ERR_DECODE,
+                            "datadog: truncated or "
+                            "malformed msgpack (%zu bytes)",
+                            len);
     msgpack_unpacked_init(&msg);
     if (msgpack_unpack_next(&msg, (const char *)body, len, &off) !=
         MSGPACK_UNPACK_SUCCESS) {
-        rc = tb_error_set(err, TB_ERR_DECODE, "datadog: malformed msgpack "
-                          "(%zu bytes)", len);
+        rc = tb_error_set(err, TB_ERR_DECODE,
+                          "datadog: malformed msgpack "
+                          "(%zu bytes)",
+                          len);
         goto out;
     }
     root = &msg.data;
     if (root->type != MSGPACK_OBJECT_ARRAY) {
-        rc = tb_error_set(err, TB_ERR_DECODE, "datadog: not an array of "
+        rc = tb_error_set(err, TB_ERR_DECODE,
+                          "datadog: not an array of "
                           "traces");
         goto out;
     }
@@ -172,13 +194,14 @@ tb_err tb__decode_datadog(struct tb__decode_ctx *ctx, const uint8_t *body,
         const msgpack_object *tr = &root->via.array.ptr[t];
 
         if (tr->type != MSGPACK_OBJECT_ARRAY) {
-            rc = tb_error_set(err, TB_ERR_DECODE, "datadog: trace %u is not "
-                              "an array of spans", t);
+            rc = tb_error_set(err, TB_ERR_DECODE,
+                              "datadog: trace %u is not "
+                              "an array of spans",
+                              t);
             goto out;
         }
         for (uint32_t s = 0; s < tr->via.array.size; s++)
-            if ((rc = add_span(ctx, &tr->via.array.ptr[s], t, s, err)) !=
-                TB_OK)
+            if ((rc = add_span(ctx, &tr->via.array.ptr[s], t, s, err)) != TB_OK)
                 goto out;
     }
 out:

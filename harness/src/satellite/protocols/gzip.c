@@ -33,8 +33,10 @@ tb_err tb__gunzip(const uint8_t *in, size_t len, size_t limit, uint8_t **out,
             uint8_t *nbuf;
 
             if (cap > limit) {
-                rc = tb_error_set(err, TB_ERR_INVALID_ARG, "gzip: inflated "
-                                  "body over %zu bytes", limit);
+                rc = tb_error_set(err, TB_ERR_INVALID_ARG,
+                                  "gzip: inflated "
+                                  "body over %zu bytes",
+                                  limit);
                 goto out;
             }
             nbuf = realloc(buf, ncap);
@@ -61,8 +63,10 @@ tb_err tb__gunzip(const uint8_t *in, size_t len, size_t limit, uint8_t **out,
         }
     }
     if (zs.total_out > limit) {
-        rc = tb_error_set(err, TB_ERR_INVALID_ARG, "gzip: inflated body "
-                          "over %zu bytes", limit);
+        rc = tb_error_set(err, TB_ERR_INVALID_ARG,
+                          "gzip: inflated body "
+                          "over %zu bytes",
+                          limit);
         goto out;
     }
     *out = buf;
@@ -90,11 +94,10 @@ tb_err tb__gunzip_stream_begin(struct tb__gunzip_stream *s, tb_error *err)
     return TB_OK;
 }
 
-tb_err tb__gunzip_stream_feed(struct tb__gunzip_stream *s, const uint8_t *in,
-                              size_t n,
-                              bool (*sink)(void *arg, const uint8_t *data,
-                                           size_t len),
-                              void *arg, tb_error *err)
+tb_err
+tb__gunzip_stream_feed(struct tb__gunzip_stream *s, const uint8_t *in, size_t n,
+                       bool (*sink)(void *arg, const uint8_t *data, size_t len),
+                       void *arg, tb_error *err)
 {
     uint8_t out[STREAM_CHUNK_BYTES];
 

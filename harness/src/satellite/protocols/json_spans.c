@@ -6,14 +6,15 @@
 #include "protocols.h"
 
 tb_err tb__json_spans_push(struct tb__decode_ctx *ctx,
-                           const struct cJSON *spans,
-                           tb__json_span_fn *read, tb_error *err)
+                           const struct cJSON *spans, tb__json_span_fn *read,
+                           tb_error *err)
 {
     const cJSON *span;
     size_t i = 0;
     tb_err rc;
 
-    cJSON_ArrayForEach(span, spans) {
+    cJSON_ArrayForEach(span, spans)
+    {
         struct tb__span_key k = {0};
 
         if ((rc = read(span, i, &k, err)) != TB_OK)

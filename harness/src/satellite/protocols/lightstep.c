@@ -33,8 +33,7 @@ struct field_ids {
     uint16_t jump;
 };
 
-static uint32_t field_id(const ProtobufCMessageDescriptor *d,
-                         const char *name)
+static uint32_t field_id(const ProtobufCMessageDescriptor *d, const char *name)
 {
     const ProtobufCFieldDescriptor *f =
         protobuf_c_message_descriptor_get_field_by_name(d, name);
@@ -48,16 +47,18 @@ static pthread_once_t known_ids_once = PTHREAD_ONCE_INIT;
 static void init_ids(void)
 {
     known_ids.trace_id = field_id(&tb__lightstep__span_context__descriptor,
-                          "trace_id");
+                                  "trace_id");
     known_ids.span_id = field_id(&tb__lightstep__span_context__descriptor,
-                         "span_id");
+                                 "span_id");
     known_ids.span_context = field_id(&tb__lightstep__span__descriptor,
-                              "span_context");
-    known_ids.start = field_id(&tb__lightstep__span__descriptor, "start_timestamp");
-    known_ids.seconds = field_id(&tb__lightstep__timestamp__descriptor, "seconds");
+                                      "span_context");
+    known_ids.start = field_id(&tb__lightstep__span__descriptor,
+                               "start_timestamp");
+    known_ids.seconds = field_id(&tb__lightstep__timestamp__descriptor,
+                                 "seconds");
     known_ids.nanos = field_id(&tb__lightstep__timestamp__descriptor, "nanos");
     known_ids.spans = field_id(&tb__lightstep__report_request__descriptor,
-                       "spans");
+                               "spans");
     for (uint32_t i = 1; i < 16; i++)
         if (i != known_ids.span_context && i != known_ids.start)
             known_ids.jump |= (uint16_t)(1u << i);
@@ -194,8 +195,7 @@ static bool span_context(struct rd r, const struct field_ids *f,
  * when ns would overflow. Shared by both decoders so that they agree. */
 static uint64_t ts_ns(uint64_t seconds, uint32_t nanos)
 {
-    if (nanos >= 1000000000u ||
-        seconds > (UINT64_MAX - nanos) / 1000000000u)
+    if (nanos >= 1000000000u || seconds > (UINT64_MAX - nanos) / 1000000000u)
         return 0;
     return seconds * 1000000000u + nanos;
 }
@@ -246,8 +246,7 @@ static bool span_field(struct walk *w, const struct field_ids *f)
      * merges the two messages but keeps none of the first's proto3
      * scalars. */
     if (field == f->start)
-        return wire == LEN && sub(&w->r, &s) &&
-               timestamp(s, f, &w->start_ns);
+        return wire == LEN && sub(&w->r, &s) && timestamp(s, f, &w->start_ns);
     if (field != f->span_context)
         return skip(&w->r, wire);
     if (wire != LEN || !sub(&w->r, &s) ||
@@ -291,13 +290,17 @@ static tb_err span_done(struct tb__decode_ctx *ctx, const struct walk *w,
                         bool ok, size_t i, tb_error *err)
 {
     if (!ok)
-        return tb_error_set(err, TB_ERR_DECODE, "lightstep: span %zu is "
-                            "truncated or not protobuf", i);
+        return tb_error_set(err, TB_ERR_DECODE,
+                            "lightstep: span %zu is "
+                            "truncated or not protobuf",
+                            i);
     if (!w->has_context)
-        return tb_error_set(err, TB_ERR_DECODE, "lightstep: span %zu has "
-                            "no span_context", i);
-    return tb__span_keys_push(ctx->keys, 0, w->trace, w->span_id,
-                              w->start_ns, err);
+        return tb_error_set(err, TB_ERR_DECODE,
+                            "lightstep: span %zu has "
+                            "no span_context",
+                            i);
+    return tb__span_keys_push(ctx->keys, 0, w->trace, w->span_id, w->start_ns,
+                              err);
 }
 
 /* Walks spans first..first+n-1 (their bytes in s) two at a time. A walk
@@ -305,9 +308,8 @@ static tb_err span_done(struct tb__decode_ctx *ctx, const struct walk *w,
  * begins), so one span alone keeps the core waiting on memory; two
  * independent chains interleaved take little longer than one. The errors
  * are the sequential walk's: the lowest-numbered bad span's. */
-static tb_err spans(struct tb__decode_ctx *ctx, const struct rd *s,
-                    size_t n, size_t first, const struct field_ids *f,
-                    tb_error *err)
+static tb_err spans(struct tb__decode_ctx *ctx, const struct rd *s, size_t n,
+                    size_t first, const struct field_ids *f, tb_error *err)
 {
     size_t i = 0;
     tb_err rc;
@@ -376,9 +378,11 @@ tb_err tb__decode_lightstep(struct tb__decode_ctx *ctx, const uint8_t *body,
     if ((rc = spans(ctx, batch, n, walked, f, err)) != TB_OK)
         return rc;
     if (bad)
-        return tb_error_set(err, TB_ERR_DECODE, "lightstep: not a "
+        return tb_error_set(err, TB_ERR_DECODE,
+                            "lightstep: not a "
                             "ReportRequest (%zu bytes, truncated or not "
-                            "protobuf)", len);
+                            "protobuf)",
+                            len);
     return TB_OK;
 }
 
@@ -389,21 +393,26 @@ tb_err tb__decode_lightstep_unpack(struct tb__decode_ctx *ctx,
     Tb__Lightstep__ReportRequest *req;
     tb_err rc = TB_OK;
 
-    req = tb__lightstep__report_request__unpack(
-        tb__arena_allocator(ctx->arena), len, body);
+    req = tb__lightstep__report_request__unpack(tb__arena_allocator(ctx->arena),
+                                                len, body);
     if (req == NULL)
-        return tb_error_set(err, TB_ERR_DECODE, "lightstep: not a "
+        return tb_error_set(err, TB_ERR_DECODE,
+                            "lightstep: not a "
                             "ReportRequest (%zu bytes, truncated or not "
-                            "protobuf)", len);
+                            "protobuf)",
+                            len);
     for (size_t i = 0; i < req->n_spans && rc == TB_OK; i++) {
         const Tb__Lightstep__SpanContext *sc = req->spans[i]->span_context;
         const Tb__Lightstep__Timestamp *ts = req->spans[i]->start_timestamp;
-        uint64_t start = ts == NULL ? 0 :
-            ts_ns((uint64_t)ts->seconds, (uint32_t)ts->nanos);
+        uint64_t start = ts == NULL ? 0
+                                    : ts_ns((uint64_t)ts->seconds,
+                                            (uint32_t)ts->nanos);
 
         if (sc == NULL)
-            rc = tb_error_set(err, TB_ERR_DECODE, "lightstep: span %zu has "
-                              "no span_context", i);
+            rc = tb_error_set(err, TB_ERR_DECODE,
+                              "lightstep: span %zu has "
+                              "no span_context",
+                              i);
         else
             rc = tb__span_keys_push(ctx->keys, 0, sc->trace_id, sc->span_id,
                                     start, err);

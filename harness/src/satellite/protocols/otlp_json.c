@@ -14,20 +14,21 @@ static const cJSON *item2(const cJSON *obj, const char *a, const char *b)
 }
 
 static tb_err hex_field(const cJSON *span, const char *a, const char *b,
-                        size_t want, uint64_t *hi, uint64_t *lo,
-                        tb_error *err)
+                        size_t want, uint64_t *hi, uint64_t *lo, tb_error *err)
 {
     const cJSON *v = item2(span, a, b);
 
     if (!cJSON_IsString(v) || strlen(v->valuestring) != want ||
         !tb__hex_id(v->valuestring, want, hi, lo))
-        return tb_error_set(err, TB_ERR_DECODE, "otlp json: span %s is not "
-                            "%zu hex digits", a, want);
+        return tb_error_set(err, TB_ERR_DECODE,
+                            "otlp json: span %s is not "
+                            "%zu hex digits",
+                            a, want);
     return TB_OK;
 }
 
-static tb_err span_key(const cJSON *span, size_t i,
-                       struct tb__span_key *key, tb_error *err)
+static tb_err span_key(const cJSON *span, size_t i, struct tb__span_key *key,
+                       tb_error *err)
 {
     uint64_t shi;
     tb_err rc;
@@ -54,16 +55,19 @@ static tb_err add_scopes(struct tb__decode_ctx *ctx, const cJSON *scopes,
     if (scopes == NULL)
         return TB_OK;
     if (!cJSON_IsArray(scopes))
-        return tb_error_set(err, TB_ERR_DECODE, "otlp json: scopeSpans is "
+        return tb_error_set(err, TB_ERR_DECODE,
+                            "otlp json: scopeSpans is "
                             "not an array");
-    cJSON_ArrayForEach(ss, scopes) {
+    cJSON_ArrayForEach(ss, scopes)
+    {
         const cJSON *spans = item2(ss, "spans", "spans");
         tb_err rc;
 
         if (spans == NULL)
             continue;
         if (!cJSON_IsArray(spans))
-            return tb_error_set(err, TB_ERR_DECODE, "otlp json: spans is "
+            return tb_error_set(err, TB_ERR_DECODE,
+                                "otlp json: spans is "
                                 "not an array");
         if ((rc = tb__json_spans_push(ctx, spans, span_key, err)) != TB_OK)
             return rc;
@@ -79,23 +83,28 @@ tb_err tb__decode_otlp_json(struct tb__decode_ctx *ctx, const uint8_t *body,
     tb_err rc = TB_OK;
 
     if (root == NULL)
-        return tb_error_set(err, TB_ERR_DECODE, "otlp json: invalid JSON "
-                            "(%zu bytes)", len);
+        return tb_error_set(err, TB_ERR_DECODE,
+                            "otlp json: invalid JSON "
+                            "(%zu bytes)",
+                            len);
     if (!cJSON_IsObject(root)) {
         rc = tb_error_set(err, TB_ERR_DECODE, "otlp json: not an object");
         goto out;
     }
     rss = item2(root, "resourceSpans", "resource_spans");
     if (rss != NULL && !cJSON_IsArray(rss)) {
-        rc = tb_error_set(err, TB_ERR_DECODE, "otlp json: resourceSpans is "
+        rc = tb_error_set(err, TB_ERR_DECODE,
+                          "otlp json: resourceSpans is "
                           "not an array");
         goto out;
     }
-    cJSON_ArrayForEach(rs, rss) {
+    cJSON_ArrayForEach(rs, rss)
+    {
         rc = add_scopes(ctx, item2(rs, "scopeSpans", "scope_spans"), err);
         if (rc == TB_OK)
-            rc = add_scopes(ctx, item2(rs, "instrumentationLibrarySpans",
-                                       "instrumentation_library_spans"),
+            rc = add_scopes(ctx,
+                            item2(rs, "instrumentationLibrarySpans",
+                                  "instrumentation_library_spans"),
                             err);
         if (rc != TB_OK)
             goto out;

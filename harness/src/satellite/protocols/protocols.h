@@ -33,8 +33,8 @@ struct tb__span_key {
 /* A growing list of span keys, reused across requests (n reset to 0). */
 struct tb__span_keys {
     struct tb__span_key *v;
-    size_t n;                   /* keys in v */
-    size_t cap;                 /* slots allocated in v */
+    size_t n;   /* keys in v */
+    size_t cap; /* slots allocated in v */
 };
 
 /* Appends a key; TB_ERR_NOMEM when the list cannot grow. */
@@ -78,19 +78,18 @@ tb_err tb__gunzip(const uint8_t *in, size_t len, size_t limit, uint8_t **out,
  * inflated bytes, and stops at its limit while inflating, not after. */
 struct tb__gunzip_stream {
     z_stream zs;
-    bool ready;                 /* inflateInit2 done */
-    bool ended;                 /* the gzip (or zlib) stream is complete */
+    bool ready; /* inflateInit2 done */
+    bool ended; /* the gzip (or zlib) stream is complete */
 };
 /* Starts (or restarts, for the next request on a connection) a stream. */
 tb_err tb__gunzip_stream_begin(struct tb__gunzip_stream *s, tb_error *err);
 /* Inflates n more bytes, handing the output to sink, which returns false
  * to stop (the caller's limit). TB_ERR_DECODE for corrupt data;
  * TB_ERR_INVALID_ARG when sink stopped. Bytes after the end are ignored. */
-tb_err tb__gunzip_stream_feed(struct tb__gunzip_stream *s, const uint8_t *in,
-                              size_t n,
-                              bool (*sink)(void *arg, const uint8_t *data,
-                                           size_t len),
-                              void *arg, tb_error *err);
+tb_err
+tb__gunzip_stream_feed(struct tb__gunzip_stream *s, const uint8_t *in, size_t n,
+                       bool (*sink)(void *arg, const uint8_t *data, size_t len),
+                       void *arg, tb_error *err);
 /* TB_ERR_DECODE "gzip: truncated data" unless the stream ended. */
 tb_err tb__gunzip_stream_finish(const struct tb__gunzip_stream *s,
                                 tb_error *err);
@@ -112,12 +111,11 @@ typedef tb_err tb__json_span_fn(const struct cJSON *span, size_t i,
  * and appends its key to ctx->keys, in order; the first failure stops the
  * walk and is returned (the keys appended before it stay). */
 tb_err tb__json_spans_push(struct tb__decode_ctx *ctx,
-                           const struct cJSON *spans,
-                           tb__json_span_fn *read, tb_error *err);
+                           const struct cJSON *spans, tb__json_span_fn *read,
+                           tb_error *err);
 
-typedef tb_err (*tb__decode_fn)(struct tb__decode_ctx *ctx,
-                                const uint8_t *body, size_t len,
-                                tb_error *err);
+typedef tb_err (*tb__decode_fn)(struct tb__decode_ctx *ctx, const uint8_t *body,
+                                size_t len, tb_error *err);
 
 tb_err tb__decode_lightstep(struct tb__decode_ctx *ctx, const uint8_t *body,
                             size_t len, tb_error *err);

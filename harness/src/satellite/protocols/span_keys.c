@@ -12,8 +12,10 @@ tb_err tb__span_keys_push(struct tb__span_keys *keys, uint64_t trace_hi,
         struct tb__span_key *v = realloc(keys->v, cap * sizeof(*v));
 
         if (v == NULL)
-            return tb_error_set(err, TB_ERR_NOMEM, "out of memory for %zu "
-                                "span ids", cap);
+            return tb_error_set(err, TB_ERR_NOMEM,
+                                "out of memory for %zu "
+                                "span ids",
+                                cap);
         keys->v = v;
         keys->cap = cap;
     }
