@@ -17,31 +17,9 @@
 #include "tracebench/util/log.h"
 #include "tracebench/util/paths.h"
 
-static const char *const kind_names[TB_GRAPH__COUNT] = {
-    "cpu", "dropped", "memory", "disconnect", "compare-cpu", "compare-memory"};
-
 const char *const tb__graph_scenario_names[N_SCENARIOS] = {
     "no-op tracer", "tracer", "tracer, satellites shut down",
     "tracer, satellites shut down and restarted"};
-
-const char *tb_graph_kind_name(tb_graph_kind kind)
-{
-    return (unsigned)kind < TB_GRAPH__COUNT ? kind_names[kind] : "?";
-}
-
-tb_err tb_graph_kind_parse(const char *name, tb_graph_kind *out, tb_error *err)
-{
-    size_t k;
-
-    if (tb__name_find(kind_names, TB_GRAPH__COUNT, name, &k)) {
-        *out = (tb_graph_kind)k;
-        return TB_OK;
-    }
-    return tb_error_set(err, TB_ERR_INVALID_ARG,
-                        "unknown graph '%s': use cpu, dropped, memory, "
-                        "disconnect, compare-cpu or compare-memory",
-                        name);
-}
 
 static void set_rates(struct tb_graph_settings *s, const double *r, size_t n)
 {
@@ -127,28 +105,6 @@ size_t tb_graph_benchmarks(tb_graph_kind kind,
     }
 }
 
-void tb_graph_path(const char *dir, const char *client, tb_graph_kind kind,
-                   const char *ext, char *buf, size_t size)
-{
-    char stem[128];
-    size_t i;
-
-    if (kind == TB_GRAPH_COMPARE_CPU || kind == TB_GRAPH_COMPARE_MEMORY) {
-        snprintf(buf, size, "%s/%s.%s", dir, kind_names[kind], ext);
-        return;
-    }
-    for (i = 0; client[i] != '\0' && i < sizeof(stem) - 1; i++) {
-        char c = client[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-        stem[i] = ok ? c : '_';
-    }
-    stem[i] = '\0';
-    /* A name of dots only would make "..-cpu.png": harmless, but odd. */
-    snprintf(buf, size, "%s/%s-%s.%s", dir, stem, tb_graph_kind_name(kind),
-             ext);
-}
-
 /* --- planning ---------------------------------------------------------- */
 
 static tb_err plan(tb_sweep *sw, tb_graph_kind kind,
@@ -192,10 +148,10 @@ static tb_err check_settings(tb_graph_kind kind,
         return tb_error_set(err, TB_ERR_INVALID_ARG, "no graph kind %d",
                             (int)kind);
     if (n_ctls == 0 || (!compare && n_ctls != 1))
-        return tb_error_set(err, TB_ERR_INVALID_ARG,
-                            "the %s graph takes %s, not %zu", kind_names[kind],
-                            compare ? "one client or more" : "one client",
-                            n_ctls);
+        return tb_error_set(
+            err, TB_ERR_INVALID_ARG, "the %s graph takes %s, not %zu",
+            tb_graph_kind_name(kind),
+            compare ? "one client or more" : "one client", n_ctls);
     if (s->n_rates == 0 || s->n_rates > TB_GRAPH_MAX_RATES || s->trials == 0 ||
         !(s->runtime_s > 0))
         return tb_error_set(err, TB_ERR_INVALID_ARG,
@@ -212,7 +168,8 @@ static tb_err check_settings(tb_graph_kind kind,
     if ((kind == TB_GRAPH_DROPPED || kind == TB_GRAPH_DISCONNECT) &&
         (o == NULL || o->satellites == NULL))
         return tb_error_set(err, TB_ERR_INVALID_ARG,
-                            "the %s graph needs satellites", kind_names[kind]);
+                            "the %s graph needs satellites",
+                            tb_graph_kind_name(kind));
     return TB_OK;
 }
 
@@ -278,7 +235,7 @@ tb_err tb_graph_draw(tb_graph_kind kind, tb_controller *const *ctls,
             ro.progress_arg = o->progress_arg;
         }
         tb_log(TB_LOG_INFO, "graph", "%s of %s: %zu benchmarks",
-               kind_names[kind], names[c], sws[c]->n);
+               tb_graph_kind_name(kind), names[c], sws[c]->n);
         if ((e = tb_sweep_run(sws[c], ctls[c], &ro, err)) != TB_OK)
             goto out;
         for (size_t i = 0; i < sws[c]->n; i++)

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "report_internal.h"
-#include "tracebench/output/graph.h"
+#include "tracebench/output/graph_kind.h"
 #include "tracebench/util/log.h"
 #include "tracebench/util/paths.h"
 #include "tracebench/output/plot.h"

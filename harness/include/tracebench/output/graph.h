@@ -10,20 +10,11 @@
 #include <stdint.h>
 
 #include "tracebench/measure/controller.h"
+#include "tracebench/output/graph_kind.h"
 #include "tracebench/util/err.h"
 #include "tracebench/output/plot.h"
 #include "tracebench/satellite/satellite.h"
 #include "tracebench/measure/sweep.h"
-
-typedef enum tb_graph_kind {
-    TB_GRAPH_CPU = 0,        /* CPU vs spans/s, traced and untraced */
-    TB_GRAPH_DROPPED,        /* dropped % and CPU vs spans/s, traced */
-    TB_GRAPH_MEMORY,         /* RSS over time, one line per rate, traced */
-    TB_GRAPH_DISCONNECT,     /* four panels: satellites going away */
-    TB_GRAPH_COMPARE_CPU,    /* tracer CPU overhead vs spans/s, per client */
-    TB_GRAPH_COMPARE_MEMORY, /* peak RSS vs spans/s, per client */
-    TB_GRAPH__COUNT
-} tb_graph_kind;
 
 #define TB_GRAPH_MAX_RATES 32
 
@@ -46,12 +37,6 @@ void tb_graph_defaults(tb_graph_kind kind, bool quick,
  * their share of it (30 s and 120 s of 180 s). */
 void tb_graph_set_runtime(struct tb_graph_settings *s, tb_graph_kind kind,
                           double runtime_s);
-
-/* "cpu", "dropped", "memory", "disconnect", "compare-cpu",
- * "compare-memory": static strings, also the files' suffixes. */
-const char *tb_graph_kind_name(tb_graph_kind kind);
-/* TB_ERR_INVALID_ARG listing the names; *out untouched then. */
-tb_err tb_graph_kind_parse(const char *name, tb_graph_kind *out, tb_error *err);
 
 /* Benchmarks a graph of kind runs with these settings, per client. */
 size_t tb_graph_benchmarks(tb_graph_kind kind,
@@ -85,11 +70,5 @@ tb_err tb_graph_draw(tb_graph_kind kind, tb_controller *const *ctls,
                      size_t n_ctls, const struct tb_graph_settings *s,
                      const struct tb_graph_opts *opts,
                      struct tb_graph_output *out, tb_error *err);
-
-/* <dir>/<client>-<kind>.<ext>, with every character of the client name
- * outside [A-Za-z0-9._-] written as '_'; the compare kinds use "compare"
- * for the client. Writes at most size bytes. */
-void tb_graph_path(const char *dir, const char *client, tb_graph_kind kind,
-                   const char *ext, char *buf, size_t size);
 
 #endif
