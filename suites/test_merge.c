@@ -12,6 +12,7 @@
 
 #include "common.h"
 #include "tracebench.h"
+#include "tracebench/output/junit.h"
 #include "tracebench/output/merge.h"
 
 TestSuite(merge, .timeout = 60);
@@ -191,4 +192,23 @@ Test(merge, refuses_empty_shards_and_out_in_a_shard, .init = setup,
     tb_error_clear(&err);
     cr_assert_eq(tb_merge(&o, NULL, NULL, &err), TB_ERR_IO);
     cr_assert(strstr(err.msg, "/nonexistent/shard") != NULL, "%s", err.msg);
+}
+
+/* JUnit XML from a results file: a client name and a message that hold
+ * markup come out as entities, so the XML stays well formed. */
+Test(merge, junit_escapes_names_and_messages, .init = setup, .fini = teardown)
+{
+    char in[160], out[160];
+    tb_error err = {0};
+
+    snprintf(in, sizeof(in), "%s/results.jsonl",
+             shard("esc", GATE("r1", "a<b>&'\\\"c", "quick", TH,
+                               "cpu.overhead_points", "fail")));
+    snprintf(out, sizeof(out), "%s/junit.xml", dir);
+    cr_assert_eq(tb_junit_write(in, NULL, out, &err), TB_OK, "%s", err.msg);
+    char *text = slurp(out);
+    cr_assert(strstr(text, "name=\"a&lt;b&gt;&amp;&#39;&quot;c\"") != NULL,
+              "%s", text);
+    cr_assert(strstr(text, "a<b>") == NULL, "%s", text);
+    free(text);
 }

@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "strbuf.h"
 #include "tracebench/output/compare_report.h"
 #include "tracebench/output/record.h"
 
@@ -62,24 +63,12 @@ void tb_compare_print(const tb_compare_result *r, FILE *f)
 
 static void xml_escaped(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
+    struct tb__buf b = {0};
+
+    tb__buf_escape(&b, s);
+    if (b.len > 0)
+        fwrite(b.data, 1, b.len, f);
+    tb__buf_free(&b);
 }
 
 static tb_err write_junit(const tb_compare_result *r, const char *path,

@@ -16,29 +16,6 @@ struct junit {
     size_t *tests, *failures, *errors;
 };
 
-static void xml(struct tb__buf *b, const char *s)
-{
-    for (; s != NULL && *s; s++) {
-        switch (*s) {
-        case '&':
-            tb__buf_puts(b, "&amp;");
-            break;
-        case '<':
-            tb__buf_puts(b, "&lt;");
-            break;
-        case '>':
-            tb__buf_puts(b, "&gt;");
-            break;
-        case '"':
-            tb__buf_puts(b, "&quot;");
-            break;
-        default:
-            tb__buf_append(b, s, 1);
-            break;
-        }
-    }
-}
-
 static const char *or_empty(const char *s)
 {
     return s != NULL ? s : "";
@@ -96,30 +73,30 @@ static tb_err add_case(const tb_results_line *l, void *arg, tb_error *err)
     b = &j->per_client[c];
     j->tests[c]++;
     tb__buf_puts(b, "    <testcase classname=\"");
-    xml(b, j->clients[c]);
+    tb__buf_escape(b, j->clients[c]);
     tb__buf_puts(b, "\" name=\"");
-    xml(b, or_empty(tb_results_str(l, "gate")));
+    tb__buf_escape(b, or_empty(tb_results_str(l, "gate")));
     if (figure[0] != '\0') {
         tb__buf_puts(b, " ");
-        xml(b, figure);
+        tb__buf_escape(b, figure);
     }
     tb__buf_puts(b, "\">\n");
     if (strcmp(verdict, "fail") == 0) {
         j->failures[c]++;
         tb__buf_puts(b, "      <failure message=\"");
-        xml(b, message);
+        tb__buf_escape(b, message);
         tb__buf_puts(b, "\"/>\n");
     } else if (strcmp(verdict, "pass") != 0 &&
                strcmp(verdict, "inconclusive") != 0) {
         j->errors[c]++;
         tb__buf_puts(b, "      <error message=\"");
-        xml(b, message);
+        tb__buf_escape(b, message);
         tb__buf_puts(b, "\"/>\n");
     } else {
         tb__buf_puts(b, "      <system-out>");
-        xml(b, verdict);
+        tb__buf_escape(b, verdict);
         tb__buf_puts(b, ": ");
-        xml(b, message);
+        tb__buf_escape(b, message);
         tb__buf_puts(b, "</system-out>\n");
     }
     tb__buf_puts(b, "    </testcase>\n");
@@ -149,7 +126,7 @@ tb_err tb_junit_write(const char *results_path, const char *run_id,
                    tests, failures, errors);
     for (size_t i = 0; i < j.n_clients; i++) {
         tb__buf_puts(&out, "  <testsuite name=\"");
-        xml(&out, j.clients[i]);
+        tb__buf_escape(&out, j.clients[i]);
         tb__buf_printf(&out,
                        "\" tests=\"%zu\" failures=\"%zu\" "
                        "errors=\"%zu\">\n",

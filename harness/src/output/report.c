@@ -19,36 +19,6 @@
 
 /* --- HTML text --------------------------------------------------------- */
 
-/* Every character that could end a text node or an attribute value is an
- * entity, so a client named "<script>" prints as text. */
-void tb__html_esc(struct tb__buf *b, const char *s)
-{
-    if (s == NULL)
-        return;
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            tb__buf_puts(b, "&amp;");
-            break;
-        case '<':
-            tb__buf_puts(b, "&lt;");
-            break;
-        case '>':
-            tb__buf_puts(b, "&gt;");
-            break;
-        case '"':
-            tb__buf_puts(b, "&quot;");
-            break;
-        case '\'':
-            tb__buf_puts(b, "&#39;");
-            break;
-        default:
-            tb__buf_append(b, s, 1);
-            break;
-        }
-    }
-}
-
 void tb__html_num(struct tb__buf *b, double v)
 {
     if (isnan(v))
@@ -129,7 +99,7 @@ static const char style[] =
 static void verdict_cell(struct tb__buf *b, const char *v)
 {
     tb__buf_printf(b, "<td class=\"%s\">", verdict_class(v));
-    tb__html_esc(b, v != NULL ? v : "?");
+    tb__buf_escape(b, v != NULL ? v : "?");
     tb__buf_puts(b, "</td>");
 }
 
@@ -161,7 +131,7 @@ static void client_summary(struct tb__buf *b, const struct tb__report_model *m)
             : pass         ? "pass"
                            : NULL;
         tb__buf_printf(b, "<tr><td><a href=\"#client-%zu\">", c);
-        tb__html_esc(b, m->clients[c].name);
+        tb__buf_escape(b, m->clients[c].name);
         tb__buf_printf(b,
                        "</a></td><td class=\"num\">%zu</td><td class="
                        "\"num\">%zu</td><td class=\"num\">%zu</td><td "
@@ -193,11 +163,11 @@ static void gate_table(struct tb__buf *b, const struct tb__report_model *m,
                    "<th>time</th></tr>\n");
         any = true;
         tb__buf_puts(b, "<tr><td>");
-        tb__html_esc(b, g->gate);
+        tb__buf_escape(b, g->gate);
         tb__buf_puts(b, "</td><td>");
-        tb__html_esc(b, g->profile);
+        tb__buf_escape(b, g->profile);
         tb__buf_puts(b, "</td><td><code>");
-        tb__html_esc(b, g->figure);
+        tb__buf_escape(b, g->figure);
         tb__buf_puts(b, "</code></td><td class=\"num\">");
         tb__html_num(b, g->median);
         tb__buf_puts(b, "</td><td class=\"num\">");
@@ -216,11 +186,11 @@ static void gate_table(struct tb__buf *b, const struct tb__report_model *m,
         tb__html_num(b, g->limit);
         if (g->limit_key != NULL || g->limit_source != NULL) {
             tb__buf_puts(b, "<br><span class=\"muted\"><code>");
-            tb__html_esc(b, g->limit_key);
+            tb__buf_escape(b, g->limit_key);
             tb__buf_puts(b, "</code>");
             if (g->limit_source != NULL) {
                 tb__buf_puts(b, " from <code>");
-                tb__html_esc(b, g->limit_source);
+                tb__buf_escape(b, g->limit_source);
                 tb__buf_puts(b, "</code>");
             }
             tb__buf_puts(b, "</span>");
@@ -229,7 +199,7 @@ static void gate_table(struct tb__buf *b, const struct tb__report_model *m,
         verdict_cell(b, g->verdict);
         if (g->has_baseline) {
             tb__buf_printf(b, "<td class=\"%s\">", verdict_class(g->b_verdict));
-            tb__html_esc(b, g->b_verdict != NULL ? g->b_verdict : "?");
+            tb__buf_escape(b, g->b_verdict != NULL ? g->b_verdict : "?");
             tb__buf_puts(b, "<br><span class=\"muted\">baseline median ");
             tb__html_num(b, g->b_median);
             if (!isnan(g->b_tolerance_rel))
@@ -240,9 +210,9 @@ static void gate_table(struct tb__buf *b, const struct tb__report_model *m,
             tb__buf_puts(b, "<td class=\"muted\">none</td>");
         }
         tb__buf_puts(b, "<td>");
-        tb__html_esc(b, g->message);
+        tb__buf_escape(b, g->message);
         tb__buf_puts(b, "</td><td class=\"muted\">");
-        tb__html_esc(b, g->time);
+        tb__buf_escape(b, g->time);
         tb__buf_puts(b, "</td></tr>\n");
     }
     if (any)
@@ -318,13 +288,13 @@ static void figure(struct tb__buf *b, struct tb__report_model *m,
     }
     base = strrchr(png, '/') ? strrchr(png, '/') + 1 : png;
     tb__buf_puts(b, "<figure><img alt=\"");
-    tb__html_esc(b, tb_graph_kind_name(kind));
+    tb__buf_escape(b, tb_graph_kind_name(kind));
     tb__buf_puts(b, " graph of ");
-    tb__html_esc(b, client);
+    tb__buf_escape(b, client);
     tb__buf_printf(b, "\" width=\"%u\" height=\"%u\" src=\"", w, h);
     if (o != NULL && o->link_graphs) {
         relative_to(out_dir, png, rel, sizeof(rel));
-        tb__html_esc(b, rel);
+        tb__buf_escape(b, rel);
     } else {
         char *data = NULL;
         size_t len = 0;
@@ -339,16 +309,16 @@ static void figure(struct tb__buf *b, struct tb__report_model *m,
         free(data);
     }
     tb__buf_puts(b, "\"><figcaption>");
-    tb__html_esc(b, base);
+    tb__buf_escape(b, base);
     if (access(csv, R_OK) == 0) {
         tb__buf_puts(b, "; raw data in ");
         if (o != NULL && o->link_graphs) {
             relative_to(out_dir, csv, rel, sizeof(rel));
             tb__buf_puts(b, "<a href=\"");
-            tb__html_esc(b, rel);
+            tb__buf_escape(b, rel);
             tb__buf_puts(b, "\">");
         }
-        tb__html_esc(b, strrchr(csv, '/') ? strrchr(csv, '/') + 1 : csv);
+        tb__buf_escape(b, strrchr(csv, '/') ? strrchr(csv, '/') + 1 : csv);
         if (o != NULL && o->link_graphs)
             tb__buf_puts(b, "</a>");
     }
@@ -374,7 +344,7 @@ static void page(struct tb__buf *b, struct tb__report_model *m,
                    "<h1>tracebench report</h1>\n<p class=\"muted\">"
                    "Written %s from <code>",
                    style, when);
-    tb__html_esc(b, results);
+    tb__buf_escape(b, results);
     tb__buf_printf(b,
                    "</code>: %zu gate results (%zu older ones "
                    "superseded), %zu runs, %zu clients.</p>\n",
@@ -387,7 +357,7 @@ static void page(struct tb__buf *b, struct tb__report_model *m,
     for (size_t c = 0; c < m->n_clients; c++) {
         const char *name = m->clients[c].name;
         tb__buf_printf(b, "<h2 id=\"client-%zu\">", c);
-        tb__html_esc(b, name);
+        tb__buf_escape(b, name);
         tb__buf_printf(b,
                        "</h2>\n<p class=\"muted\">%zu runs recorded."
                        "</p>\n",
@@ -430,7 +400,7 @@ static void page(struct tb__buf *b, struct tb__report_model *m,
 
             snprintf(line, sizeof(line), "%.*s", (int)len, w);
             tb__buf_puts(b, "<li>");
-            tb__html_esc(b, line);
+            tb__buf_escape(b, line);
             tb__buf_puts(b, "</li>\n");
             w += len + (nl != NULL);
         }

@@ -198,11 +198,11 @@ static void chart(struct tb__buf *b, const struct cmp *c)
 static void row(struct tb__buf *b, const struct cmp *c)
 {
     tb__buf_puts(b, "<tr><td>");
-    tb__html_esc(b, c->gate);
+    tb__buf_escape(b, c->gate);
     tb__buf_puts(b, "</td><td>");
-    tb__html_esc(b, c->figure);
+    tb__buf_escape(b, c->figure);
     tb__buf_puts(b, " <span class=\"muted\">");
-    tb__html_esc(b, c->unit);
+    tb__buf_escape(b, c->unit);
     tb__buf_puts(b, "</span></td><td class=\"num\">");
     tb__html_num(b, c->a_median);
     tb__buf_puts(b, "</td><td class=\"num\">");
@@ -222,9 +222,9 @@ static void row(struct tb__buf *b, const struct cmp *c)
     tb__html_num(b, c->allowed);
     tb__buf_printf(b, "</td><td class=\"%s\" title=\"",
                    verdict_class(c->verdict));
-    tb__html_esc(b, c->message);
+    tb__buf_escape(b, c->message);
     tb__buf_puts(b, "\">");
-    tb__html_esc(b, c->verdict);
+    tb__buf_escape(b, c->verdict);
     tb__buf_puts(b, "</td><td>");
     chart(b, c);
     tb__buf_puts(b, "</td></tr>\n");
@@ -252,13 +252,13 @@ size_t tb__report_compare(struct tb__buf *b, const char *path)
             continue;
         const struct cmp *g = &s.v[i];
         tb__buf_puts(b, "<h3>B = <code>");
-        tb__html_esc(b, g->b);
+        tb__buf_escape(b, g->b);
         tb__buf_puts(b, "</code> against A = <code>");
-        tb__html_esc(b, g->a);
+        tb__buf_escape(b, g->a);
         tb__buf_puts(b, "</code> <span class=\"muted\">(");
-        tb__html_esc(b, g->profile);
+        tb__buf_escape(b, g->profile);
         tb__buf_puts(b, " profile, run ");
-        tb__html_esc(b, g->run);
+        tb__buf_escape(b, g->run);
         tb__buf_puts(b, ")</span></h3>\n<table>\n<tr><th>gate</th><th>"
                         "figure</th><th>A</th><th>B</th><th>B - A "
                         "(interval)</th><th>rounds</th><th>allowed</th>"

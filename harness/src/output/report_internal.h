@@ -35,9 +35,6 @@ struct tb__report_model {
     struct tb_report_summary sum;
 };
 
-/* Appends s with every character that could end a text node or an
- * attribute value as an entity (report.c). */
-void tb__html_esc(struct tb__buf *b, const char *s);
 /* Appends v as the report's tables show a figure: %.4g, a dash for NaN
  * (report.c). */
 void tb__html_num(struct tb__buf *b, double v);

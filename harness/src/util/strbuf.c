@@ -45,6 +45,32 @@ void tb__buf_puts(struct tb__buf *b, const char *s)
     tb__buf_append(b, s, strlen(s));
 }
 
+void tb__buf_escape(struct tb__buf *b, const char *s)
+{
+    for (; s != NULL && *s != '\0'; s++) {
+        switch (*s) {
+        case '&':
+            tb__buf_puts(b, "&amp;");
+            break;
+        case '<':
+            tb__buf_puts(b, "&lt;");
+            break;
+        case '>':
+            tb__buf_puts(b, "&gt;");
+            break;
+        case '"':
+            tb__buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            tb__buf_puts(b, "&#39;");
+            break;
+        default:
+            tb__buf_append(b, s, 1);
+            break;
+        }
+    }
+}
+
 void tb__buf_printf(struct tb__buf *b, const char *fmt, ...)
 {
     va_list ap;

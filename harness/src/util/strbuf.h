@@ -23,6 +23,10 @@ struct tb__buf {
 void tb__buf_append(struct tb__buf *b, const char *s, size_t n);
 void tb__buf_puts(struct tb__buf *b, const char *s);
 void tb__buf_printf(struct tb__buf *b, const char *fmt, ...) TB_FORMAT(2, 3);
+/* Appends s (NULL: nothing) with & < > " ' as entities, so that it can
+ * end neither a text node nor an attribute value, in HTML or in XML: a
+ * client named "<script>" prints as text. */
+void tb__buf_escape(struct tb__buf *b, const char *s);
 void tb__buf_free(struct tb__buf *b);
 
 /* Writes the buffer to path through a temporary file renamed over it, so a
