@@ -39,6 +39,10 @@ double tb__baseline_tolerance(const tb_thresholds *t, const char *name)
     if (strstr(name, "memory_ratio") != NULL ||
         strcmp(name, "memory.ratio") == 0)
         return t->baseline.memory_ratio_rel;
+    if (strcmp(name, "slow.rate_ratio") == 0)
+        return t->baseline.rate_ratio_rel;
+    if (strncmp(name, "latency.", 8) == 0)
+        return t->baseline.latency_rel;
     return NAN;
 }
 

@@ -89,6 +89,8 @@ const struct tb__thresholds_key tb__thresholds_keys[] = {
     KEY(baseline, memory_ratio_rel, K_NONNEG),
     KEY(baseline, peak_rss_rel, K_NONNEG),
     KEY(baseline, cost_rel, K_NONNEG),
+    KEY(baseline, rate_ratio_rel, K_NONNEG),
+    KEY(baseline, latency_rel, K_NONNEG),
     KEY(compare, rounds, K_TRIALS),
     KEY(compare, max_rounds, K_TRIALS),
     KEY(common, target_cpu, K_FRACTION),

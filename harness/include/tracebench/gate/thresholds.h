@@ -127,6 +127,8 @@ typedef struct tb_thresholds {
         double memory_ratio_rel;        /* fraction */
         double peak_rss_rel;            /* fraction */
         double cost_rel;                /* instructions per span */
+        double rate_ratio_rel;          /* slow.rate_ratio, fraction */
+        double latency_rel;             /* latency figures, fraction */
     } baseline;
     /* tracebench compare A B */
     struct tb_thresholds_compare {
