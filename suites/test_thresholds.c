@@ -13,6 +13,7 @@
 
 #include "tracebench/util/paths.h"
 #include "tracebench/gate/thresholds.h"
+#include "../harness/src/gate/thresholds_internal.h"
 
 /* Each test runs in its own process, so one static directory per test. */
 static char tmp[64];
@@ -561,4 +562,29 @@ Test(thresholds, digest_follows_the_limits)
                  (char *)tb_thresholds_digest(b)));
     tb_thresholds_free(a);
     tb_thresholds_free(b);
+}
+
+/* Every key the reader knows has its row in thresholds/README.md, so a
+ * new key cannot land undocumented. */
+Test(thresholds, every_key_is_documented_in_the_readme)
+{
+    char path[1100], row[160];
+    FILE *f;
+    char *text;
+    long n;
+
+    snprintf(path, sizeof(path), "%s/thresholds/README.md", tb_root_dir());
+    cr_assert_not_null(f = fopen(path, "r"), "%s", path);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    rewind(f);
+    text = calloc(1, (size_t)n + 1);
+    cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    for (size_t i = 0; i < TB__THRESHOLDS_N_KEYS; i++) {
+        const struct tb__thresholds_key *k = &tb__thresholds_keys[i];
+        snprintf(row, sizeof(row), "| `%s.%s` |", k->gate, k->name);
+        cr_expect(strstr(text, row) != NULL, "%s has no row %s", path, row);
+    }
+    free(text);
 }
