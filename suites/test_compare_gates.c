@@ -108,12 +108,12 @@ Test(compare_gates, a_cpu_regression_is_worse_on_cpu_only)
     cr_assert_eq(cpu, 1);
     cr_assert_eq(drops, 1);
     snprintf(cmd, sizeof(cmd),
-             "test -s %s/compare.md && test -s "
+             "test -s %s/summary.md && test -s "
              "%s/junit-compare.xml && grep -q '\"extra\":.*\"worse\"' "
-             "%s/benchmarks-compare.json && rm -rf %s",
+             "%s/benchmarks.json && rm -rf %s",
              results, results, results, results);
     cr_assert_eq(system(cmd), 0,
-                 "compare.md, junit-compare.xml and "
-                 "benchmarks-compare.json (with the worse figure) in %s",
+                 "summary.md, junit-compare.xml and "
+                 "benchmarks.json (with the worse figure) in %s",
                  results);
 }

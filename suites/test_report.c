@@ -441,7 +441,7 @@ Test(report, an_a_vs_b_section_with_a_chart_per_figure, .init = setup,
                            "</td>") != NULL);
     free(html);
 
-    snprintf(bench, sizeof(bench), "%s/benchmarks-compare.json", dir);
+    snprintf(bench, sizeof(bench), "%s/benchmarks.json", dir);
     cr_assert_eq(tb_compare_write_benchmarks(&r, bench, &err), TB_OK, "%s",
                  err.msg);
     char *json = slurp(bench);

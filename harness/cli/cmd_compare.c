@@ -27,8 +27,9 @@ static void usage(FILE *f)
            "(repeatable): point\n"
            "                           it at another build (LD_LIBRARY_PATH, "
            "PYTHONPATH, NODE_PATH)\n"
-           "  --out DIR                compare.md and junit-compare.xml there "
-           "(default logs/)\n"
+           "  --out DIR                summary.md, benchmarks.json and "
+           "junit-compare.xml there\n"
+           "                           (default logs/)\n"
            "  --results FILE           results file (default "
            "logs/results.jsonl)\n"
            "Runs alternate A B, B A, ... per gate; each figure is B against A "
@@ -160,9 +161,9 @@ int tb_cli_compare(int argc, char **argv)
     }
     char md[1100], junit[1100], bench[1100];
     const char *dir = out_dir ? out_dir : tb_log_dir();
-    snprintf(md, sizeof(md), "%s/compare.md", dir);
+    snprintf(md, sizeof(md), "%s/summary.md", dir);
     snprintf(junit, sizeof(junit), "%s/junit-compare.xml", dir);
-    snprintf(bench, sizeof(bench), "%s/benchmarks-compare.json", dir);
+    snprintf(bench, sizeof(bench), "%s/benchmarks.json", dir);
     /* Written before the verdict decides the exit status. */
     if (tb_compare_write(res, co.results_path, md, junit, &err) != TB_OK ||
         tb_compare_write_benchmarks(res, bench, &err) != TB_OK)
