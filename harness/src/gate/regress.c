@@ -351,11 +351,15 @@ redo:
     if (known != NULL) {
         snprintf(o.known, sizeof(o.known), "%s", known);
         /* An intermittent defect's pass is no news: only a defect that
-         * failed every time can be called fixed by one pass. */
-        if (o.status == TB_GATE_FAILED)
+         * failed every time can be called fixed by one pass. Its runs
+         * that hit the defect are also what leave an interval
+         * inconclusive: that too is the known failure, not news. */
+        bool intermittent = tb_thresholds_known_intermittent(
+            rg->t, tb_gate_name(gate));
+        if (o.status == TB_GATE_FAILED ||
+            (o.status == TB_GATE_INCONCLUSIVE && intermittent))
             o.status = TB_GATE_KNOWN_FAILURE;
-        else if (o.status == TB_GATE_PASSED &&
-                 !tb_thresholds_known_intermittent(rg->t, tb_gate_name(gate)))
+        else if (o.status == TB_GATE_PASSED && !intermittent)
             o.status = TB_GATE_FIXED;
         tb_log(TB_LOG_WARN, "regress", "%s: %s gate: %s (known defect: %s)",
                rg->client, tb_gate_name(gate), tb_gate_status_name(o.status),
