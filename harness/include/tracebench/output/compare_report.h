@@ -1,5 +1,6 @@
 /* Writing a comparison (tracebench/gate/compare.h) out: a console table,
- * logs/summary.md, logs/benchmarks.json, JUnit XML and "compare" lines in results.jsonl. */
+ * logs/summary.md, logs/benchmarks.json, JUnit XML and "compare" lines in
+ * results.jsonl. */
 #ifndef TRACEBENCH_COMPARE_REPORT_H
 #define TRACEBENCH_COMPARE_REPORT_H
 
