@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -341,6 +342,38 @@ Test(controller, posted_result_sets_spans_sent)
                  err.msg);
     cr_assert_eq(r->repeat, 1000);
     cr_assert_eq(r->spans_sent, 1234);
+    tb_result_free(r);
+    tb_controller_free(ctl);
+}
+
+Test(controller, work_cpu_comes_back_and_a_bad_one_is_ignored)
+{
+    tb_controller *ctl;
+    tb_result *r = NULL;
+    tb_error err = {0};
+    TB_TEST_CONTROLLER(ctl, "poster",
+                       POSTER("{\\\"SpansSent\\\": 1000, "
+                              "\\\"WorkCpuNs\\\": 250000000}"));
+    struct tb_benchmark_opts bo = {.spans_per_second = 500, .runtime_s = 2};
+
+    cr_assert_eq(tb_controller_benchmark(ctl, &bo, &r, &err), TB_OK, "%s",
+                 err.msg);
+    cr_assert(r->has_work_cpu);
+    cr_assert_float_eq(r->work_cpu_s, 0.25, 1e-12);
+    cr_assert_float_eq(tb_result_cpu_outside_work(r),
+                       (r->program_time_s - 0.25) / r->clock_time_s, 1e-12);
+    tb_result_free(r);
+    tb_controller_free(ctl);
+
+    /* Negative: a figure, not the count, so the run stands without it. */
+    TB_TEST_CONTROLLER(ctl, "poster",
+                       POSTER("{\\\"SpansSent\\\": 1000, "
+                              "\\\"WorkCpuNs\\\": -5}"));
+    cr_assert_eq(tb_controller_benchmark(ctl, &bo, &r, &err), TB_OK, "%s",
+                 err.msg);
+    cr_assert_eq(r->spans_sent, 1000);
+    cr_assert_not(r->has_work_cpu);
+    cr_assert(isnan(tb_result_cpu_outside_work(r)));
     tb_result_free(r);
     tb_controller_free(ctl);
 }

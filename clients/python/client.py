@@ -306,6 +306,7 @@ class Loop:
         self.logs = [("log.key%d" % i, "log.value%d" % i)
                      for i in range(s["num_logs"])]
         self.made = 0
+        self.work_cpu_ns = 0     # this thread's CPU time in work()
         self.mark_ns = s["mark_ns"]
         self.made_after_mark = 0
         self.leaked = []
@@ -325,7 +326,12 @@ class Loop:
         for k, v in self.logs:
             t.log(span, k, v)
         self.open_ns.append(time.perf_counter_ns() - self.t0)
+        # The work's own CPU time (WorkCpuNs): the harness takes it out of
+        # both arms, so a stretch where the same work runs slower is not
+        # read as the tracer's cost.
+        w0 = time.thread_time_ns()
         work(self.work_units)
+        self.work_cpu_ns += time.thread_time_ns() - w0
         if self.burn_ns:
             self.burner.asked_ns += self.burn_ns
         if self.burn_range:
@@ -386,7 +392,8 @@ def post_result(loop):
     url = os.environ.get("TB_RESULT_URL")
     if not url:
         return
-    result = {"SpansSent": loop.made, "LatencyNs": loop.latency.as_json()}
+    result = {"SpansSent": loop.made, "LatencyNs": loop.latency.as_json(),
+              "WorkCpuNs": loop.work_cpu_ns}
     if loop.mark_ns:
         result["SpansSentAfterMark"] = loop.made_after_mark
     body = json.dumps(result).encode()

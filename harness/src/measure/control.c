@@ -1,5 +1,6 @@
 /* The control endpoint: GET /control serves the control message, POST
  * /result takes the number of spans the client made. */
+#include <math.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -23,7 +24,8 @@ struct tb__control {
     uint64_t spans;
     int64_t after_mark; /* -1: not posted */
     bool has_latency;
-    double latency[4]; /* p50, p99, p99.9, max (ns) */
+    double latency[4];  /* p50, p99, p99.9, max (ns) */
+    double work_cpu_ns; /* WorkCpuNs; < 0: not sent */
 };
 
 struct upload {
@@ -90,6 +92,19 @@ static enum MHD_Result take_result(struct tb__control *c,
                "ignoring a malformed LatencyNs "
                "(expected {\"p50\", \"p99\", \"p999\", \"max\"} "
                "numbers >= 0): %.200s",
+               u->buf);
+    /* Optional: the CPU time the client's own work took (the application
+     * the tracer instruments), which the cpu gates take out of both arms.
+     * Malformed: logged and ignored, as LatencyNs. */
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "WorkCpuNs");
+    c->work_cpu_ns = cJSON_IsNumber(w) && w->valuedouble >= 0 &&
+                             isfinite(w->valuedouble)
+                         ? w->valuedouble
+                         : -1;
+    if (w != NULL && c->work_cpu_ns < 0)
+        tb_log(TB_LOG_WARN, "control",
+               "ignoring a malformed WorkCpuNs (expected a number >= 0): "
+               "%.200s",
                u->buf);
     pthread_mutex_unlock(&c->lock);
     cJSON_Delete(root);
@@ -224,6 +239,7 @@ tb_err tb__control_set(struct tb__control *c, const char *json, tb_error *err)
     c->spans = 0;
     c->after_mark = -1;
     c->has_latency = false;
+    c->work_cpu_ns = -1;
     pthread_mutex_unlock(&c->lock);
     return TB_OK;
 }
@@ -250,6 +266,16 @@ bool tb__control_latency(struct tb__control *c, double out[4])
     memcpy(out, c->latency, sizeof(c->latency));
     pthread_mutex_unlock(&c->lock);
     return has;
+}
+
+double tb__control_work_cpu_ns(struct tb__control *c)
+{
+    double ns;
+
+    pthread_mutex_lock(&c->lock);
+    ns = c->has_result ? c->work_cpu_ns : -1;
+    pthread_mutex_unlock(&c->lock);
+    return ns;
 }
 
 void tb__control_stop(struct tb__control *c)

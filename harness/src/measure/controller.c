@@ -310,6 +310,11 @@ static tb_err read_report(tb_controller *c, const struct params *p,
             r->latency_p999_ns = lat[2];
             r->latency_max_ns = lat[3];
         }
+        double work_ns = tb__control_work_cpu_ns(c->control);
+        if (work_ns >= 0) {
+            r->has_work_cpu = true;
+            r->work_cpu_s = work_ns / 1e9;
+        }
         r->spans_sent_reported = true;
         if (p->mark_ns != 0)
             r->spans_sent_after_mark = posted_after;

@@ -1,4 +1,5 @@
 /* Results: printing in the form of LightStep's benchmark suite, and JSON. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,13 @@ void tb_result_free(tb_result *r)
     free(r->cpu_list);
     free(r->memory_list);
     free(r);
+}
+
+double tb_result_cpu_outside_work(const tb_result *r)
+{
+    if (!r->has_work_cpu || r->clock_time_s <= 0)
+        return NAN;
+    return (r->program_time_s - r->work_cpu_s) / r->clock_time_s;
 }
 
 void tb_result_print(const tb_result *r, FILE *out)
@@ -146,6 +154,10 @@ cJSON *tb__result_json(const tb_result *r)
         cJSON_AddNullToObject(o, "dropped_spans");
         cJSON_AddNullToObject(o, "duplicate_spans");
     }
+    if (r->has_work_cpu)
+        cJSON_AddNumberToObject(o, "work_cpu_s", r->work_cpu_s);
+    else
+        cJSON_AddNullToObject(o, "work_cpu_s");
     if (r->has_latency) {
         cJSON *l = cJSON_AddObjectToObject(o, "latency_ns");
         cJSON_AddNumberToObject(l, "p50", r->latency_p50_ns);

@@ -136,6 +136,9 @@ bool tb__control_result(struct tb__control *c, uint64_t *spans,
 /* True when the posted result held "LatencyNs": out[] is its p50, p99,
  * p999 and max, in ns. */
 bool tb__control_latency(struct tb__control *c, double out[4]);
+/* The posted result's WorkCpuNs, or -1 when it sent none (or no result
+ * came). */
+double tb__control_work_cpu_ns(struct tb__control *c);
 void tb__control_stop(struct tb__control *c);
 
 /* --- net.c ------------------------------------------------------------- */

@@ -79,6 +79,14 @@ typedef struct tb_result {
      * from the client's histogram. */
     bool has_latency;
     double latency_p50_ns, latency_p99_ns, latency_p999_ns, latency_max_ns;
+    /* When the client POSTed "WorkCpuNs": the CPU time its own work (the
+     * application the tracer instruments) took, s, from the loop thread's
+     * CPU clock. What is left, program_time_s - work_cpu_s, is the loop,
+     * the tracer and the runtime: the cpu gates compare that part, so a
+     * machine that runs the same work slower for a while moves neither
+     * arm (tracebench/gate/regress.h). */
+    bool has_work_cpu;
+    double work_cpu_s;
     /* Only with a counter (tracebench/measure/counter.h). */
     bool has_count;
     char counter[16];      /* "perf" or "valgrind" */
@@ -91,6 +99,11 @@ typedef struct tb_result {
  * tb_result_free. */
 tb_result *tb_result_new(void);
 void tb_result_free(tb_result *r);
+
+/* The client's CPU outside its own work, (program_time_s - work_cpu_s) /
+ * clock_time_s: the loop, the tracer and the runtime. NAN when the
+ * client sent no WorkCpuNs. */
+double tb_result_cpu_outside_work(const tb_result *r);
 
 /* Prints in the form of LightStep's benchmark suite: "95.3 spans / sec",
  * "72% CPU usage", "0.0% spans dropped (out of 499 sent)", "took 10.2s". */
