@@ -237,6 +237,36 @@ bool tb__audit_injection(tb_gate gate, size_t i, const tb_thresholds *t,
                  ratio);
         break;
     }
+    case TB_GATE_LATENCY: {
+        /* p99 looks past 1% of spans: every 50th finish (2%) blocks the
+         * caller k x the limit, a sleep (no CPU), as a tracer flushing
+         * synchronously would. */
+        double us = k * t->latency.max_p99_us;
+        if (i > 0)
+            return false;
+        set(row, gate, "latency.p99_us");
+        arg(inj, &n, "--stall_every", 50);
+        arg(inj, &n, "--stall_us", ceil(us));
+        snprintf(row->sizing, sizeof(row->sizing),
+                 "every 50th finish (2%% of spans, twice what p99 looks "
+                 "past) blocks its caller k x latency.max_p99_us = %.0f us",
+                 us);
+        break;
+    }
+    case TB_GATE_COST:
+        /* Audited healthy only: --burn_iters is exact, but what an
+         * iteration costs differs by client (c 5 instructions, python
+         * about 260), so no client-neutral size. */
+        if (i > 0)
+            return false;
+        set(row, gate, "cost.instructions_per_span");
+        row->injectable = false;
+        snprintf(row->sizing, sizeof(row->sizing),
+                 "none: --burn_iters N costs N x a client's own "
+                 "instructions an iteration (c 5, python about 260), so "
+                 "there is no size in instructions for every client; the "
+                 "healthy runs are audited");
+        return true;
     default:
         return false;
     }

@@ -1,0 +1,106 @@
+/* The audit's injections as sized from thresholds/, without running them
+ * (test_audit runs them): every gate has a row, each size follows from its
+ * limit and audit.injection_factor, and a gate with no injection says why
+ * and still has its healthy runs audited. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+
+#include "../harness/src/gate/audit_internal.h"
+#include "tracebench.h"
+
+static tb_thresholds *load(const char *client, const char *profile)
+{
+    char dir[512];
+    tb_thresholds *t = NULL;
+    tb_error err = {0};
+
+    snprintf(dir, sizeof(dir), "%s/thresholds", tb_root_dir());
+    cr_assert(eq(int, tb_thresholds_load(dir, client, profile, &t, &err),
+                 TB_OK),
+              "%s", err.msg);
+    return t;
+}
+
+/* The row of gate (its first), its injection's arguments in inj. */
+static bool row_of(const tb_thresholds *t, tb_gate gate,
+                   struct tb_audit_row *row, struct tb__injection *inj)
+{
+    memset(row, 0, sizeof(*row));
+    return tb__audit_injection(gate, 0, t, 20e6, 30e6, row, inj);
+}
+
+static const char *flag_value(const struct tb__injection *inj,
+                              const char *flag)
+{
+    for (size_t i = 0; inj->argv[i] != NULL; i += 2)
+        if (strcmp(inj->argv[i], flag) == 0)
+            return inj->argv[i + 1];
+    return NULL;
+}
+
+Test(audit_sizes, every_gate_has_a_row_in_every_profile)
+{
+    static const char *const clients[] = {"c", "python", "python-cpp", "js",
+                                          "js-otel"};
+    static const char *const profiles[] = {"quick", "full"};
+
+    for (size_t c = 0; c < 5; c++)
+        for (size_t p = 0; p < 2; p++) {
+            tb_thresholds *t = load(clients[c], profiles[p]);
+            for (int g = 0; g < TB_GATE__COUNT; g++) {
+                struct tb_audit_row row;
+                struct tb__injection inj;
+                cr_expect(row_of(t, (tb_gate)g, &row, &inj),
+                          "%s %s: gate %s has no row in the audit",
+                          clients[c], profiles[p], tb_gate_name((tb_gate)g));
+                cr_expect(row.injectable || row.sizing[0] != '\0',
+                          "%s: gate %s not injectable and says not why",
+                          clients[c], tb_gate_name((tb_gate)g));
+            }
+            tb_thresholds_free(t);
+        }
+}
+
+Test(audit_sizes, latency_stalls_2_percent_of_spans_by_k_times_the_limit)
+{
+    tb_thresholds *t = load("js-otel", "quick");
+    struct tb_audit_row row;
+    struct tb__injection inj;
+
+    cr_assert(row_of(t, TB_GATE_LATENCY, &row, &inj));
+    cr_assert(row.injectable);
+    cr_assert(eq(str, row.figure, "latency.p99_us"));
+    cr_assert(eq(str, (char *)flag_value(&inj, "--stall_every"), "50"));
+    /* js-otel allows 3000 us; 1.5 x that. */
+    cr_assert(eq(str, (char *)flag_value(&inj, "--stall_us"), "4500"));
+    tb_thresholds_free(t);
+}
+
+Test(audit_sizes, cost_is_audited_healthy_only_and_says_why)
+{
+    tb_thresholds *t = load("c", "full");
+    struct tb_audit_row row;
+    struct tb__injection inj;
+
+    cr_assert(row_of(t, TB_GATE_COST, &row, &inj));
+    cr_assert_not(row.injectable);
+    cr_assert(strstr(row.sizing, "healthy runs are audited") != NULL, "%s",
+              row.sizing);
+    tb_thresholds_free(t);
+}
+
+Test(audit_sizes, cpu_burn_is_k_times_the_limit_per_span)
+{
+    tb_thresholds *t = load("c", "full");
+    struct tb_audit_row row;
+    struct tb__injection inj;
+
+    cr_assert(row_of(t, TB_GATE_CPU, &row, &inj));
+    /* 1.5 x 10 points of a core at 500 spans/s: 300 us a span. */
+    cr_assert(eq(str, (char *)flag_value(&inj, "--burn_ns"), "300000"));
+    tb_thresholds_free(t);
+}
