@@ -148,8 +148,8 @@ Test(thresholds, repository_defaults_load_full_profile)
     cr_assert(eq(dbl, t->common.max_drift_points, 3));
     cr_assert(eq(u64, t->duplicates.max_duplicates, 0));
     cr_assert(eq(dbl, t->flush.rate_sps, 50));
-    cr_assert(eq(dbl, t->outage.down_at_s, 4));
-    cr_assert(eq(dbl, t->outage.up_at_s, 9));
+    cr_assert(eq(dbl, t->outage.down_at_s, 3));
+    cr_assert(eq(dbl, t->outage.up_at_s, 7));
     cr_assert(eq(dbl, t->outage.min_delivered_after_fraction, 0.99));
     cr_assert(eq(str, t->slow.mode, "slow_succeed"));
     cr_assert(eq(dbl, t->baseline.cpu_overhead_rel, 0.20));
