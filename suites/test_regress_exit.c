@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -183,4 +185,51 @@ Test(regress_exit, make_regress_refuses_a_baseline_without_a_client)
     int st = pclose(f);
     cr_assert(WIFEXITED(st) && WEXITSTATUS(st) != 0, "%s", out);
     cr_assert(strstr(out, "needs CLIENT") != NULL, "%s", out);
+}
+
+/* Ctrl-C to `tracebench audit` stops the audit there: exit 130, and its
+ * table (written all the same) counts no run for the one the signal
+ * stopped. It once went on through every run left, each failing at once
+ * as "interrupted", and counted them as errors. */
+Test(regress_exit, an_interrupted_audit_stops_and_exits_130, .init = setup,
+     .fini = teardown)
+{
+    char exe[1024], results[300], json[300], text[8192] = "";
+    pid_t child;
+    int st = 0;
+
+    need_c();
+    snprintf(exe, sizeof(exe), "%s/tracebench", tb_build_dir());
+    snprintf(results, sizeof(results), "%s/results.jsonl", dir);
+    snprintf(json, sizeof(json), "%s/audit.json", dir);
+    child = fork();
+    cr_assert_geq(child, 0);
+    if (child == 0) {
+        freopen("/dev/null", "w", stdout);
+        freopen("/dev/null", "w", stderr);
+        execl(exe, exe, "audit", "c", "--runs", "3", "--gates", "duplicates",
+              "--results", results, "--json", json, (char *)NULL);
+        _exit(127);
+    }
+    /* In the healthy run's calibration or its 2 s run, either way. */
+    sleep(2);
+    kill(child, SIGINT);
+    time_t t0 = time(NULL);
+    pid_t w;
+    while ((w = waitpid(child, &st, WNOHANG)) == 0 && time(NULL) - t0 < 60)
+        usleep(100000);
+    if (w == 0) {
+        kill(child, SIGKILL);
+        waitpid(child, &st, 0);
+        cr_assert_fail("tracebench audit still ran 60 s after SIGINT");
+    }
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 130,
+              "tracebench audit ended with status 0x%x, not exit 130", st);
+    FILE *f = fopen(json, "r");
+    cr_assert_not_null(f, "no audit table %s after the interrupt", json);
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    cr_assert(strstr(text, "\"interrupted\":2") != NULL, "%s", text);
+    cr_assert(strstr(text, "\"healthy_runs\":0") != NULL, "%s", text);
 }

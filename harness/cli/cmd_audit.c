@@ -114,10 +114,24 @@ int tb_cli_audit(int argc, char **argv)
         return 2;
     }
     o.client = argv[optind];
+    /* From the start: a Ctrl-C before the first client runs stops the
+     * audit the same way, not the process mid-step. */
+    tb_interrupt_install();
     if (tb_audit_run(&o, &rep, &err) != TB_OK)
         return tb_cli_fail("audit %s: %s", o.client, err.msg);
     printf("\n");
     tb_audit_print(rep, stdout);
+    if (rep->interrupted) {
+        /* The client's group is reaped and the satellites are stopped;
+         * the table above counts only the runs that finished. */
+        int sig = rep->interrupted;
+        fprintf(stderr,
+                "audit %s: interrupted by signal %d: the table counts "
+                "the runs finished before it\n",
+                o.client, sig);
+        free(rep);
+        return tb_interrupt_exit_status(sig);
+    }
     for (size_t i = 0; i < rep->n_rows; i++) {
         const struct tb_audit_row *w = &rep->rows[i];
         if (w->healthy_fail || w->healthy_error)

@@ -149,6 +149,7 @@ int tb_cli_compare(int argc, char **argv)
     co.b.client = argv[optind + 1];
     co.a.env = n_env[0] ? env[0] : NULL;
     co.b.env = n_env[1] ? env[1] : NULL;
+    tb_interrupt_install(); /* Ctrl-C stops between runs, not mid-step */
     if (tb_compare_run(&co, &res, &err) != TB_OK) {
         tb_cli_fail("%s: %s", tb_err_name(err.code), err.msg);
         /* 2: nothing was measured (a name or a file is wrong). */
@@ -157,6 +158,8 @@ int tb_cli_compare(int argc, char **argv)
                          err.code == TB_ERR_INVALID_ARG
                      ? 2
                      : 1;
+        if (err.code == TB_ERR_INTERRUPTED)
+            status = tb_interrupt_exit_status(tb_interrupted());
         goto out;
     }
     char md[1100], junit[1100], bench[1100];

@@ -230,6 +230,8 @@ tb_err tb_audit_run(const struct tb_audit_opts *o, struct tb_audit_report **out,
                 snprintf(id, sizeof(id), "%s-%s-healthy-%u", base,
                          tb_gate_name(row->gate), run);
                 int s = one_run(o, id, row->gate, NULL, NULL, o->progress);
+                if ((rep->interrupted = tb_interrupted()) != 0)
+                    goto table; /* that run counts for nothing */
                 for (size_t q = r;
                      q < rep->n_rows && rep->rows[q].gate == row->gate; q++) {
                     rep->rows[q].healthy_runs++;
@@ -244,6 +246,8 @@ tb_err tb_audit_run(const struct tb_audit_opts *o, struct tb_audit_report **out,
                      tb_gate_name(row->gate), r, run);
             int s = one_run(o, id, row->gate, &inj[r], row->figure,
                             o->progress);
+            if ((rep->interrupted = tb_interrupted()) != 0)
+                goto table;
             row->injected_runs++;
             row->detected += s == 1;
             row->injected_inconclusive += s == 2;
@@ -255,7 +259,9 @@ tb_err tb_audit_run(const struct tb_audit_opts *o, struct tb_audit_report **out,
         }
     }
 
-    /* The table, kept: a JSON file and one line of results.jsonl. */
+    /* The table, kept: a JSON file and one line of results.jsonl; after
+     * Ctrl-C too, with the runs finished so far. */
+table:;
     char *json = tb_audit_json(rep);
     char path[1100];
     if (json != NULL) {
@@ -361,6 +367,7 @@ char *tb_audit_json(const struct tb_audit_report *r)
     cJSON_AddStringToObject(o, "profile", r->profile);
     cJSON_AddNumberToObject(o, "runs", r->runs);
     cJSON_AddNumberToObject(o, "injection_factor", r->factor);
+    cJSON_AddNumberToObject(o, "interrupted", r->interrupted);
     cJSON_AddNumberToObject(o, "probe_rss_bytes", r->probe_rss_bytes);
     rows = cJSON_AddArrayToObject(o, "rows");
     for (size_t i = 0; rows != NULL && i < r->n_rows; i++) {

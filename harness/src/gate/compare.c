@@ -361,6 +361,15 @@ tb_err tb_compare_run(const struct tb_compare_opts *o, tb_compare_result **out,
         }
         if (e != TB_OK)
             goto fail;
+        /* Ctrl-C: every run so far is in results.jsonl; the gates left
+         * would each fail at once, so stop here. */
+        if (tb_interrupted()) {
+            e = tb_error_set(err, TB_ERR_INTERRUPTED,
+                             "interrupted by signal %d during gate %s; the "
+                             "runs so far are in results.jsonl",
+                             tb_interrupted(), tb_gate_name(gates[g]));
+            goto fail;
+        }
     }
     tb_regress_free(arm[0]);
     tb_regress_free(arm[1]);

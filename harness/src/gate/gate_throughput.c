@@ -97,7 +97,7 @@ tb_err tb__gate_throughput(tb_regress *rg, struct tb_gate_outcome *o,
     double reached = 0, first_untraced = NAN;
     int64_t max_dropped = (int64_t)t->max_dropped_per_step;
     unsigned pairs_run = 0;
-    char desc[600], why[240] = "every step passed", last[200] = "";
+    char desc[1024], why[240] = "every step passed", last[200] = "";
 
     for (size_t i = 0; i < t->rates_sps.n; i++) {
         double rate = t->rates_sps.sps[i];

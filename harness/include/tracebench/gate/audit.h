@@ -38,6 +38,9 @@ struct tb_audit_report {
     unsigned runs;
     double factor;          /* audit.injection_factor */
     double probe_rss_bytes; /* healthy traced RSS the leaks are sized on */
+    /* The signal (SIGINT, SIGTERM, SIGHUP) that stopped the audit, or 0:
+     * the counts are of the runs that finished before it. */
+    int interrupted;
     size_t n_rows;
     struct tb_audit_row rows[TB_AUDIT_MAX_INJECTIONS];
 };
