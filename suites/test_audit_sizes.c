@@ -19,9 +19,9 @@ static tb_thresholds *load(const char *client, const char *profile)
     tb_error err = {0};
 
     snprintf(dir, sizeof(dir), "%s/thresholds", tb_root_dir());
-    cr_assert(eq(int, tb_thresholds_load(dir, client, profile, &t, &err),
-                 TB_OK),
-              "%s", err.msg);
+    cr_assert(
+        eq(int, tb_thresholds_load(dir, client, profile, &t, &err), TB_OK),
+        "%s", err.msg);
     return t;
 }
 
@@ -33,8 +33,7 @@ static bool row_of(const tb_thresholds *t, tb_gate gate,
     return tb__audit_injection(gate, 0, t, 20e6, 30e6, row, inj);
 }
 
-static const char *flag_value(const struct tb__injection *inj,
-                              const char *flag)
+static const char *flag_value(const struct tb__injection *inj, const char *flag)
 {
     for (size_t i = 0; inj->argv[i] != NULL; i += 2)
         if (strcmp(inj->argv[i], flag) == 0)
@@ -55,8 +54,8 @@ Test(audit_sizes, every_gate_has_a_row_in_every_profile)
                 struct tb_audit_row row;
                 struct tb__injection inj;
                 cr_expect(row_of(t, (tb_gate)g, &row, &inj),
-                          "%s %s: gate %s has no row in the audit",
-                          clients[c], profiles[p], tb_gate_name((tb_gate)g));
+                          "%s %s: gate %s has no row in the audit", clients[c],
+                          profiles[p], tb_gate_name((tb_gate)g));
                 cr_expect(row.injectable || row.sizing[0] != '\0',
                           "%s: gate %s not injectable and says not why",
                           clients[c], tb_gate_name((tb_gate)g));
