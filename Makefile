@@ -38,25 +38,32 @@ asan:
 	$(MAKE) BUILD=build-asan CMAKE_FLAGS="-DTB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug" check
 
 # ThreadSanitizer over what runs many threads: the satellites (a thread per
-# connection, the watchdog) and the controller, driven by
-# suites/bench/stress_threads.c and the satellite bench. (The Criterion
-# suites cannot run under TSan: Criterion cannot map its inheritable arena
-# in TSan's address space.)
+# connection, the watchdog), the controller and the run loop. Their
+# Criterion suites (suites/tsan_arena.c moves Criterion's arena where TSan
+# lets it live), then suites/bench/stress_threads.c and the satellite
+# bench. A race fails the suite that met it.
 TSAN_OPTIONS ?= halt_on_error=1 second_deadlock_stack=1
+TSAN_SUITES  ?= test_satellite test_satellite_limits test_satellite_options \
+                test_dedup test_protocol test_controller test_runner
 tsan:
 	@test -f build-tsan/CMakeCache.txt || \
 	    cmake -S . -B build-tsan -DTB_TSAN=ON -DTB_WERROR=OFF \
 	    -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build build-tsan -j $(JOBS) --target stress_threads bench_satellite
-	export TSAN_OPTIONS="$(TSAN_OPTIONS)" && \
+	cmake --build build-tsan -j $(JOBS) --target stress_threads \
+	    bench_satellite tracebench-cli tb-client-c $(TSAN_SUITES)
+	@export TSAN_OPTIONS="$(TSAN_OPTIONS)" && \
+	for t in $(TSAN_SUITES); do echo "== tsan $$t"; \
+	    build-tsan/suites/$$t --jobs 1 || exit 1; done && \
 	echo "== tsan stress_threads" && build-tsan/suites/stress_threads && \
 	echo "== tsan bench_satellite" && \
 	build-tsan/suites/bench_satellite --trials 1 --seconds 1
 
 # libFuzzer over every decoder, gzip and the file readers, FUZZ_SECONDS
-# each (clang; build-fuzz/). Executions and crashes per target are in
+# each (or FUZZ_RUNS executions each, within that time; clang;
+# build-fuzz/). Executions and crashes per target are in
 # build-fuzz/fuzz-summary.txt; see suites/fuzz/run.sh.
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS    ?=
 FUZZ_TARGETS ?= lightstep lightstep_json otlp otlp_json zipkin datadog \
                 gzip thresholds registry baseline results
 fuzz:
@@ -66,7 +73,7 @@ fuzz:
 	    cmake -S . -B build-fuzz -DTB_FUZZ=ON -DTB_WERROR=OFF \
 	    -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
-	sh suites/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	FUZZ_RUNS=$(FUZZ_RUNS) sh suites/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 bench: build
 	@for b in $(BUILD)/suites/bench_*; do echo "== $$b"; $$b || exit 1; done

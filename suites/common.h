@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "tracebench.h"
+#include "tsan.h"
 
 static inline int tb_test_rm_entry(const char *path, const struct stat *sb,
                                    int flag, struct FTW *ftw)

@@ -164,6 +164,9 @@ static void interrupt_with(int sig, int want_status)
     int st = 0;
     FILE *f;
 
+    TB_SKIP_UNDER_TSAN("the forked run starts threads in the child of a "
+                       "multi-threaded process, which TSan does not support "
+                       "(cli_run_sigint_kills_the_client execs, and runs)");
     use_tmp();
     snprintf(results, sizeof(results), "%s/results.jsonl", tmp);
     snprintf(ports_file, sizeof(ports_file), "%s/ports", tmp);

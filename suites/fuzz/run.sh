@@ -5,6 +5,8 @@
 # crashes per target; a crashing input is left in BUILD/crashes/<t>-*:
 # fix the code, then copy the input into suites/fuzz/corpus/<t>/ so that
 # make check replays it for ever. Exit status 1 when anything crashed.
+# FUZZ_RUNS=N (environment) stops each target after N executions instead,
+# with SECONDS as its time cap: "10 million executions" is then exact.
 # usage: run.sh BUILD SECONDS TARGET...
 set -u
 build=$1
@@ -19,7 +21,7 @@ for t in "$@"; do
     log="$build/fuzz-$t.log"
     echo "== fuzz_$t for ${seconds}s"
     "$build/suites/fuzz/fuzz_$t" -max_total_time="$seconds" \
-        -print_final_stats=1 -close_fd_mask=1 -max_len=65536 \
+        ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} -print_final_stats=1 -close_fd_mask=1 -max_len=65536 \
         -artifact_prefix="$build/crashes/$t-" \
         "$build/corpus/$t" "$root/suites/fuzz/corpus/$t" > "$log" 2>&1
     rc=$?
