@@ -279,6 +279,55 @@ Test(runner, setsid_grandchild_is_reaped)
     tb_test_rm_tree(tmp);
 }
 
+/* Peak RSS of a client of size MiB (0: a shell that sleeps), run by a
+ * harness that holds 256 MiB itself. */
+static double peak_mib_beside_256(int mib)
+{
+    tb_controller *ctl;
+    tb_result *r = NULL;
+    tb_error err = {0};
+    char cmd[512];
+    size_t big = 256u << 20;
+    volatile char *hold = malloc(big);
+
+    cr_assert_not_null(hold);
+    memset((char *)hold, 1, big); /* resident, as a grown harness is */
+    use_tmp();
+    if (mib > 0)
+        snprintf(cmd, sizeof(cmd),
+                 "/usr/bin/python3 -c 'import time; b = bytearray(%d << 20); "
+                 "time.sleep(0.6)'",
+                 mib);
+    else
+        snprintf(cmd, sizeof(cmd), "/bin/sh -c 'sleep 0.6'");
+    TB_TEST_CONTROLLER(ctl, "rss", cmd);
+    struct tb_benchmark_opts bo = {.spans_per_second = 10, .runtime_s = 30};
+    tb_err e = tb_controller_benchmark(ctl, &bo, &r, &err);
+    cr_assert_eq(e, TB_OK, "%s", err.msg);
+    double peak = (double)r->peak_rss_bytes / 1048576.0;
+    cr_log_info("client of %d MiB beside a 256 MiB harness: peak RSS %.1f MiB",
+                mib, peak);
+    tb_result_free(r);
+    tb_controller_free(ctl);
+    free((char *)hold);
+    tb_test_rm_tree(tmp);
+    return peak;
+}
+
+/* A client's peak RSS is its own, not the harness's: wait4's ru_maxrss
+ * carried tracebench's RSS at spawn into every client's figure. */
+Test(runner, peak_rss_is_the_clients_own)
+{
+    double shell = peak_mib_beside_256(0);
+    double py = peak_mib_beside_256(64);
+
+    cr_assert(shell > 0 && shell < 32,
+              "a sleeping shell peaked at %.1f MiB (the harness holds 256)",
+              shell);
+    cr_assert(py >= 64 && py < 160,
+              "a client that holds 64 MiB peaked at %.1f MiB", py);
+}
+
 static void flood(const char *name, const char *cmd, const char *marker)
 {
     tb_controller *ctl;
