@@ -403,6 +403,18 @@ def post_result(loop):
         r.read()
 
 
+def post_status(loop):
+    """post_result, as an exit status: a result the harness never got is
+    a failed run."""
+    try:
+        post_result(loop)
+    except (OSError, ValueError) as e:
+        sys.stderr.write("client.py: POST %s failed: %s\n"
+                         % (os.environ.get("TB_RESULT_URL"), e))
+        return 1
+    return 0
+
+
 class SlowProbe:
     """--leak_when_slow_ms: a thread POSTs an empty Zipkin report ("[]":
     no span) to the first satellite every 100 ms and times the answer,
@@ -496,23 +508,22 @@ def main(argv):
         loop.burner.wait_paid(10.0)
     if args.skip_flush:
         # Leave as a program that forgets its tracer does: what is
-        # buffered is lost.
-        print("exiting without flush or close (--skip_flush)")
-    elif not s["no_flush"]:
+        # buffered is lost. Post the count and go at once: every moment
+        # spent here is one in which the tracer's own timer may send what
+        # it holds, and the injection then loses nothing.
+        status = post_status(loop)
+        print("exited without flush or close (--skip_flush)")
+        sys.stdout.flush()
+        os._exit(status)
+    if not s["no_flush"]:
         tracer.flush()
-    status = 0
-    try:
-        post_result(loop)
-    except (OSError, ValueError) as e:
-        sys.stderr.write("client.py: POST %s failed: %s\n"
-                         % (os.environ.get("TB_RESULT_URL"), e))
-        status = 1
+    status = post_status(loop)
     tracer.report(sys.stdout)
     lat = loop.latency.as_json()
     sys.stdout.write("tracer calls per span: p50 %d ns, p99 %d ns, "
                      "p99.9 %d ns, max %d ns\n"
                      % (lat["p50"], lat["p99"], lat["p999"], lat["max"]))
-    if not args.skip_flush and tracer.close() != 0:
+    if tracer.close() != 0:
         status = 1
     return status
 
