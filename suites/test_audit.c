@@ -38,7 +38,7 @@ static void prove(const char *client)
     snprintf(json, sizeof(json), "%s.json", results);
     e = tb_audit_run(&o, &rep, &err);
     if (e != TB_OK)
-        TB_TEST_SKIP_OR_FAIL(e, err.msg, true);
+        TB_TEST_SKIP_OR_FAIL(e, err.msg, false);
     for (size_t i = 0; i < rep->n_rows; i++) {
         const struct tb_audit_row *w = &rep->rows[i];
         if (!w->injectable) {
