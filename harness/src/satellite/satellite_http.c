@@ -357,7 +357,7 @@ static bool keep(void *arg, const uint8_t *data, size_t n)
             c->over_memory = true;
             return false;
         }
-        b = realloc(c->body, cap);
+        b = tb__body_resize(c->body, c->cap, cap);
         if (b == NULL) {
             /* Treated as over the limit: answered 413, nothing kept. */
             tb__body_release(g, cap - c->cap);
@@ -682,7 +682,7 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **req_cls,
     tb__arena_reset(c->arena);
     if (c->cap > BODY_KEEP_MAX_BYTES) {
         tb__body_release(c->sat->group, c->cap);
-        free(c->body);
+        tb__body_unmap(c->body, c->cap);
         c->body = NULL;
         c->cap = 0;
     }
@@ -698,7 +698,7 @@ static void free_conn(struct conn *c)
     tb__gunzip_stream_free(&c->gz);
     tb__arena_free(c->arena);
     tb__span_keys_free(&c->keys);
-    free(c->body);
+    tb__body_unmap(c->body, c->cap);
     free(c);
 }
 

@@ -135,5 +135,9 @@ void tb__conn_watch_remove(struct tb_satellites *g, struct tb__conn_watch *w);
  * budget would be exceeded. */
 bool tb__body_reserve(struct tb_satellites *g, size_t n);
 void tb__body_release(struct tb_satellites *g, size_t n);
+/* A body buffer of new_cap bytes (p NULL: a new one), its bytes kept;
+ * NULL when out of memory, p then unchanged. Free with tb__body_unmap. */
+uint8_t *tb__body_resize(uint8_t *p, size_t cap, size_t new_cap);
+void tb__body_unmap(uint8_t *p, size_t cap);
 
 #endif
