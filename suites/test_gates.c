@@ -60,6 +60,14 @@ static void recorded(const char *verdict)
     cr_assert(strstr(buf, "\"kind\":\"run\"") != NULL);
 }
 
+/* A failed figure, as results.jsonl records it: "known failure" where
+ * thresholds/c.json declares the gate a known defect of the tracer (c's
+ * drops gate: dd-opentracing-cpp 1.3.6 can lose spans at exit). */
+static void recorded_failure(const struct tb_gate_outcome *o)
+{
+    recorded(o->known[0] != '\0' ? "known failure" : "fail");
+}
+
 Test(gates, cpu_gate_fails_when_each_span_burns_600us)
 {
     /* 600 us of CPU per span at 500 spans/s: 30 points over the quick
@@ -74,7 +82,7 @@ Test(gates, cpu_gate_fails_when_each_span_burns_600us)
               o.figures[0].message);
     cr_assert(strstr(o.figures[0].message, "cpu.max_overhead_points"), "%s",
               o.figures[0].message);
-    recorded("fail");
+    recorded_failure(&o);
 }
 
 Test(gates, memory_gate_fails_when_each_span_leaks_50kb)
@@ -85,7 +93,7 @@ Test(gates, memory_gate_fails_when_each_span_leaks_50kb)
     run(TB_GATE_MEMORY, args, &o);
     cr_assert_eq(o.figures[0].verdict, TB_VERDICT_FAIL, "%s",
                  o.figures[0].message);
-    recorded("fail");
+    recorded_failure(&o);
 }
 
 Test(gates, drops_gate_fails_when_every_tenth_span_is_lost)
@@ -97,7 +105,7 @@ Test(gates, drops_gate_fails_when_every_tenth_span_is_lost)
     cr_assert_eq(o.figures[0].verdict, TB_VERDICT_FAIL, "%s",
                  o.figures[0].message);
     cr_assert_gt(o.figures[0].median, 0);
-    recorded("fail");
+    recorded_failure(&o);
 }
 
 Test(gates, outage_gate_fails_when_spans_after_the_return_are_lost)
@@ -117,7 +125,7 @@ Test(gates, outage_gate_fails_when_spans_after_the_return_are_lost)
     cr_assert_eq(f->verdict, TB_VERDICT_FAIL, "%s", f->message);
     cr_assert_lt(f->median, 0.95, "%s", f->message);
     cr_assert_gt(f->median, 0, "%s", f->message);
-    recorded("fail");
+    recorded_failure(&o);
 }
 
 Test(gates, baseline_catches_what_the_limit_lets_through)
@@ -170,7 +178,7 @@ Test(gates, baseline_catches_what_the_limit_lets_through)
     cr_assert_eq(f->baseline_verdict, TB_VERDICT_FAIL, "%s", f->message);
     cr_assert_eq(f->verdict, TB_VERDICT_FAIL);
     unlink(base);
-    recorded("fail");
+    recorded_failure(&o);
 }
 
 Test(gates, latency_gate_fails_when_every_50th_finish_blocks_2ms)
@@ -187,7 +195,7 @@ Test(gates, latency_gate_fails_when_every_50th_finish_blocks_2ms)
                  o.figures[0].message);
     cr_assert(strstr(o.figures[0].message, "latency.max_p99_us"), "%s",
               o.figures[0].message);
-    recorded("fail");
+    recorded_failure(&o);
 }
 
 Test(gates, cost_gate_fails_when_each_span_burns_200k_instructions)
@@ -205,5 +213,5 @@ Test(gates, cost_gate_fails_when_each_span_burns_200k_instructions)
                  o.figures[0].message);
     cr_assert(strstr(o.figures[0].message, "cost.max_instructions_per_span"),
               "%s", o.figures[0].message);
-    recorded("fail");
+    recorded_failure(&o);
 }
