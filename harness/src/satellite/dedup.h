@@ -4,12 +4,12 @@
  * addressing table with linear probing and its own lock, so that requests
  * on different connections record their ids in parallel. Each slot is 16
  * bytes: the 64-bit span id and a 64-bit fold of the 128-bit trace id
- * (exact for 64-bit trace ids). A shard doubles at 3/4 full, so the set
- * holds between 21 and 43 bytes per recorded span (10 million spans: 256
- * MiB); an empty set reserves 16 MiB, touched only as it fills, and a
- * clear keeps tables up to 8 MiB a shard. A shard grows incrementally (see
- * dedup.c): for its next n/64 inserts, n its old size, it keeps its old
- * table too, up to 64 bytes per span in that shard meanwhile. Tables from
+ * (exact for 64-bit trace ids). A shard grows fourfold at 3/4 full, so
+ * the set holds between 21 and 85 bytes per recorded span (10 million
+ * spans: 256 MiB); an empty set reserves 16 MiB, touched only as it fills,
+ * and a clear keeps tables up to 8 MiB a shard. A shard grows incrementally
+ * (see dedup.c): for its next n/64 inserts, n its old size, it keeps its old
+ * table too, up to 107 bytes per span in that shard meanwhile. Tables from
  * 2 MiB up are mapped in huge pages. Thread-safe. */
 #ifndef TB_DEDUP_H
 #define TB_DEDUP_H
