@@ -540,9 +540,21 @@ static tb_err calibrate(tb_controller *c, tb_error *err)
             spw = est[n_est - 1];
         }
     }
-    /* One more run at the final sleep measures work per second. */
-    if ((e = cal_trial(c, &p, spw, &r, err)) != TB_OK)
-        goto out;
+    /* One more run at the final sleep measures work per second. A run
+     * more than 10 points off the target is measured once more before the
+     * calibration is refused: on a shared 2-core host one 3 s run of the
+     * same work reads 59-74% (a clean-clone CI run failed on one that read
+     * 80.3% after trials of 65-73%). */
+    for (int again = 0; again < 2; again++) {
+        if ((e = cal_trial(c, &p, spw, &r, err)) != TB_OK)
+            goto out;
+        if (fabs(r->cpu_usage - target) <= 0.1)
+            break;
+        if (again == 0)
+            tb_log(TB_LOG_WARN, "calibration",
+                   "%s: the final trial ran at %.1f%% CPU; measuring it again",
+                   name, r->cpu_usage * 100);
+    }
     if (r->clock_time_s < 2.0)
         tb_log(TB_LOG_WARN, "calibration",
                "%s: the final calibration trial ran only %.2f s", name,
