@@ -620,12 +620,12 @@ async function main() {
     await t.flush();
   }
   let status = 0;
+  const result = JSON.stringify(s.markNs
+    ? { SpansSent: loop.made, SpansSentAfterMark: loop.madeAfterMark,
+      LatencyNs: loop.latency.toJSON() }
+    : { SpansSent: loop.made, LatencyNs: loop.latency.toJSON() });
   if (process.env.TB_RESULT_URL && s.skipFlush) {
-    const body = JSON.stringify(s.markNs
-      ? { SpansSent: loop.made, SpansSentAfterMark: loop.madeAfterMark,
-        LatencyNs: loop.latency.toJSON() }
-      : { SpansSent: loop.made, LatencyNs: loop.latency.toJSON() });
-    if (!postSync(process.env.TB_RESULT_URL, body)) {
+    if (!postSync(process.env.TB_RESULT_URL, result)) {
       process.stderr.write('client.js: POST result failed\n');
       status = 1;
     }
@@ -634,11 +634,7 @@ async function main() {
   }
   if (process.env.TB_RESULT_URL) {
     try {
-      await httpRequest(process.env.TB_RESULT_URL, 'POST',
-        JSON.stringify(s.markNs
-          ? { SpansSent: loop.made, SpansSentAfterMark: loop.madeAfterMark,
-            LatencyNs: loop.latency.toJSON() }
-          : { SpansSent: loop.made, LatencyNs: loop.latency.toJSON() }));
+      await httpRequest(process.env.TB_RESULT_URL, 'POST', result);
     } catch (e) {
       process.stderr.write(`client.js: POST result: ${e.message}\n`);
       status = 1;

@@ -314,9 +314,10 @@ static enum MHD_Result begin(struct conn *c, struct MHD_Connection *mc,
             snprintf(c->gzip_msg, sizeof(c->gzip_msg), "%.110s", e.msg);
     }
     v = header(mc, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (v != NULL && strtoull(v, NULL, 10) <= g->max_body_bytes)
-        c->expect = (size_t)strtoull(v, NULL, 10);
-    if (v != NULL && strtoull(v, NULL, 10) > g->max_body_bytes) {
+    unsigned long long declared = v != NULL ? strtoull(v, NULL, 10) : 0;
+    if (v != NULL && declared <= g->max_body_bytes)
+        c->expect = (size_t)declared;
+    if (v != NULL && declared > g->max_body_bytes) {
         char reason[120];
         int route = c->route;
 
