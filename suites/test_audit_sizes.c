@@ -2,6 +2,7 @@
  * (test_audit runs them): every gate has a row, each size follows from its
  * limit and audit.injection_factor, and a gate with no injection says why
  * and still has its healthy runs audited. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,9 @@ static bool row_of(const tb_thresholds *t, tb_gate gate,
                    struct tb_audit_row *row, struct tb__injection *inj)
 {
     memset(row, 0, sizeof(*row));
-    return tb__audit_injection(gate, 0, t, 20e6, 30e6, row, inj);
+    const struct tb__audit_basis b = {.rss = 20e6, .slow_peak_rss = 30e6};
+
+    return tb__audit_injection(gate, 0, t, &b, row, inj);
 }
 
 static const char *flag_value(const struct tb__injection *inj, const char *flag)
@@ -101,5 +104,41 @@ Test(audit_sizes, cpu_burn_is_k_times_the_limit_per_span)
     cr_assert(row_of(t, TB_GATE_CPU, &row, &inj));
     /* 1.5 x 10 points of a core at 500 spans/s: 300 us a span. */
     cr_assert(eq(str, (char *)flag_value(&inj, "--burn_ns"), "300000"));
+    tb_thresholds_free(t);
+}
+
+Test(audit_sizes, duplicates_has_a_client_side_stimulus_for_clients_with_it)
+{
+    tb_thresholds *t = load("python", "quick");
+    struct tb__audit_basis with = {.rss = 20e6, .dup_every = true};
+    struct tb__audit_basis without = {.rss = 20e6};
+    struct tb_audit_row row;
+    struct tb__injection inj;
+    double spans = t->duplicates.rate_sps * t->duplicates.runtime_s;
+    double twice = t->audit.injection_factor *
+                   ((double)t->duplicates.max_duplicates + 1);
+    char want[32];
+
+    /* Two satellite faults, then the client's own resend: alternatives. */
+    for (size_t i = 0; i < 3; i++) {
+        memset(&row, 0, sizeof(row));
+        cr_assert(
+            tb__audit_injection(TB_GATE_DUPLICATES, i, t, &with, &row, &inj));
+        cr_expect(eq(int, row.alternative, i > 0), "row %zu", i);
+        cr_expect(row.injectable, "row %zu: %s", i, row.sizing);
+    }
+    snprintf(want, sizeof(want), "%.0f", floor(spans / twice));
+    cr_expect(eq(str, (char *)flag_value(&inj, "--dup_every"), want));
+    cr_expect(eq(int, inj.fault, TB_FAULT_NONE));
+    memset(&row, 0, sizeof(row));
+    cr_assert(tb__audit_injection(TB_GATE_DUPLICATES, 3, t, &with, &row,
+                                  &inj) == false);
+
+    /* A client without it: the row stays, not injectable, saying why. */
+    memset(&row, 0, sizeof(row));
+    cr_assert(
+        tb__audit_injection(TB_GATE_DUPLICATES, 2, t, &without, &row, &inj));
+    cr_expect(eq(int, row.injectable, 0));
+    cr_expect(strstr(row.sizing, "--dup_every") != NULL, "%s", row.sizing);
     tb_thresholds_free(t);
 }

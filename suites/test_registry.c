@@ -100,6 +100,39 @@ Test(registry, reports_is_typed)
                  "a.reports: expected true or false");
 }
 
+Test(registry, injectors_list_optional_flags_and_variants_inherit_them)
+{
+    const char *path = write_registry(
+        "{\"z\": {\"argv\": [\"prog\"], \"injectors\": [\"dup_every\"]},"
+        " \"z@2\": {\"base\": \"z\"},"
+        " \"y\": {\"argv\": [\"prog\"]}}");
+    tb_registry *reg;
+    tb_error err = {0};
+
+    cr_assert_eq(tb_registry_load(path, &reg, &err), TB_OK, "%s", err.msg);
+    cr_assert(
+        tb_client_has_injector(tb_registry_find(reg, "z", &err), "dup_every"));
+    cr_assert(tb_client_has_injector(tb_registry_find(reg, "z@2", &err),
+                                     "dup_every"));
+    cr_assert_not(
+        tb_client_has_injector(tb_registry_find(reg, "z", &err), "dup"));
+    cr_assert_not(
+        tb_client_has_injector(tb_registry_find(reg, "y", &err), "dup_every"));
+    tb_registry_free(reg);
+    unlink(path);
+    rmdir(tmpdir);
+    bad_registry("{\"a\": {\"argv\": [\"x\"], \"injectors\": \"dup_every\"}}",
+                 "a.injectors: expected a non-empty array of strings");
+
+    /* The project's python client (py_zipkin) resends spans itself. */
+    cr_assert_eq(tb_registry_load(NULL, &reg, &err), TB_OK, "%s", err.msg);
+    cr_assert(tb_client_has_injector(tb_registry_find(reg, "python", &err),
+                                     "dup_every"));
+    cr_assert_not(tb_client_has_injector(
+        tb_registry_find(reg, "python-cpp", &err), "dup_every"));
+    tb_registry_free(reg);
+}
+
 Test(registry, env_and_flags_are_typed)
 {
     bad_registry("{\"a\": {\"argv\": [\"x\"], \"env\": {\"K\": 1}}}",

@@ -165,7 +165,7 @@ tb_err tb_audit_run(const struct tb_audit_opts *o, struct tb_audit_report **out,
     unsigned runs = o->runs ? o->runs : 5;
     tb_regress *rg = NULL;
     char base[64], id[128];
-    double rss = 0, slow_rss = 0;
+    struct tb__audit_basis basis = {0};
     tb_err e;
 
     if ((e = check_gates(o->gates, err)) != TB_OK)
@@ -187,18 +187,19 @@ tb_err tb_audit_run(const struct tb_audit_opts *o, struct tb_audit_report **out,
     if (!o->healthy_only &&
         (wanted(o->gates, TB_GATE_MEMORY) ||
          wanted(o->gates, TB_GATE_OUTAGE)) &&
-        (e = probe_rss(rg, &rss, err)) != TB_OK)
+        (e = probe_rss(rg, &basis.rss, err)) != TB_OK)
         goto fail;
     if (!o->healthy_only && wanted(o->gates, TB_GATE_SLOW) &&
-        (e = probe_slow_peak_rss(rg, &slow_rss, err)) != TB_OK)
+        (e = probe_slow_peak_rss(rg, &basis.slow_peak_rss, err)) != TB_OK)
         goto fail;
-    rep->probe_rss_bytes = rss;
+    rep->probe_rss_bytes = basis.rss;
+    basis.dup_every = tb_client_has_injector(rg->client_def, "dup_every");
     for (int g = 0; g < TB_GATE__COUNT; g++) {
         if (!wanted(o->gates, (tb_gate)g))
             continue;
         for (size_t i = 0; rep->n_rows < TB_AUDIT_MAX_INJECTIONS; i++) {
             struct tb_audit_row *row = &rep->rows[rep->n_rows];
-            if (!tb__audit_injection((tb_gate)g, i, rg->t, rss, slow_rss, row,
+            if (!tb__audit_injection((tb_gate)g, i, rg->t, &basis, row,
                                      &inj[rep->n_rows]))
                 break;
             rep->n_rows++;

@@ -44,10 +44,11 @@ static void describe(struct tb_audit_row *row, const struct tb__injection *inj)
 }
 
 bool tb__audit_injection(tb_gate gate, size_t i, const tb_thresholds *t,
-                         double rss, double slow_peak_rss,
+                         const struct tb__audit_basis *b,
                          struct tb_audit_row *row, struct tb__injection *inj)
 {
     const double k = t->audit.injection_factor;
+    const double rss = b->rss, slow_peak_rss = b->slow_peak_rss;
     size_t n = 0;
 
     memset(inj, 0, sizeof(*inj));
@@ -118,12 +119,35 @@ bool tb__audit_injection(tb_gate gate, size_t i, const tb_thresholds *t,
         break;
     }
     case TB_GATE_DUPLICATES:
-        /* Two stimuli: tracers retry on a 503 (OpenTelemetry, LightStep)
-         * or on a network error (Datadog's C++ tracer), not both. */
-        if (i > 1)
+        /* Two stimuli on the satellites' side: tracers retry on a 503
+         * (OpenTelemetry, LightStep) or on a network error (Datadog's C++
+         * tracer), not both. A third, on the client's side, for a client
+         * whose transport retries nothing (python's py_zipkin): it sends
+         * spans again itself. */
+        if (i > 2)
             return false;
         set(row, gate, "duplicates.duplicate_spans");
-        row->alternative = i == 1;
+        row->alternative = i > 0;
+        if (i == 2) {
+            /* As drops: k x (max_duplicates + 1) spans sent twice. */
+            double spans = t->duplicates.rate_sps * t->duplicates.runtime_s;
+            double twice = k * ((double)t->duplicates.max_duplicates + 1);
+            if (!b->dup_every) {
+                row->injectable = false;
+                snprintf(row->sizing, sizeof(row->sizing),
+                         "the client has no --dup_every (its registry entry "
+                         "lists no such injector: its tracer's API cannot "
+                         "send a span again with the same ids)");
+                return true;
+            }
+            arg(inj, &n, "--dup_every", fmax(1, floor(spans / twice)));
+            snprintf(row->sizing, sizeof(row->sizing),
+                     "every Nth span sent again by the client with the same "
+                     "ids, N = spans of the run (%.0f) / (k x "
+                     "(duplicates.max_duplicates + 1)) = %.1f sent twice",
+                     spans, twice);
+            break;
+        }
         inj->fault = i == 0 ? TB_FAULT_COUNT_503 : TB_FAULT_COUNT_RESET;
         snprintf(row->injection, sizeof(row->injection), "satellite fault %s",
                  tb_satellite_fault_name(inj->fault));

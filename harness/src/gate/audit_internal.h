@@ -16,14 +16,22 @@ struct tb__injection {
     tb_satellite_fault fault;           /* TB_FAULT_NONE: none */
 };
 
+/* What the injections are sized on, measured or read before the runs. */
+struct tb__audit_basis {
+    double rss;           /* the healthy client's traced RSS, bytes: the
+                             leaks are sized on it */
+    double slow_peak_rss; /* its peak RSS in a run like the slow gate's
+                             typical one, which the slow gate's memory
+                             ratio divides by; 0: not probed */
+    bool dup_every;       /* the client has --dup_every (its registry
+                             entry's "injectors") */
+};
+
 /* Fills row (gate, figure, injection, sizing, injectable) and inj for the
  * row_index-th injection of gate; returns false when gate has no more.
- * t: the run's thresholds; rss: the healthy client's traced RSS in bytes,
- * which the leaks are sized on; slow_peak_rss: its peak RSS in a run like
- * the slow gate's typical one (0 when not probed), which the slow gate's
- * memory ratio divides by. */
+ * t: the run's thresholds. */
 bool tb__audit_injection(tb_gate gate, size_t row_index, const tb_thresholds *t,
-                         double rss, double slow_peak_rss,
+                         const struct tb__audit_basis *b,
                          struct tb_audit_row *row, struct tb__injection *inj);
 
 #endif

@@ -1,7 +1,7 @@
 /* The client registry, clients/clients.json:
  *   { "name": { "argv": [...], "env": {"K": "V"}, "description": "...",
  *               "protocol": "...", "flags": true, "check": [...],
- *               "missing": "..." },
+ *               "missing": "...", "injectors": ["dup_every"] },
  *     "name@v": { "base": "name", "env": {...}, "args": [...] } }
  * ${TB_ROOT} and ${TB_BUILD_DIR} in argv, env and check are expanded. A
  * variant ("base") is its base with env set key by key, args appended to
@@ -23,10 +23,11 @@ struct tb_client {
     char *name;
     char *description;
     char *protocol;
-    char *missing; /* what to install when check fails */
-    char **argv;   /* NULL-terminated, owned */
-    char **env;    /* "K=V", NULL-terminated, owned */
-    char **check;  /* NULL-terminated or NULL */
+    char *missing;    /* what to install when check fails */
+    char **argv;      /* NULL-terminated, owned */
+    char **env;       /* "K=V", NULL-terminated, owned */
+    char **check;     /* NULL-terminated or NULL */
+    char **injectors; /* optional injector flags it has, NULL-term. or NULL */
     bool flags;
     bool reports; /* POSTs SpansSent (false: "reports": false) */
 };
@@ -54,6 +55,7 @@ void tb_client_free(tb_client *c)
     free_strv(c->argv);
     free_strv(c->env);
     free_strv(c->check);
+    free_strv(c->injectors);
     free(c);
 }
 
@@ -89,10 +91,12 @@ tb_client *tb_client_copy(const tb_client *c)
     d->argv = copy_strv(c->argv);
     d->env = copy_strv(c->env);
     d->check = copy_strv(c->check);
+    d->injectors = copy_strv(c->injectors);
     d->flags = c->flags;
     d->reports = c->reports;
     if (!d->name || !d->description || !d->protocol || !d->missing ||
-        !d->argv || !d->env || (c->check && !d->check)) {
+        !d->argv || !d->env || (c->check && !d->check) ||
+        (c->injectors && !d->injectors)) {
         tb_client_free(d);
         return NULL;
     }
@@ -255,7 +259,9 @@ static tb_err derive(const char *file, const char *name, const tb_client *b,
         (c->env = copy_strv(b->env)) == NULL ||
         (c->description = tb__strdup(b->description)) == NULL ||
         (c->protocol = tb__strdup(b->protocol)) == NULL ||
-        (c->missing = tb__strdup(b->missing)) == NULL)
+        (c->missing = tb__strdup(b->missing)) == NULL ||
+        (b->injectors != NULL &&
+         (c->injectors = copy_strv(b->injectors)) == NULL))
         return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
     c->flags = b->flags;
     c->reports = b->reports;
@@ -272,8 +278,8 @@ static tb_err parse_entry(const char *file, const cJSON *e,
                           const tb_client *base, tb_client **out, tb_error *err)
 {
     static const char *const known[] = {
-        "argv",    "env",  "description", "protocol", "flags", "check",
-        "missing", "base", "args",        "reports",  NULL};
+        "argv",    "env",  "description", "protocol", "flags",     "check",
+        "missing", "base", "args",        "reports",  "injectors", NULL};
     const char *name = e->string;
     const cJSON *it, *env, *flags;
     tb_client *c;
@@ -291,7 +297,7 @@ static tb_err parse_entry(const char *file, const cJSON *e,
             return tb_error_set(err, TB_ERR_CONFIG,
                                 "%s: %s.%s: unknown key (known: argv, env, "
                                 "description, protocol, flags, check, "
-                                "missing, base, args, reports)",
+                                "missing, base, args, reports, injectors)",
                                 file, name, it->string);
     }
     if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -315,6 +321,14 @@ static tb_err parse_entry(const char *file, const cJSON *e,
         c->check = NULL;
         if ((rc = strv_from_json(file, name, "check", it, &c->check, err)) !=
             TB_OK)
+            goto fail;
+    }
+    it = cJSON_GetObjectItemCaseSensitive(e, "injectors");
+    if (it != NULL) {
+        free_strv(c->injectors);
+        c->injectors = NULL;
+        if ((rc = strv_from_json(file, name, "injectors", it, &c->injectors,
+                                 err)) != TB_OK)
             goto fail;
     }
     if ((rc = opt_string(file, name, e, "description", &c->description, err)) !=
@@ -615,6 +629,14 @@ bool tb_client_passes_flags(const tb_client *c)
 {
     return c->flags;
 }
+bool tb_client_has_injector(const tb_client *c, const char *flag)
+{
+    for (size_t i = 0; c->injectors != NULL && c->injectors[i] != NULL; i++)
+        if (strcmp(c->injectors[i], flag) == 0)
+            return true;
+    return false;
+}
+
 bool tb_client_reports(const tb_client *c)
 {
     return c->reports;

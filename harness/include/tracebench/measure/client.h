@@ -56,6 +56,11 @@ bool tb_client_passes_flags(const tb_client *c);
  * without a report makes the benchmark fail; for one that cannot report,
  * spans_sent is unknown and drops are estimates (tb_result). */
 bool tb_client_reports(const tb_client *c);
+
+/* Whether the client has an optional injector flag beyond the ones every
+ * client has (clients/PROTOCOL.md), e.g. "dup_every": its registry entry
+ * lists it under "injectors". */
+bool tb_client_has_injector(const tb_client *c, const char *flag);
 void tb_client_set_reports(tb_client *c, bool reports);
 
 /* TB_OK when the client can run here: its program exists and its "check"
