@@ -1,8 +1,10 @@
 /* Proof that the regression gates catch regressions: the real C client and
  * Datadog tracer, made worse on purpose through the client's injectors
- * (--burn_ns, --leak_bytes, --drop_every act on traced spans only). With an
- * injector the matching gate must fail; the healthy client passes the same
- * gates in the regress-quick-c test. Quick profile. */
+ * (--burn_ns, --stall_every, --burn_iters act on traced spans only). With an
+ * injector the matching gate must fail, name its threshold and be recorded
+ * before any assertion; the healthy client passes the same gates in the
+ * regress-quick-c test. Quick profile. Every other gate's failing side for
+ * c (memory, drops, outage, ...) is test_audit's, at 1.5 x its limit. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,49 +84,6 @@ Test(gates, cpu_gate_fails_when_each_span_burns_600us)
               o.figures[0].message);
     cr_assert(strstr(o.figures[0].message, "cpu.max_overhead_points"), "%s",
               o.figures[0].message);
-    recorded_failure(&o);
-}
-
-Test(gates, memory_gate_fails_when_each_span_leaks_50kb)
-{
-    static const char *const args[] = {"--leak_bytes", "51200", NULL};
-    struct tb_gate_outcome o;
-
-    run(TB_GATE_MEMORY, args, &o);
-    cr_assert_eq(o.figures[0].verdict, TB_VERDICT_FAIL, "%s",
-                 o.figures[0].message);
-    recorded_failure(&o);
-}
-
-Test(gates, drops_gate_fails_when_every_tenth_span_is_lost)
-{
-    static const char *const args[] = {"--drop_every", "10", NULL};
-    struct tb_gate_outcome o;
-
-    run(TB_GATE_DROPS, args, &o);
-    cr_assert_eq(o.figures[0].verdict, TB_VERDICT_FAIL, "%s",
-                 o.figures[0].message);
-    cr_assert_gt(o.figures[0].median, 0);
-    recorded_failure(&o);
-}
-
-Test(gates, outage_gate_fails_when_spans_after_the_return_are_lost)
-{
-    /* Spans lost after the satellites are back, as from a tracer that
-     * reconnects but drops part of what it then buffers: the exact counts
-     * on both sides of the mark must show it. */
-    static const char *const args[] = {"--drop_every", "10", NULL};
-    struct tb_gate_outcome o;
-    const struct tb_figure *f = NULL;
-
-    run(TB_GATE_OUTAGE, args, &o);
-    for (size_t i = 0; i < o.n_figures; i++)
-        if (strcmp(o.figures[i].name, "outage.delivered_after_fraction") == 0)
-            f = &o.figures[i];
-    cr_assert_not_null(f);
-    cr_assert_eq(f->verdict, TB_VERDICT_FAIL, "%s", f->message);
-    cr_assert_lt(f->median, 0.95, "%s", f->message);
-    cr_assert_gt(f->median, 0, "%s", f->message);
     recorded_failure(&o);
 }
 
