@@ -21,6 +21,9 @@ struct rig {
     tb_satellites *sats;
     tb_counter *counter;
     char dir[128];
+    /* The client's cost.client_args (thresholds/, quick), as the cost gate
+     * passes them: e.g. python-cpp's report period. */
+    char args[TB_THRESHOLDS_MAX_ARGS + 1];
 };
 
 /* A controller for a registered client (no calibration), satellites on
@@ -49,6 +52,14 @@ static void rig_start(struct rig *r, const char *client, uint64_t spans)
         TB_TEST_SKIP_OR_FAIL(ce, err.msg, false);
     }
     tb_registry_free(reg);
+    char tdir[512];
+    tb_thresholds *t = NULL;
+    snprintf(tdir, sizeof(tdir), "%s/thresholds", tb_root_dir());
+    cr_assert(
+        eq(int, tb_thresholds_load(tdir, client, "quick", &t, &err), TB_OK),
+        "%s", err.msg);
+    snprintf(r->args, sizeof(r->args), "%s", t->cost.client_args);
+    tb_thresholds_free(t);
     snprintf(r->dir, sizeof(r->dir), "/tmp/tb-cost-%d", (int)getpid());
     cr_assert(eq(int,
                  tb_counter_new(TB_COUNTER_AUTO, r->dir, &r->counter, &err),
@@ -74,8 +85,14 @@ static void rig_stop(struct rig *r)
 /* Instructions of one run with `--burn_iters iters`. */
 static double count(struct rig *r, bool trace, uint64_t iters)
 {
-    char arg[32];
-    const char *extra[] = {"--burn_iters", arg, NULL};
+    char arg[32], words[sizeof(r->args)];
+    const char *extra[16] = {"--burn_iters", arg};
+    size_t nw = 2;
+
+    snprintf(words, sizeof(words), "%s", r->args);
+    for (char *w = strtok(words, " "); w != NULL && nw < 15;
+         w = strtok(NULL, " "))
+        extra[nw++] = w;
     struct tb_benchmark_opts bo = {.satellites = r->sats,
                                    .trace = trace,
                                    .fixed_work = WORK,

@@ -217,6 +217,32 @@ Test(thresholds, every_client_file_in_the_repository_loads)
     closedir(d);
 }
 
+Test(thresholds, cost_client_args_default_empty_python_cpp_sets_its_period)
+{
+    char dir[512];
+
+    snprintf(dir, sizeof(dir), "%s/thresholds", tb_root_dir());
+    for (int p = 0; p < 2; p++) {
+        tb_thresholds *t = NULL;
+        tb_error err = {0};
+
+        cr_assert(
+            eq(int,
+               tb_thresholds_load(dir, "c", p ? "quick" : "full", &t, &err),
+               TB_OK),
+            "%s", err.msg);
+        cr_expect(eq(str, t->cost.client_args, ""));
+        tb_thresholds_free(t);
+        cr_assert(eq(int,
+                     tb_thresholds_load(dir, "python-cpp", p ? "quick" : "full",
+                                        &t, &err),
+                     TB_OK),
+                  "%s", err.msg);
+        cr_expect(eq(str, t->cost.client_args, "--write_period_ms 60000"));
+        tb_thresholds_free(t);
+    }
+}
+
 /* --- Merging ------------------------------------------------------------ */
 
 Test(thresholds, client_file_overrides_key_by_key)
@@ -365,6 +391,15 @@ static struct bad_file bad_files[] = {
       "got 2.5"}},
     {"{\"full\": {\"common\": {\"max_drift_points\": 0}}}",
      {"full.common.max_drift_points", "greater than 0", "got 0"}},
+    {"{\"full\": {\"cost\": {\"client_args\": 60000}}}",
+     {"full.cost.client_args", "client arguments separated by spaces",
+      "got 60000"}},
+    {"{\"quick\": {\"cost\": {\"client_args\": \"--a\\n1\"}}}",
+     {"quick.cost.client_args", "printable characters", "got \"--a"}},
+    {"{\"quick\": {\"cost\": {\"client_args\": \"xxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}}}",
+     {"quick.cost.client_args", "at most 127", "got \"xxxx"}},
 };
 
 ParameterizedTestParameters(thresholds, bad_client_file)

@@ -48,6 +48,9 @@ def parse_args(argv):
                    "Close() twice, the workaround for dd-opentracing-cpp "
                    "1.3.6 losing spans at exit (off: Close() once, as "
                    "its documentation tells users)")
+    p.add_argument("--write_period_ms", type=int, default=None,
+                   help="datadog: the tracer's report period "
+                   "(TracerOptions.write_period_ms; default 200)")
     p.add_argument("--mark", type=int, default=0,
                    help="count the spans started from this Unix ns on")
     p.add_argument("--span_period_ns", type=int, default=0,
@@ -90,6 +93,10 @@ def parse_args(argv):
     args = p.parse_args(argv)
     if args.dup_every and args.tracer != "zipkin":
         p.error("--dup_every works with --tracer zipkin only")
+    if args.write_period_ms is not None and args.tracer != "datadog":
+        p.error("--write_period_ms works with --tracer datadog only")
+    if args.write_period_ms is not None and args.write_period_ms <= 0:
+        p.error("--write_period_ms must be greater than 0")
     for name in ("sleep", "sleep_interval", "work", "repeat", "num_tags",
                  "num_logs", "burn_ns", "burn_iters", "leak_bytes", "drop_every",
                  "mark", "span_period_ns", "stall_every", "stall_us",
@@ -175,7 +182,8 @@ def load_tracer(args, s):
         return None
     return datadog_tracer.DatadogTracer(module, s["trace"], s["host"],
                                         s["ports"],
-                                        bool(args.flush_workaround))
+                                        bool(args.flush_workaround),
+                                        args.write_period_ms)
 
 
 _sink = 0.0

@@ -37,11 +37,13 @@ def load(build_dir):
 class DatadogTracer:
     """The loop's tracer calls over tb_datadog."""
 
-    def __init__(self, module, traced, host, ports, workaround=False):
+    def __init__(self, module, traced, host, ports, workaround=False,
+                 write_period_ms=None):
         self.m = module
         # The tracer sends to one agent: the first port. workaround: see
         # --flush_workaround in client.py.
-        module.init(traced, host, ports[0], WRITE_PERIOD_MS, workaround)
+        module.init(traced, host, ports[0],
+                    write_period_ms or WRITE_PERIOD_MS, workaround)
 
     def start(self, name, parent):
         return self.m.start_span(name, parent)

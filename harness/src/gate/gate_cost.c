@@ -57,6 +57,34 @@ static void record(void *ctx, const char *step, const tb_result *r)
         tb_log(TB_LOG_WARN, "regress", "not recorded: %s", rerr.msg);
 }
 
+/* The run's extra arguments, then cost.client_args split at spaces, into
+ * argv (max entries with its NULL); the words live in words. */
+static tb_err cost_args(const tb_regress *rg, const char *client_args,
+                        char *words, size_t size, const char **argv, size_t max,
+                        tb_error *err)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; rg->extra != NULL && rg->extra[i] != NULL; i++) {
+        if (n + 1 >= max)
+            goto full;
+        argv[n++] = rg->extra[i];
+    }
+    snprintf(words, size, "%s", client_args);
+    for (char *w = strtok(words, " "); w != NULL; w = strtok(NULL, " ")) {
+        if (n + 1 >= max)
+            goto full;
+        argv[n++] = w;
+    }
+    argv[n] = NULL;
+    return TB_OK;
+full:
+    return tb_error_set(err, TB_ERR_CONFIG,
+                        "%s: more than %zu client arguments (extra "
+                        "arguments and cost.client_args)",
+                        rg->client, max - 1);
+}
+
 tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
 {
     const struct tb_thresholds_cost *c = &rg->t->cost;
@@ -87,6 +115,15 @@ tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
         tb_counter_free(counter);
         return TB_OK;
     }
+    /* A client's cost.client_args (thresholds/) hold its runs to the
+     * tracer's work per span, e.g. python-cpp's report period. */
+    char words[TB_THRESHOLDS_MAX_ARGS + 1];
+    const char *argv[64];
+    if ((e = cost_args(rg, c->client_args, words, sizeof(words), argv, 64,
+                       err)) != TB_OK) {
+        tb_counter_free(counter);
+        return e;
+    }
     tb_controller *ctl;
     if ((e = tb__regress_controller(rg, false, &ctl, err)) != TB_OK) {
         tb_counter_free(counter);
@@ -99,7 +136,7 @@ tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
                               .work = (uint64_t)c->work,
                               .trials = c->trials,
                               .confidence = c->confidence,
-                              .extra_args = (const char *const *)rg->extra,
+                              .extra_args = argv,
                               .on_run = record,
                               .ctx = rg};
     e = tb_cost_measure(&co, &cost, err);
@@ -117,10 +154,11 @@ tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
     f->confidence = cost.confidence;
     snprintf(desc, sizeof(desc),
              "%.0f instructions per span (%s; %llu spans of work %llu, "
-             "spread %.2f%%)",
+             "spread %.2f%%%s%s)",
              cost.instructions_per_span, cost.counter,
              (unsigned long long)cost.spans, (unsigned long long)cost.work,
-             cost.spread_rel * 100);
+             cost.spread_rel * 100, c->client_args[0] ? "; client args " : "",
+             c->client_args);
 
     /* Keep this run's traced profile: under logs/ for a person, and next
      * to a baseline being saved, for the next run's attribution. */

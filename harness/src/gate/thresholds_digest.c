@@ -33,6 +33,7 @@ void tb__thresholds_make_digest(const tb_thresholds *t, char out[17])
             break;
         }
         case K_MODE:
+        case K_ARGS:
             snprintf(buf + off, sizeof(buf) - off, "%s", field);
             break;
         case K_COUNT:

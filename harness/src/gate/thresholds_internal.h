@@ -12,17 +12,18 @@
 
 /* What a key holds; each kind has one sentence of expectation. */
 enum tb__key_kind {
-    K_POSITIVE,  /* number > 0 */
-    K_NONNEG,    /* number >= 0 */
-    K_FRACTION,  /* number in (0, 1] */
-    K_UNIT,      /* number in [0, 1] */
-    K_OPEN_UNIT, /* number in (0, 1) */
-    K_COUNT,     /* whole number >= 0 */
-    K_TRIALS,    /* whole number in [2, 1000] */
-    K_RUNS,      /* whole number in [1, 64] */
-    K_RATES,     /* struct tb_rate_list */
-    K_MODE,      /* satellite mode name */
-    K_CONNECTION /* satellite connection handling */
+    K_POSITIVE,   /* number > 0 */
+    K_NONNEG,     /* number >= 0 */
+    K_FRACTION,   /* number in (0, 1] */
+    K_UNIT,       /* number in [0, 1] */
+    K_OPEN_UNIT,  /* number in (0, 1) */
+    K_COUNT,      /* whole number >= 0 */
+    K_TRIALS,     /* whole number in [2, 1000] */
+    K_RUNS,       /* whole number in [1, 64] */
+    K_RATES,      /* struct tb_rate_list */
+    K_MODE,       /* satellite mode name */
+    K_CONNECTION, /* satellite connection handling */
+    K_ARGS        /* client arguments, a string */
 };
 
 struct tb__thresholds_key {
@@ -33,7 +34,7 @@ struct tb__thresholds_key {
 };
 
 /* Keys in the table; thresholds_keys.c checks the count at compile time. */
-#define TB__THRESHOLDS_N_KEYS 63
+#define TB__THRESHOLDS_N_KEYS 64
 #define TB__THRESHOLDS_N_PROFILES 2
 
 /* Every key, grouped by gate, in thresholds/README.md's order. */

@@ -24,6 +24,8 @@ const char *const tb__thresholds_expectations[] = {
     [K_RATES] = "an array of 1 to 16 increasing rates greater than 0",
     [K_MODE] = "one of \"typical\", \"slow_succeed\", \"slow_fail\"",
     [K_CONNECTION] = "one of \"keep-alive\", \"close\"",
+    [K_ARGS] = "a string of at most 127 printable characters: client "
+               "arguments separated by spaces",
 };
 
 static const char *const modes[] = {"typical", "slow_succeed", "slow_fail"};
@@ -81,6 +83,7 @@ const struct tb__thresholds_key tb__thresholds_keys[] = {
     KEY(cost, trials, K_RUNS),
     KEY(cost, max_instructions_per_span, K_POSITIVE),
     KEY(cost, confidence, K_OPEN_UNIT),
+    KEY(cost, client_args, K_ARGS),
     KEY(latency, rate_sps, K_POSITIVE),
     KEY(latency, runtime_s, K_POSITIVE),
     KEY(latency, max_p99_us, K_POSITIVE),
@@ -170,6 +173,7 @@ bool tb__thresholds_in_range(enum tb__key_kind kind, double v)
     case K_RATES:
     case K_MODE:
     case K_CONNECTION:
+    case K_ARGS:
         break;
     }
     return false;

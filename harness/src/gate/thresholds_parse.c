@@ -93,6 +93,19 @@ static tb_err parse_value(const char *file, const char *path,
         strcpy(field, name); /* the longest name is 12 bytes of 16 */
         return TB_OK;
     }
+    case K_ARGS: {
+        /* Printable ASCII only: the words go into a client's argv. */
+        const char *s = cJSON_IsString(item) ? item->valuestring : NULL;
+        size_t n = s ? strlen(s) : 0;
+
+        for (size_t i = 0; s != NULL && i < n; i++)
+            if (s[i] < ' ' || s[i] > '~')
+                s = NULL;
+        if (s == NULL || n > TB_THRESHOLDS_MAX_ARGS)
+            return bad_value(err, file, path, k->kind, item);
+        memcpy(field, s, n + 1);
+        return TB_OK;
+    }
     default:
         break;
     }

@@ -28,6 +28,7 @@
 #define TB_THRESHOLDS_MAX_RATES 16
 #define TB_THRESHOLDS_NAME_SIZE 64
 #define TB_THRESHOLDS_MAX_KNOWN 8
+#define TB_THRESHOLDS_MAX_ARGS 127 /* characters of cost.client_args */
 
 /* A list of spans-per-second rates: positive and increasing. */
 struct tb_rate_list {
@@ -113,6 +114,9 @@ typedef struct tb_thresholds {
         unsigned trials;                  /* per arm, interleaved, >= 2 */
         double max_instructions_per_span; /* traced - untraced, / spans */
         double confidence;                /* of the interval, (0, 1) */
+        /* appended to the client's argv in the gate's runs, words split
+         * at spaces; "" none */
+        char client_args[TB_THRESHOLDS_MAX_ARGS + 1];
     } cost;
     /* tracer calls' latency per span */
     struct tb_thresholds_latency {
