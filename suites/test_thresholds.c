@@ -238,7 +238,7 @@ Test(thresholds, cost_client_args_default_empty_python_cpp_sets_its_period)
                                         &t, &err),
                      TB_OK),
                   "%s", err.msg);
-        cr_expect(eq(str, t->cost.client_args, "--write_period_ms 60000"));
+        cr_expect(eq(str, t->cost.client_args, "--write_period_ms 600000"));
         tb_thresholds_free(t);
     }
 }
