@@ -71,7 +71,9 @@ static tb_err cost_args(const tb_regress *rg, const char *client_args,
         argv[n++] = rg->extra[i];
     }
     snprintf(words, size, "%s", client_args);
-    for (char *w = strtok(words, " "); w != NULL; w = strtok(NULL, " ")) {
+    char *save = NULL;
+    for (char *w = strtok_r(words, " ", &save); w != NULL;
+         w = strtok_r(NULL, " ", &save)) {
         if (n + 1 >= max)
             goto full;
         argv[n++] = w;
