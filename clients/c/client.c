@@ -467,6 +467,49 @@ static void usage(FILE *f)
             "Without --repeat the values come from GET $TB_CONTROL_URL.\n");
 }
 
+/* POSTs the run's result, saying it made `made` spans, to $TB_RESULT_URL
+ * (nothing to do without it). A result the harness never got is a failed
+ * run, not a quiet one: returns -1 then, after saying so. */
+static int post_result(const struct loop *l, uint64_t made)
+{
+    const char *env = getenv("TB_RESULT_URL");
+    char body[384], mark[64] = "";
+
+    if (env == NULL)
+        return 0;
+    if (l->cfg->mark_ns != 0)
+        snprintf(mark, sizeof(mark), ", \"SpansSentAfterMark\": %llu",
+                 (unsigned long long)l->made_after_mark);
+    snprintf(body, sizeof(body),
+             "{\"SpansSent\": %llu%s, \"LatencyNs\": {\"p50\": %.0f, "
+             "\"p99\": %.0f, \"p999\": %.0f, \"max\": %llu}, "
+             "\"WorkCpuNs\": %llu}",
+             (unsigned long long)made, mark, lat_quantile(0.5),
+             lat_quantile(0.99), lat_quantile(0.999),
+             (unsigned long long)lat_max, (unsigned long long)l->work_cpu_ns);
+    if (http(env, body, NULL) != 0) {
+        fprintf(stderr, "could not POST the result to %s\n", env);
+        fflush(stdout);
+        return -1;
+    }
+    return 0;
+}
+
+/* --skip_flush: leave as a program that forgets its tracer does, so what
+ * is buffered is lost. The count (with the n spans still to come) is
+ * posted first and the process ends right after the last trace's root
+ * span finishes: were the POST made after it, the tracer's own timer
+ * could send that trace meanwhile and the injection would lose nothing. */
+static void skip_flush_exit(struct loop *l, uint64_t n)
+{
+    int status = post_result(l, l->made + n) != 0;
+
+    printf("exiting without flush or close (--skip_flush)\n");
+    fflush(stdout);
+    chain(l, NULL, n);
+    _exit(status);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -674,6 +717,8 @@ int main(int argc, char **argv)
     uint64_t blocked_at = 0;
     while (l.made < cfg.repeat) {
         uint64_t left = cfg.repeat - l.made;
+        if (cfg.skip_flush && left <= 6)
+            skip_flush_exit(&l, left);
         uint64_t n = chain(&l, NULL, left < 6 ? left : 6);
         /* --block_every N: an export in the caller's thread, waiting for
          * the satellite's answer, as a synchronous exporter does (an
@@ -707,11 +752,7 @@ int main(int argc, char **argv)
      * run burns exactly burn_ns per traced span. */
     for (int i = 0; i < 10000 && atomic_load(&burn_owed_ns) > 0; i++)
         sleep_ns(1000000);
-    if (cfg.skip_flush) {
-        /* --skip_flush: leave as a program that forgets its tracer does:
-         * neither flush nor close, so what is buffered is lost. */
-        printf("exiting without flush or close (--skip_flush)\n");
-    } else if (!cfg.no_flush) {
+    if (!cfg.no_flush) {
         struct timespec f0, f1;
         clock_gettime(CLOCK_MONOTONIC, &f0);
         t->flush();
@@ -719,30 +760,10 @@ int main(int argc, char **argv)
         printf("flush took %.3f s\n", (double)(f1.tv_sec - f0.tv_sec) +
                                           (f1.tv_nsec - f0.tv_nsec) / 1e9);
     }
-    if (!cfg.skip_flush)
-        t->close();
+    t->close();
 
-    if ((env = getenv("TB_RESULT_URL")) != NULL) {
-        char body[384], mark[64] = "";
-        if (cfg.mark_ns != 0)
-            snprintf(mark, sizeof(mark), ", \"SpansSentAfterMark\": %llu",
-                     (unsigned long long)l.made_after_mark);
-        snprintf(body, sizeof(body),
-                 "{\"SpansSent\": %llu%s, \"LatencyNs\": {\"p50\": %.0f, "
-                 "\"p99\": %.0f, \"p999\": %.0f, \"max\": %llu}, "
-                 "\"WorkCpuNs\": %llu}",
-                 (unsigned long long)l.made, mark, lat_quantile(0.5),
-                 lat_quantile(0.99), lat_quantile(0.999),
-                 (unsigned long long)lat_max,
-                 (unsigned long long)l.work_cpu_ns);
-        /* A result the harness never got is a failed run, not a quiet
-         * one: it must not be mistaken for a client with nothing to say. */
-        if (http(env, body, NULL) != 0) {
-            fprintf(stderr, "could not POST the result to %s\n", env);
-            fflush(stdout);
-            _exit(1);
-        }
-    }
+    if (post_result(&l, l.made) != 0)
+        _exit(1);
     printf("made %llu spans with the %s tracer; tracer calls per span: "
            "p50 %.0f ns, p99 %.0f ns, p99.9 %.0f ns, max %llu ns\n",
            (unsigned long long)l.made, t->name, lat_quantile(0.5),
