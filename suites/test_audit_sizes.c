@@ -142,3 +142,26 @@ Test(audit_sizes, duplicates_has_a_client_side_stimulus_for_clients_with_it)
     cr_expect(strstr(row.sizing, "--dup_every") != NULL, "%s", row.sizing);
     tb_thresholds_free(t);
 }
+
+Test(audit_sizes, slow_block_every_shrinks_with_the_loops_own_overhead)
+{
+    tb_thresholds *t = load("c", "full");
+    struct tb_audit_row row;
+    struct tb__injection inj;
+    struct tb__audit_basis b = {.rss = 20e6, .slow_peak_rss = 30e6};
+
+    /* 300 ms every N spans at 500 spans/s, aiming at 1 - 1.5 x 0.2 = 0.7:
+     * N = 0.3 s / (2 ms x (1/0.7 - 1)) = 350 with no overhead of its own. */
+    memset(&row, 0, sizeof(row));
+    cr_assert(tb__audit_injection(TB_GATE_SLOW, 0, t, &b, &row, &inj));
+    cr_assert(eq(str, row.figure, "slow.rate_ratio"));
+    cr_assert(eq(str, (char *)flag_value(&inj, "--block_every"), "350"));
+    /* A loop that spends 500 us a span outside its work (a Node tracer's
+     * callbacks) dilutes the stall: 0.3 s / (2.5 ms x 0.4286) = 280. */
+    b.slow_overhead_s = 500e-6;
+    memset(&row, 0, sizeof(row));
+    cr_assert(tb__audit_injection(TB_GATE_SLOW, 0, t, &b, &row, &inj));
+    cr_assert(eq(str, (char *)flag_value(&inj, "--block_every"), "280"));
+    cr_assert(strstr(row.sizing, "o = 500 us") != NULL, "%s", row.sizing);
+    tb_thresholds_free(t);
+}

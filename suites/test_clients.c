@@ -132,6 +132,12 @@ ParameterizedTest(struct name *n, clients, exact_counts)
               "out start-up and flush, so it beats spans / wall time "
               "(%.0f/s)",
               n->s, r->made_sps, r->spans_per_second);
+    /* The slow gate's figure (clients/PROTOCOL.md, "Loop overhead"): the
+     * loop's time outside its work and its sleeps, within the run. */
+    cr_assert(r->has_loop_overhead, "%s sends LoopOverheadNs", n->s);
+    cr_assert(r->loop_overhead_s > 0 && r->loop_overhead_s < r->clock_time_s,
+              "%s: loop overhead %.3f s in a %.3f s run", n->s,
+              r->loop_overhead_s, r->clock_time_s);
     tb_result_free(r);
 
     struct tb_benchmark_opts untraced = traced;

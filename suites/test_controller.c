@@ -346,20 +346,23 @@ Test(controller, posted_result_sets_spans_sent)
     tb_controller_free(ctl);
 }
 
-Test(controller, work_cpu_comes_back_and_a_bad_one_is_ignored)
+Test(controller, work_cpu_and_loop_overhead_come_back_bad_ones_are_ignored)
 {
     tb_controller *ctl;
     tb_result *r = NULL;
     tb_error err = {0};
     TB_TEST_CONTROLLER(ctl, "poster",
                        POSTER("{\\\"SpansSent\\\": 1000, "
-                              "\\\"WorkCpuNs\\\": 250000000}"));
+                              "\\\"WorkCpuNs\\\": 250000000, "
+                              "\\\"LoopOverheadNs\\\": 40000000}"));
     struct tb_benchmark_opts bo = {.spans_per_second = 500, .runtime_s = 2};
 
     cr_assert_eq(tb_controller_benchmark(ctl, &bo, &r, &err), TB_OK, "%s",
                  err.msg);
     cr_assert(r->has_work_cpu);
     cr_assert_float_eq(r->work_cpu_s, 0.25, 1e-12);
+    cr_assert(r->has_loop_overhead);
+    cr_assert_float_eq(r->loop_overhead_s, 0.04, 1e-12);
     cr_assert_float_eq(tb_result_cpu_outside_work(r),
                        (r->program_time_s - 0.25) / r->clock_time_s, 1e-12);
     tb_result_free(r);
@@ -368,11 +371,13 @@ Test(controller, work_cpu_comes_back_and_a_bad_one_is_ignored)
     /* Negative: a figure, not the count, so the run stands without it. */
     TB_TEST_CONTROLLER(ctl, "poster",
                        POSTER("{\\\"SpansSent\\\": 1000, "
-                              "\\\"WorkCpuNs\\\": -5}"));
+                              "\\\"WorkCpuNs\\\": -5, "
+                              "\\\"LoopOverheadNs\\\": \\\"x\\\"}"));
     cr_assert_eq(tb_controller_benchmark(ctl, &bo, &r, &err), TB_OK, "%s",
                  err.msg);
     cr_assert_eq(r->spans_sent, 1000);
     cr_assert_not(r->has_work_cpu);
+    cr_assert_not(r->has_loop_overhead);
     cr_assert(isnan(tb_result_cpu_outside_work(r)));
     tb_result_free(r);
     tb_controller_free(ctl);

@@ -197,6 +197,9 @@ struct loop {
     uint64_t made_after_mark; /* started at or after cfg->mark_ns */
     uint64_t finished;        /* finish calls, for --stall_every */
     uint64_t work_cpu_ns;     /* this thread's CPU time in work() */
+    uint64_t work_wall_ns;    /* wall time in work() */
+    uint64_t asked_sleep_ns;  /* sleeps asked for, whatever they took */
+    uint64_t loop_ns;         /* the loop's wall time, once it ended */
     /* Open spans' time in start, tags and logs so far, finished last in
      * first out (a trace is a chain of nested spans). */
     uint64_t open_ns[64];
@@ -245,9 +248,10 @@ static void *span(struct loop *l, const char *op, void *parent)
     /* The work's own CPU time, reported as WorkCpuNs: the harness takes
      * it out of both arms, so a stretch where the same work runs slower
      * (a busy neighbour) is not read as the tracer's cost. */
-    uint64_t w0 = cpu_ns();
+    uint64_t w0 = cpu_ns(), m0 = mono_ns();
     work(cfg->work);
     l->work_cpu_ns += cpu_ns() - w0;
+    l->work_wall_ns += mono_ns() - m0;
     /* The regression injectors act on traced spans only, as a worse
      * tracer would: untraced runs stay the baseline. */
     if (cfg->trace && cfg->burn_ns)
@@ -467,6 +471,17 @@ static void usage(FILE *f)
             "Without --repeat the values come from GET $TB_CONTROL_URL.\n");
 }
 
+/* The loop's wall time outside its work and the sleeps it asked for:
+ * tracer calls, the loop's own steps, and whatever blocked it (the slow
+ * gate compares it between satellites that answer slowly and typically). */
+static uint64_t loop_overhead_ns(const struct loop *l)
+{
+    uint64_t loop = l->loop_ns ? l->loop_ns : mono_ns() - l->start_ns;
+    uint64_t inside = l->work_wall_ns + l->asked_sleep_ns;
+
+    return loop > inside ? loop - inside : 0;
+}
+
 /* POSTs the run's result, saying it made `made` spans, to $TB_RESULT_URL
  * (nothing to do without it). A result the harness never got is a failed
  * run, not a quiet one: returns -1 then, after saying so. */
@@ -483,10 +498,11 @@ static int post_result(const struct loop *l, uint64_t made)
     snprintf(body, sizeof(body),
              "{\"SpansSent\": %llu%s, \"LatencyNs\": {\"p50\": %.0f, "
              "\"p99\": %.0f, \"p999\": %.0f, \"max\": %llu}, "
-             "\"WorkCpuNs\": %llu}",
+             "\"WorkCpuNs\": %llu, \"LoopOverheadNs\": %llu}",
              (unsigned long long)made, mark, lat_quantile(0.5),
              lat_quantile(0.99), lat_quantile(0.999),
-             (unsigned long long)lat_max, (unsigned long long)l->work_cpu_ns);
+             (unsigned long long)lat_max, (unsigned long long)l->work_cpu_ns,
+             (unsigned long long)loop_overhead_ns(l));
     if (http(env, body, NULL) != 0) {
         fprintf(stderr, "could not POST the result to %s\n", env);
         fflush(stdout);
@@ -738,16 +754,20 @@ int main(int argc, char **argv)
              * one that falls behind is not slowed further. */
             uint64_t due = start_ns + l.made * cfg.span_period_ns;
             uint64_t now = mono_ns();
-            if (due > now)
+            if (due > now) {
                 sleep_ns(due - now);
+                l.asked_sleep_ns += due - now;
+            }
             continue;
         }
         debt += cfg.sleep_ns * n;
         while (cfg.sleep_interval_ns > 0 && debt > cfg.sleep_interval_ns) {
             sleep_ns(cfg.sleep_interval_ns);
+            l.asked_sleep_ns += cfg.sleep_interval_ns;
             debt -= cfg.sleep_interval_ns;
         }
     }
+    l.loop_ns = mono_ns() - start_ns;
     /* The burner pays what it owes before we leave (at most 10 s), so a
      * run burns exactly burn_ns per traced span. */
     for (int i = 0; i < 10000 && atomic_load(&burn_owed_ns) > 0; i++)

@@ -514,6 +514,10 @@ class Loop {
     this.made = 0;
     this.madeAfterMark = 0;
     this.finished = 0;
+    this.workNs = 0; // wall time in work()
+    this.askedSleepMs = 0; // sleeps asked for, whatever they took
+    this.startMs = performance.now();
+    this.loopMs = 0; // the loop's wall time, once it ended
     this.latency = new Latency();
     this.openNs = [];
     this.markMs = s.markNs / 1e6;
@@ -535,7 +539,9 @@ class Loop {
     for (const [k, v] of this.tags) t.tag(span, k, v);
     for (const [k, v] of this.logs) t.log(span, k, v);
     this.openNs.push(nowNs() - t0);
+    const w0 = nowNs();
     work(s.work);
+    this.workNs += nowNs() - w0;
     if (s.burnNs) Atomics.add(burner.owed, 0, s.burnNsBig);
     if (s.burnIters) burnIters(s.burnIters);
     if (s.spanBurnNs) burn(s.spanBurnNs);
@@ -544,6 +550,15 @@ class Loop {
       leaked.push(Buffer.alloc(s.leakBytes, 1));
     }
     return span;
+  }
+
+  // The loop's wall time outside its work and the sleeps it asked for:
+  // tracer calls, the loop's own steps, and whatever blocked it, the
+  // tracer's callbacks on the event loop included (the slow gate compares
+  // it between slow and typical satellites).
+  overheadNs() {
+    const loopMs = this.loopMs || performance.now() - this.startMs;
+    return Math.max(0, Math.round(loopMs * 1e6 - this.workNs - this.askedSleepMs * 1e6));
   }
 
   end(span) {
@@ -600,6 +615,7 @@ async function main() {
   const loop = new Loop(t, s);
   let debt = 0;
   const startMs = performance.now();
+  loop.startMs = startMs;
   let yieldedMs = startMs;
   let blockedAt = 0;
   const blockUrl = `http://${s.host}:${s.port}/api/v2/spans`;
@@ -625,6 +641,7 @@ async function main() {
       const aheadMs = startMs + loop.made * s.spanPeriodNs / 1e6 - now;
       if (aheadMs >= 1) {
         await sleepMs(aheadMs);
+        loop.askedSleepMs += aheadMs;
         yieldedMs = performance.now();
       } else if (now - yieldedMs >= 100) {
         await new Promise((resolve) => { setImmediate(resolve); });
@@ -637,8 +654,10 @@ async function main() {
     while (s.sleepIntervalNs > 0 && debt > s.sleepIntervalNs) {
       debt -= s.sleepIntervalNs;
       await sleepMs(s.sleepIntervalNs / 1e6);
+      loop.askedSleepMs += s.sleepIntervalNs / 1e6;
     }
   }
+  loop.loopMs = performance.now() - startMs;
   // The burner pays what it owes before we leave (at most 10 s), so a run
   // burns burn_ns per traced span, as the C client's does.
   if (s.burnNs) await burner.paid(10000);
@@ -648,10 +667,10 @@ async function main() {
     await t.flush();
   }
   let status = 0;
-  const result = JSON.stringify(s.markNs
-    ? { SpansSent: loop.made, SpansSentAfterMark: loop.madeAfterMark,
-      LatencyNs: loop.latency.toJSON() }
-    : { SpansSent: loop.made, LatencyNs: loop.latency.toJSON() });
+  const fields = { SpansSent: loop.made, LatencyNs: loop.latency.toJSON(),
+    LoopOverheadNs: loop.overheadNs() };
+  if (s.markNs) fields.SpansSentAfterMark = loop.madeAfterMark;
+  const result = JSON.stringify(fields);
   if (process.env.TB_RESULT_URL && s.skipFlush) {
     if (!postSync(process.env.TB_RESULT_URL, result)) {
       process.stderr.write('client.js: POST result failed\n');

@@ -315,9 +315,20 @@ class Loop:
                      for i in range(s["num_logs"])]
         self.made = 0
         self.work_cpu_ns = 0     # this thread's CPU time in work()
+        self.work_wall_ns = 0    # wall time in work()
+        self.asked_sleep_ns = 0  # sleeps asked for, whatever they took
+        self.start_ns = time.monotonic_ns()
+        self.loop_ns = 0         # the loop's wall time, once it ended
         self.mark_ns = s["mark_ns"]
         self.made_after_mark = 0
         self.leaked = []
+
+    def overhead_ns(self):
+        """The loop's wall time outside its work and the sleeps it asked
+        for: tracer calls, the loop's own steps, and whatever blocked it
+        (the slow gate compares it between slow and typical satellites)."""
+        loop = self.loop_ns or time.monotonic_ns() - self.start_ns
+        return max(0, loop - self.work_wall_ns - self.asked_sleep_ns)
 
     def start(self, name, parent):
         # The clock is read before the tracer reads its own, so a span
@@ -338,7 +349,9 @@ class Loop:
         # both arms, so a stretch where the same work runs slower is not
         # read as the tracer's cost.
         w0 = time.thread_time_ns()
+        m0 = time.monotonic_ns()
         work(self.work_units)
+        self.work_wall_ns += time.monotonic_ns() - m0
         self.work_cpu_ns += time.thread_time_ns() - w0
         if self.burn_ns:
             self.burner.asked_ns += self.burn_ns
@@ -401,7 +414,8 @@ def post_result(loop):
     if not url:
         return
     result = {"SpansSent": loop.made, "LatencyNs": loop.latency.as_json(),
-              "WorkCpuNs": loop.work_cpu_ns}
+              "WorkCpuNs": loop.work_cpu_ns,
+              "LoopOverheadNs": loop.overhead_ns()}
     if loop.mark_ns:
         result["SpansSentAfterMark"] = loop.made_after_mark
     body = json.dumps(result).encode()
@@ -505,7 +519,7 @@ def main(argv):
     debt_ns = 0
     interval_ns = s["sleep_interval_ns"]
     period_ns = s["span_period_ns"]
-    start_ns = time.monotonic_ns()
+    start_ns = loop.start_ns = time.monotonic_ns()
     block_every = args.block_every if s["trace"] else 0
     blocked_at = 0
     while loop.made < s["repeat"]:
@@ -525,11 +539,14 @@ def main(argv):
             ahead_ns = start_ns + loop.made * period_ns - time.monotonic_ns()
             if ahead_ns > 0:
                 time.sleep(ahead_ns / 1e9)
+                loop.asked_sleep_ns += ahead_ns
             continue
         debt_ns += s["sleep_ns"] * n
         if interval_ns > 0 and debt_ns > interval_ns:
             debt_ns -= interval_ns
             time.sleep(interval_ns / 1e9)
+            loop.asked_sleep_ns += interval_ns
+    loop.loop_ns = time.monotonic_ns() - start_ns
     if loop.burner is not None:
         loop.burner.wait_paid(10.0)
     if not s["no_flush"]:

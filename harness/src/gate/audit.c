@@ -53,7 +53,10 @@ static tb_err probe_rss(tb_regress *rg, double *rss, tb_error *err)
 
 /* The healthy client's traced peak RSS in a run like the slow gate's
  * typical one: what the slow gate's memory ratio divides by. */
-static tb_err probe_slow_peak_rss(tb_regress *rg, double *rss, tb_error *err)
+/* A run like the slow gate's typical one: its peak RSS, and its loop
+ * overhead a span (0 when the client sends none). */
+static tb_err probe_slow(tb_regress *rg, double *rss, double *overhead_s,
+                         tb_error *err)
 {
     const tb_thresholds *t = rg->t;
     tb_result *r = NULL;
@@ -64,6 +67,9 @@ static tb_err probe_slow_peak_rss(tb_regress *rg, double *rss, tb_error *err)
         TB_OK)
         return e;
     *rss = (double)r->peak_rss_bytes;
+    *overhead_s = r->has_loop_overhead && r->spans_sent > 0
+                      ? r->loop_overhead_s / (double)r->spans_sent
+                      : 0;
     tb_result_free(r);
     if (!(*rss > 0))
         return tb_error_set(err, TB_ERR_NOT_MEASURED,
@@ -190,7 +196,8 @@ tb_err tb_audit_run(const struct tb_audit_opts *o, struct tb_audit_report **out,
         (e = probe_rss(rg, &basis.rss, err)) != TB_OK)
         goto fail;
     if (!o->healthy_only && wanted(o->gates, TB_GATE_SLOW) &&
-        (e = probe_slow_peak_rss(rg, &basis.slow_peak_rss, err)) != TB_OK)
+        (e = probe_slow(rg, &basis.slow_peak_rss, &basis.slow_overhead_s,
+                        err)) != TB_OK)
         goto fail;
     rep->probe_rss_bytes = basis.rss;
     basis.dup_every = tb_client_has_injector(rg->client_def, "dup_every");

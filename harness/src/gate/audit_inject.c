@@ -204,12 +204,17 @@ bool tb__audit_injection(tb_gate gate, size_t i, const tb_thresholds *t,
         }
         break;
     case TB_GATE_SLOW: {
-        /* A synchronous export every N spans waits response_delay_ms.
-         * The rate made is then rate / (1 + rate x delay / N); N makes
-         * the loss k times the loss slow.min_rate_ratio allows. */
+        /* A synchronous export every N spans waits response_delay_ms,
+         * adding delay / N a span to the slow arm's loop overhead: the
+         * figure is (P + o) / (P + o + delay / N), P = 1 / rate, o the
+         * healthy loop's overhead a span (probed; Node's tracers spend
+         * hundreds of microseconds a span on the event loop, which
+         * dilutes a stall). N makes the loss k times the loss
+         * slow.min_rate_ratio allows. */
         double delay_s = t->slow.response_delay_ms / 1000;
         double ratio = 1 - k * (1 - t->slow.min_rate_ratio);
-        double spans = delay_s * t->slow.rate_sps;
+        double period_s = 1 / t->slow.rate_sps + b->slow_overhead_s;
+        double spans = delay_s / period_s;
         if (i == 1) {
             /* Peak RSS with slow answers = k x max_memory_ratio x the
              * typical run's: leak only while a probe of the first
@@ -256,9 +261,11 @@ bool tb__audit_injection(tb_gate gate, size_t i, const tb_thresholds *t,
         arg(inj, &n, "--block_every", fmax(1, floor(spans / (1 / ratio - 1))));
         snprintf(row->sizing, sizeof(row->sizing),
                  "an export the loop waits for (slow.response_delay_ms) "
-                 "every N spans, so that the rate made is 1 - k x (1 - "
-                 "slow.min_rate_ratio) = %.2f of slow.rate_sps",
-                 ratio);
+                 "every N spans, so that a loop at slow.rate_sps makes 1 - "
+                 "k x (1 - slow.min_rate_ratio) = %.2f of its typical "
+                 "rate; N = d / ((P + o) (1/q - 1)), P = 1 / rate, o = "
+                 "%.0f us (the healthy loop's overhead a span, probed)",
+                 ratio, b->slow_overhead_s * 1e6);
         break;
     }
     case TB_GATE_LATENCY: {

@@ -18,13 +18,16 @@ struct tb__injection {
 
 /* What the injections are sized on, measured or read before the runs. */
 struct tb__audit_basis {
-    double rss;           /* the healthy client's traced RSS, bytes: the
-                             leaks are sized on it */
-    double slow_peak_rss; /* its peak RSS in a run like the slow gate's
-                             typical one, which the slow gate's memory
-                             ratio divides by; 0: not probed */
-    bool dup_every;       /* the client has --dup_every (its registry
-                             entry's "injectors") */
+    double rss;             /* the healthy client's traced RSS, bytes: the
+                               leaks are sized on it */
+    double slow_peak_rss;   /* its peak RSS in a run like the slow gate's
+                               typical one, which the slow gate's memory
+                               ratio divides by; 0: not probed */
+    double slow_overhead_s; /* the loop's time a span outside its work and
+                               sleeps in that run (LoopOverheadNs); 0:
+                               not probed or not sent */
+    bool dup_every;         /* the client has --dup_every (its registry
+                               entry's "injectors") */
 };
 
 /* Fills row (gate, figure, injection, sizing, injectable) and inj for the

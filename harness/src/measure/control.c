@@ -26,6 +26,7 @@ struct tb__control {
     bool has_latency;
     double latency[4];  /* p50, p99, p99.9, max (ns) */
     double work_cpu_ns; /* WorkCpuNs; < 0: not sent */
+    double overhead_ns; /* LoopOverheadNs; < 0: not sent */
 };
 
 struct upload {
@@ -33,6 +34,22 @@ struct upload {
     size_t len;
     bool too_big;
 };
+
+/* An optional field of nanoseconds >= 0; -1 when absent or malformed
+ * (logged, and the result is kept: the field is only a refinement). */
+static double optional_ns(const cJSON *root, const char *key, const char *body)
+{
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, key);
+
+    if (w == NULL)
+        return -1;
+    if (cJSON_IsNumber(w) && w->valuedouble >= 0 && isfinite(w->valuedouble))
+        return w->valuedouble;
+    tb_log(TB_LOG_WARN, "control",
+           "ignoring a malformed %s (expected a number >= 0): %.200s", key,
+           body);
+    return -1;
+}
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
                              const char *type, const char *body)
@@ -96,16 +113,11 @@ static enum MHD_Result take_result(struct tb__control *c,
     /* Optional: the CPU time the client's own work took (the application
      * the tracer instruments), which the cpu gates take out of both arms.
      * Malformed: logged and ignored, as LatencyNs. */
-    const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "WorkCpuNs");
-    c->work_cpu_ns = cJSON_IsNumber(w) && w->valuedouble >= 0 &&
-                             isfinite(w->valuedouble)
-                         ? w->valuedouble
-                         : -1;
-    if (w != NULL && c->work_cpu_ns < 0)
-        tb_log(TB_LOG_WARN, "control",
-               "ignoring a malformed WorkCpuNs (expected a number >= 0): "
-               "%.200s",
-               u->buf);
+    c->work_cpu_ns = optional_ns(root, "WorkCpuNs", u->buf);
+    /* Optional: the loop's wall time outside its work and the sleeps it
+     * asked for (tracer calls, and whatever blocked the loop), which the
+     * slow gate compares between its arms. */
+    c->overhead_ns = optional_ns(root, "LoopOverheadNs", u->buf);
     pthread_mutex_unlock(&c->lock);
     cJSON_Delete(root);
     return reply(conn, 200, "application/json", "{}\n");
@@ -240,6 +252,7 @@ tb_err tb__control_set(struct tb__control *c, const char *json, tb_error *err)
     c->after_mark = -1;
     c->has_latency = false;
     c->work_cpu_ns = -1;
+    c->overhead_ns = -1;
     pthread_mutex_unlock(&c->lock);
     return TB_OK;
 }
@@ -274,6 +287,16 @@ double tb__control_work_cpu_ns(struct tb__control *c)
 
     pthread_mutex_lock(&c->lock);
     ns = c->has_result ? c->work_cpu_ns : -1;
+    pthread_mutex_unlock(&c->lock);
+    return ns;
+}
+
+double tb__control_overhead_ns(struct tb__control *c)
+{
+    double ns;
+
+    pthread_mutex_lock(&c->lock);
+    ns = c->has_result ? c->overhead_ns : -1;
     pthread_mutex_unlock(&c->lock);
     return ns;
 }

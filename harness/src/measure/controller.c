@@ -315,6 +315,11 @@ static tb_err read_report(tb_controller *c, const struct params *p,
             r->has_work_cpu = true;
             r->work_cpu_s = work_ns / 1e9;
         }
+        double over_ns = tb__control_overhead_ns(c->control);
+        if (over_ns >= 0) {
+            r->has_loop_overhead = true;
+            r->loop_overhead_s = over_ns / 1e9;
+        }
         r->spans_sent_reported = true;
         if (p->mark_ns != 0)
             r->spans_sent_after_mark = posted_after;

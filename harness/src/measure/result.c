@@ -158,6 +158,10 @@ cJSON *tb__result_json(const tb_result *r)
         cJSON_AddNumberToObject(o, "work_cpu_s", r->work_cpu_s);
     else
         cJSON_AddNullToObject(o, "work_cpu_s");
+    if (r->has_loop_overhead)
+        cJSON_AddNumberToObject(o, "loop_overhead_s", r->loop_overhead_s);
+    else
+        cJSON_AddNullToObject(o, "loop_overhead_s");
     if (r->has_latency) {
         cJSON *l = cJSON_AddObjectToObject(o, "latency_ns");
         cJSON_AddNumberToObject(l, "p50", r->latency_p50_ns);

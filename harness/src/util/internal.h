@@ -139,6 +139,8 @@ bool tb__control_latency(struct tb__control *c, double out[4]);
 /* The posted result's WorkCpuNs, or -1 when it sent none (or no result
  * came). */
 double tb__control_work_cpu_ns(struct tb__control *c);
+/* The posted result's LoopOverheadNs, or -1 as above. */
+double tb__control_overhead_ns(struct tb__control *c);
 void tb__control_stop(struct tb__control *c);
 
 /* --- net.c ------------------------------------------------------------- */

@@ -87,6 +87,13 @@ typedef struct tb_result {
      * arm (tracebench/gate/regress.h). */
     bool has_work_cpu;
     double work_cpu_s;
+    /* When the client POSTed "LoopOverheadNs": the loop's wall time, s,
+     * outside its work and the sleeps it asked for: its tracer calls and
+     * whatever blocked it. The slow gate compares it per span between its
+     * arms: unlike the rate made, it does not follow the machine's speed,
+     * since the work and the sleeps are left out. */
+    bool has_loop_overhead;
+    double loop_overhead_s;
     /* Only with a counter (tracebench/measure/counter.h). */
     bool has_count;
     char counter[16];      /* "perf" or "valgrind" */
