@@ -135,6 +135,40 @@ Test(cost, c_grows_linearly_with_burn_iters, .timeout = 300)
     rig_stop(&r);
 }
 
+/* The cost gate's early stop: tb_cost_measure asks its decided callback
+ * from the second pair on and stops when it says so. */
+static unsigned decided_calls;
+
+static bool decided_on_third(void *ctx, double v, double lo, double hi)
+{
+    (void)ctx;
+    decided_calls++;
+    cr_assert(le(dbl, lo, v), "%f <= %f", lo, v);
+    cr_assert(le(dbl, v, hi), "%f <= %f", v, hi);
+    return decided_calls == 2; /* after pairs 2 and 3 */
+}
+
+Test(cost, measure_stops_when_the_figure_is_decided, .timeout = 300)
+{
+    struct rig r;
+    struct tb_cost cost;
+    tb_error err = {0};
+
+    rig_start(&r, "c", 200);
+    struct tb_cost_opts co = {.controller = r.ctl,
+                              .satellites = r.sats,
+                              .counter = r.counter,
+                              .spans = r.spans,
+                              .work = WORK,
+                              .trials = 5,
+                              .decided = decided_on_third};
+    cr_assert(eq(int, tb_cost_measure(&co, &cost, &err), TB_OK), "%s", err.msg);
+    cr_assert(eq(u32, decided_calls, 2));
+    cr_assert(eq(u32, cost.trials, 3), "asked 5, decided after 3");
+    cr_assert(gt(dbl, cost.instructions_per_span, 0));
+    rig_stop(&r);
+}
+
 /* k clean and k injected traced runs, the injection 2% of the tracer's
  * per-span cost (traced - untraced). An injection costs a + b x iters
  * instructions a span (a: entering the loop; b: an iteration), both

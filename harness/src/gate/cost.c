@@ -13,6 +13,43 @@
 
 #define COST_SEED 20261202ULL /* fixed: same counts, same interval */
 
+/* The figure from the first n pairs: medians, the paired bootstrap
+ * interval, the spread, cycles. */
+static tb_err summarize(struct tb_cost *out, const double *per,
+                        const double *cyc, bool all_cycles, unsigned n,
+                        tb_error *err)
+{
+    out->trials = n;
+    tb_stats_median(out->traced, n, &out->traced_median, NULL);
+    tb_stats_median(out->untraced, n, &out->untraced_median, NULL);
+    out->instructions_per_span = (out->traced_median - out->untraced_median) /
+                                 (double)out->spans;
+    out->lo = out->hi = out->instructions_per_span;
+    out->spread_rel = 0;
+    if (n >= 2) {
+        struct tb_bootstrap_opts bo = {
+            .confidence = out->confidence, .seed = COST_SEED, .paired = true};
+        tb_interval iv;
+        tb_err e;
+        if ((e = tb_stats_bootstrap_median_diff(out->traced, n, out->untraced,
+                                                n, &bo, &iv, err)) != TB_OK)
+            return e;
+        out->lo = iv.lo / (double)out->spans;
+        out->hi = iv.hi / (double)out->spans;
+        double mn, mx, med;
+        tb_stats_min_max(per, n, &mn, &mx, NULL);
+        tb_stats_median(per, n, &med, NULL);
+        out->spread_rel = med != 0 ? (mx - mn) / fabs(med) : 0;
+    }
+    out->cycles_per_span = NAN;
+    if (all_cycles) {
+        double med;
+        tb_stats_median(cyc, n, &med, NULL);
+        out->cycles_per_span = med / (double)out->spans;
+    }
+    return TB_OK;
+}
+
 tb_err tb_cost_measure(const struct tb_cost_opts *o, struct tb_cost *out,
                        tb_error *err)
 {
@@ -88,31 +125,11 @@ tb_err tb_cost_measure(const struct tb_cost_opts *o, struct tb_cost *out,
             tb_result_free(r);
         }
         per[i] = (out->traced[i] - out->untraced[i]) / (double)out->spans;
-    }
-    tb_stats_median(out->traced, n, &out->traced_median, NULL);
-    tb_stats_median(out->untraced, n, &out->untraced_median, NULL);
-    out->instructions_per_span = (out->traced_median - out->untraced_median) /
-                                 (double)out->spans;
-    out->lo = out->hi = out->instructions_per_span;
-    if (n >= 2) {
-        struct tb_bootstrap_opts bo = {
-            .confidence = out->confidence, .seed = COST_SEED, .paired = true};
-        tb_interval iv;
-        if ((e = tb_stats_bootstrap_median_diff(out->traced, n, out->untraced,
-                                                n, &bo, &iv, err)) != TB_OK)
+        if ((e = summarize(out, per, cyc, all_cycles, i + 1, err)) != TB_OK)
             return e;
-        out->lo = iv.lo / (double)out->spans;
-        out->hi = iv.hi / (double)out->spans;
-        double mn, mx, med;
-        tb_stats_min_max(per, n, &mn, &mx, NULL);
-        tb_stats_median(per, n, &med, NULL);
-        out->spread_rel = med != 0 ? (mx - mn) / fabs(med) : 0;
-    }
-    out->cycles_per_span = NAN;
-    if (all_cycles) {
-        double med;
-        tb_stats_median(cyc, n, &med, NULL);
-        out->cycles_per_span = med / (double)out->spans;
+        if (i + 1 >= 2 && i + 1 < n && o->decided != NULL &&
+            o->decided(o->ctx, out->instructions_per_span, out->lo, out->hi))
+            break;
     }
     out->wall_s = tb__now_s() - t0;
     return TB_OK;

@@ -87,6 +87,32 @@ full:
                         rg->client, max - 1);
 }
 
+/* Two pairs suffice when their interval is narrow, within 1% of the
+ * figure (c's and python-cpp's counts repeat to 0.05%), and straddles
+ * neither the limit nor the baseline's bound: the trials left could not
+ * move the verdict. A noisier client (Node's JIT and GC: 5-9% between
+ * runs) runs every one of cost.trials. */
+static bool decided(void *ctx, double v, double lo, double hi)
+{
+    const tb_regress *rg = ctx;
+    double limit = rg->t->cost.max_instructions_per_span;
+    double tol = tb__baseline_tolerance(rg->t, "cost.instructions_per_span");
+    const tb_baseline_figure *b =
+        rg->baseline
+            ? tb_baseline_get(rg->baseline, "cost.instructions_per_span")
+            : NULL;
+
+    if (!(hi - lo <= 0.01 * fabs(v)) || (lo <= limit && limit < hi))
+        return false;
+    if (b != NULL && !isnan(tol)) {
+        double bound = tb_verdict_relative_limit(b->median, tol,
+                                                 TB_BOUND_AT_MOST);
+        if (lo <= bound && bound < hi)
+            return false;
+    }
+    return true;
+}
+
 tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
 {
     const struct tb_thresholds_cost *c = &rg->t->cost;
@@ -140,6 +166,7 @@ tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
                               .confidence = c->confidence,
                               .extra_args = argv,
                               .on_run = record,
+                              .decided = decided,
                               .ctx = rg};
     e = tb_cost_measure(&co, &cost, err);
     tb_counter_free(counter);

@@ -32,6 +32,10 @@ struct tb_cost_opts {
     /* Called with each run's result (and "traced-1" etc.), e.g. to record
      * it; NULL: none. */
     void (*on_run)(void *ctx, const char *step, const tb_result *r);
+    /* From the second pair on, called with the figure and its interval
+     * so far; true stops the measurement there (out->trials says how
+     * many it took). NULL: all trials are run. */
+    bool (*decided)(void *ctx, double per_span, double lo, double hi);
     void *ctx;
 };
 
