@@ -281,24 +281,25 @@ bool tb__control_latency(struct tb__control *c, double out[4])
     return has;
 }
 
-double tb__control_work_cpu_ns(struct tb__control *c)
+/* One of the posted result's optional fields, or -1. */
+static double posted_ns(struct tb__control *c, const double *field)
 {
     double ns;
 
     pthread_mutex_lock(&c->lock);
-    ns = c->has_result ? c->work_cpu_ns : -1;
+    ns = c->has_result ? *field : -1;
     pthread_mutex_unlock(&c->lock);
     return ns;
 }
 
+double tb__control_work_cpu_ns(struct tb__control *c)
+{
+    return posted_ns(c, &c->work_cpu_ns);
+}
+
 double tb__control_overhead_ns(struct tb__control *c)
 {
-    double ns;
-
-    pthread_mutex_lock(&c->lock);
-    ns = c->has_result ? c->overhead_ns : -1;
-    pthread_mutex_unlock(&c->lock);
-    return ns;
+    return posted_ns(c, &c->overhead_ns);
 }
 
 void tb__control_stop(struct tb__control *c)
