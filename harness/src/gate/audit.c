@@ -51,10 +51,9 @@ static tb_err probe_rss(tb_regress *rg, double *rss, tb_error *err)
     return TB_OK;
 }
 
-/* The healthy client's traced peak RSS in a run like the slow gate's
- * typical one: what the slow gate's memory ratio divides by. */
-/* A run like the slow gate's typical one: its peak RSS, and its loop
- * overhead a span (0 when the client sends none). */
+/* The healthy client in a run like the slow gate's typical one: its
+ * traced peak RSS, what the slow gate's memory ratio divides by, and its
+ * loop overhead a span (0 when the client sends none). */
 static tb_err probe_slow(tb_regress *rg, double *rss, double *overhead_s,
                          tb_error *err)
 {

@@ -95,22 +95,14 @@ full:
 static bool decided(void *ctx, double v, double lo, double hi)
 {
     const tb_regress *rg = ctx;
-    double limit = rg->t->cost.max_instructions_per_span;
-    double tol = tb__baseline_tolerance(rg->t, "cost.instructions_per_span");
-    const tb_baseline_figure *b =
-        rg->baseline
-            ? tb_baseline_get(rg->baseline, "cost.instructions_per_span")
-            : NULL;
+    double base = tb__baseline_limit(rg, "cost.instructions_per_span",
+                                     TB_BOUND_AT_MOST);
 
-    if (!(hi - lo <= 0.01 * fabs(v)) || (lo <= limit && limit < hi))
-        return false;
-    if (b != NULL && !isnan(tol)) {
-        double bound = tb_verdict_relative_limit(b->median, tol,
-                                                 TB_BOUND_AT_MOST);
-        if (lo <= bound && bound < hi)
-            return false;
-    }
-    return true;
+    return hi - lo <= 0.01 * fabs(v) &&
+           tb_verdict_check(lo, hi, rg->t->cost.max_instructions_per_span,
+                            TB_BOUND_AT_MOST) != TB_VERDICT_INCONCLUSIVE &&
+           (isnan(base) || tb_verdict_check(lo, hi, base, TB_BOUND_AT_MOST) !=
+                               TB_VERDICT_INCONCLUSIVE);
 }
 
 tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)

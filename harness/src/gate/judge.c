@@ -60,6 +60,26 @@ static void fmt_value(char *buf, size_t size, double v, const char *unit)
         snprintf(buf, size, "%.3g %s", v, unit);
 }
 
+double tb__baseline_limit(const tb_regress *rg, const char *name,
+                          tb_bound bound)
+{
+    double tol = tb__baseline_tolerance(rg->t, name);
+    const tb_baseline_figure *b = rg->baseline
+                                      ? tb_baseline_get(rg->baseline, name)
+                                      : NULL;
+    double limit;
+
+    if (b == NULL || isnan(tol))
+        return NAN;
+    limit = tb_verdict_relative_limit(b->median, tol, bound);
+    /* A near-zero CPU overhead would leave almost no room: a floor in
+     * points keeps 0.5 -> 0.7 points from failing. */
+    if (strcmp(name, "cpu.overhead_points") == 0)
+        limit = fmax(limit,
+                     b->median + rg->t->baseline.cpu_overhead_abs_points);
+    return limit;
+}
+
 /* Judges f against its limit and the baseline, and writes its message:
  * "<client>: <desc> (95% CI lo-hi) exceeds <limit> (<file>: <key>)". */
 void tb__judge(const tb_regress *rg, struct tb_figure *f, const char *desc)
@@ -82,13 +102,7 @@ void tb__judge(const tb_regress *rg, struct tb_figure *f, const char *desc)
     if (b != NULL && !isnan(tol)) {
         f->has_baseline = true;
         f->baseline_median = b->median;
-        f->baseline_limit = tb_verdict_relative_limit(b->median, tol, f->bound);
-        /* A near-zero CPU overhead would leave almost no room: a floor in
-         * points keeps 0.5 -> 0.7 points from failing. */
-        if (strcmp(f->name, "cpu.overhead_points") == 0)
-            f->baseline_limit = fmax(
-                f->baseline_limit,
-                b->median + rg->t->baseline.cpu_overhead_abs_points);
+        f->baseline_limit = tb__baseline_limit(rg, f->name, f->bound);
         f->baseline_verdict = tb_verdict_check(f->lo, f->hi, f->baseline_limit,
                                                f->bound);
         f->verdict = tb__verdict_worst(f->verdict, f->baseline_verdict);

@@ -64,6 +64,10 @@ tb_err tb__regress_bench(tb_regress *rg, tb_gate gate, const char *step,
 /* The relative tolerance a baseline allows figure `name`, from the
  * thresholds' baseline section; NaN for a figure that has none. */
 double tb__baseline_tolerance(const tb_thresholds *t, const char *name);
+/* The bound a baseline holds the figure `name` to, or NAN without a
+ * baseline figure or a tolerance for it. */
+double tb__baseline_limit(const tb_regress *rg, const char *name,
+                          tb_bound bound);
 
 /* The client's controller, made on first use: calibrated (every gate
  * that runs at a rate) or not (the cost gate's exact runs). Borrowed. */
