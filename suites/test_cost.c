@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../harness/src/util/internal.h"
 #include "common.h"
 
 #define WORK 100
@@ -166,6 +167,53 @@ Test(cost, measure_stops_when_the_figure_is_decided, .timeout = 300)
     cr_assert(eq(u32, decided_calls, 2));
     cr_assert(eq(u32, cost.trials, 3), "asked 5, decided after 3");
     cr_assert(gt(dbl, cost.instructions_per_span, 0));
+    rig_stop(&r);
+}
+
+/* The perf backend through a real benchmark, with task-clock (ns of CPU)
+ * standing in for the instructions this VM cannot count: the counter the
+ * controller begins around a run counts the client, as the runner
+ * measured it, and a traced run with --burn_iters more than an untraced
+ * one. */
+Test(cost, perf_backend_counts_a_benchmark, .timeout = 300)
+{
+    struct rig r;
+    tb_counter *sw = NULL;
+    tb_error err = {0};
+
+    rig_start(&r, "c", 1000);
+    if (tb__counter_new_perf_software(&sw, &err) != TB_OK) {
+        rig_stop(&r);
+        cr_skip_test("perf_event_open has no task-clock here: %s", err.msg);
+    }
+    tb_counter_free(r.counter);
+    r.counter = sw;
+    double v[2];
+    for (int k = 0; k < 2; k++) {
+        const char *extra[] = {"--burn_iters", k ? "100000" : "0", NULL};
+        struct tb_benchmark_opts bo = {.satellites = r.sats,
+                                       .trace = k == 1,
+                                       .fixed_work = WORK,
+                                       .fixed_repeat = r.spans,
+                                       .timeout_s = 120,
+                                       .extra_args = extra,
+                                       .counter = r.counter,
+                                       .counter_tag = k ? "t" : "u"};
+        tb_result *res = NULL;
+        cr_assert(
+            eq(int, tb_controller_benchmark(r.ctl, &bo, &res, &err), TB_OK),
+            "%s", err.msg);
+        cr_assert(res->has_count);
+        cr_assert(eq(str, res->counter, "perf"));
+        v[k] = (double)res->instructions / 1e9;
+        double cpu = res->program_time_s + res->stray_cpu_s;
+        cr_log_info("%s: task-clock %.3f s, the runner's CPU %.3f s",
+                    k ? "traced, burning" : "untraced", v[k], cpu);
+        cr_assert(fabs(v[k] - cpu) <= 0.1 * cpu + 0.01, "%.3f s vs %.3f s",
+                  v[k], cpu);
+        tb_result_free(res);
+    }
+    cr_assert(gt(dbl, v[1], v[0] + 0.05), "%.3f s vs %.3f s", v[1], v[0]);
     rig_stop(&r);
 }
 

@@ -4,11 +4,13 @@
  * totals, and the functions that grew between two profiles. */
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../harness/src/util/internal.h"
 #include "common.h"
 #include "tracebench/gate/attribution.h"
 
@@ -92,6 +94,49 @@ Test(counter, perf_says_why_it_cannot_count)
     cr_assert(eq(int, tb_counter_new(TB_COUNTER_PERF, NULL, &c, &err),
                  TB_ERR_CONFIG));
     cr_assert(not(zero(ptr, strstr(err.msg, "--counter perf"))), "%s", err.msg);
+}
+
+/* The perf backend's plumbing, with task-clock standing in for the
+ * instructions this VM cannot count: a counter opened before the client
+ * starts counts the client, its children and a process that left its
+ * session (killed as a stray when the client ends), and not the harness:
+ * the count is the CPU the runner measured for them, within 10%. */
+Test(counter, perf_counts_the_client_its_children_and_its_strays)
+{
+    static const char *const argv[] = {
+        "sh", "-c",
+        "setsid sh -c 'while :; do :; done' & "
+        "sh -c 'i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done' & "
+        "i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; wait $!",
+        NULL};
+    struct tb__run_opts ro = {.argv = argv, .name = "busy", .timeout_s = 60};
+    const char *const *prefix;
+    struct tb_count n;
+    tb_counter *c = NULL;
+    tb_result *r = tb_result_new();
+    tb_error err = {0};
+
+    cr_assert(not(zero(ptr, r)));
+    if (tb__counter_new_perf_software(&c, &err) != TB_OK)
+        cr_skip_test("perf_event_open has no task-clock here: %s", err.msg);
+    cr_assert(eq(int, tb_counter_begin(c, "busy", &prefix, &err), TB_OK), "%s",
+              err.msg);
+    cr_assert(zero(ptr, (void *)prefix[0]), "perf needs no prefix");
+    cr_assert(eq(int, tb__run_client(&ro, r, &err), TB_OK), "%s", err.msg);
+    cr_assert(eq(int, tb_counter_end(c, &n, &err), TB_OK), "%s", err.msg);
+    double counted = (double)n.instructions / 1e9;
+    double measured = r->program_time_s + r->stray_cpu_s;
+    cr_log_info("task-clock %.3f s; client and children %.3f s, strays %u "
+                "(%.3f s)",
+                counted, r->program_time_s, r->stray_processes, r->stray_cpu_s);
+    cr_assert(eq(int, n.backend, TB_COUNTER_PERF));
+    cr_assert(eq(u32, r->stray_processes, 1));
+    cr_assert(gt(dbl, r->stray_cpu_s, 0.0));
+    cr_assert(gt(dbl, measured, 0.1), "the shells did no work?");
+    cr_assert(fabs(counted - measured) <= 0.1 * measured, "%.3f s vs %.3f s",
+              counted, measured);
+    tb_counter_free(c);
+    tb_result_free(r);
 }
 
 Test(counter, valgrind_prefix_and_totals_of_every_process)

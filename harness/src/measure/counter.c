@@ -29,6 +29,12 @@ struct tb_counter {
     char tag[128];
     const char *prefix[8];
     int fd_ins, fd_cyc; /* perf: -1 when closed */
+    /* perf: what "instructions" counts, and whether cycles are asked for.
+     * Hardware instructions and cycles, but for the tests' software
+     * stand-in (tb__counter_new_perf_software). */
+    uint32_t perf_type;
+    uint64_t perf_config;
+    bool perf_cycles;
     char *files[MAX_FILES + 1];
 };
 
@@ -56,13 +62,13 @@ tb_err tb_counter_parse(const char *name, tb_counter_kind *out, tb_error *err)
 /* A counter on the calling thread: disabled now, enabled in a child when
  * it execs, inherited by every thread and child it makes. The parent
  * never execs, so it never counts itself. */
-static int perf_open(uint64_t config)
+static int perf_open(uint32_t type, uint64_t config)
 {
     struct perf_event_attr a;
 
     memset(&a, 0, sizeof(a));
     a.size = sizeof(a);
-    a.type = PERF_TYPE_HARDWARE;
+    a.type = type;
     a.config = config;
     a.disabled = 1;
     a.inherit = 1;
@@ -75,7 +81,7 @@ static int perf_open(uint64_t config)
 
 bool tb_counter_perf_available(char *why, size_t why_size)
 {
-    int fd = perf_open(PERF_COUNT_HW_INSTRUCTIONS);
+    int fd = perf_open(PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS);
 
     if (fd >= 0) {
         close(fd);
@@ -144,6 +150,9 @@ tb_err tb_counter_new(tb_counter_kind kind, const char *out_dir,
     if ((c = calloc(1, sizeof(*c))) == NULL)
         return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
     c->fd_ins = c->fd_cyc = -1;
+    c->perf_type = PERF_TYPE_HARDWARE;
+    c->perf_config = PERF_COUNT_HW_INSTRUCTIONS;
+    c->perf_cycles = true;
     if (kind == TB_COUNTER_AUTO || kind == TB_COUNTER_PERF) {
         if (tb_counter_perf_available(why, sizeof(why))) {
             kind = TB_COUNTER_PERF;
@@ -180,6 +189,26 @@ tb_err tb_counter_new(tb_counter_kind kind, const char *out_dir,
 fail:
     free(c);
     return e;
+}
+
+tb_err tb__counter_new_perf_software(tb_counter **out, tb_error *err)
+{
+    tb_counter *c;
+    int fd;
+
+    if ((fd = perf_open(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK)) < 0)
+        return tb_error_set(err, TB_ERR_CONFIG,
+                            "perf_event_open(task-clock): %s", strerror(errno));
+    close(fd);
+    if ((c = calloc(1, sizeof(*c))) == NULL)
+        return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
+    c->fd_ins = c->fd_cyc = -1;
+    c->kind = TB_COUNTER_PERF;
+    c->perf_type = PERF_TYPE_SOFTWARE;
+    c->perf_config = PERF_COUNT_SW_TASK_CLOCK;
+    c->perf_cycles = false;
+    *out = c;
+    return TB_OK;
 }
 
 void tb_counter_free(tb_counter *c)
@@ -233,12 +262,13 @@ tb_err tb_counter_begin(tb_counter *c, const char *tag,
         if (*p == '/' || *p == ' ')
             *p = '_';
     if (c->kind == TB_COUNTER_PERF) {
-        c->fd_ins = perf_open(PERF_COUNT_HW_INSTRUCTIONS);
+        c->fd_ins = perf_open(c->perf_type, c->perf_config);
         if (c->fd_ins < 0)
             return tb_error_set(err, TB_ERR_IO,
                                 "perf_event_open(instructions): %s",
                                 strerror(errno));
-        c->fd_cyc = perf_open(PERF_COUNT_HW_CPU_CYCLES); /* may be absent */
+        if (c->perf_cycles) /* may be absent */
+            c->fd_cyc = perf_open(PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES);
     } else if (c->kind == TB_COUNTER_VALGRIND) {
         remove_old(c);
         snprintf(c->prefix_file, sizeof(c->prefix_file),

@@ -120,6 +120,18 @@ struct tb__run_opts {
 tb_err tb__run_client(const struct tb__run_opts *o, tb_result *r,
                       tb_error *err);
 
+/* --- counter.c -------------------------------------------------------- */
+
+struct tb_counter;
+
+/* Tests only: a perf counter whose "instructions" are the software event
+ * task-clock (ns of CPU), which needs no hardware counter. This VM has
+ * none; the stand-in runs the same open, inherit, enable-on-exec and read
+ * as the real backend, so a test can check that a client's threads,
+ * children and processes that left its session are all counted. *out:
+ * tb_counter_free. */
+tb_err tb__counter_new_perf_software(struct tb_counter **out, tb_error *err);
+
 /* --- control.c: the control endpoint ----------------------------------- */
 
 struct tb__control;
