@@ -224,6 +224,13 @@ tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
                  "; grew most (instructions a span)%s: %s",
                  interpreted(rg->client) ? " (interpreter functions)" : "",
                  top);
+    } else if (f->has_baseline && f->baseline_verdict != TB_VERDICT_PASS &&
+               strcmp(cost.counter, "perf") == 0) {
+        /* perf counts the whole process tree, not per function. */
+        size_t len = strlen(f->message);
+        snprintf(f->message + len, sizeof(f->message) - len,
+                 "; no per-function attribution with perf: TB_COUNTER=valgrind "
+                 "names the functions that grew");
     }
     return TB_OK;
 }
