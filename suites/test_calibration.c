@@ -145,6 +145,17 @@ Test(calibration, cache_round_trip_and_expiry)
     cr_assert_float_eq(got.work_per_second, 4.5e8, 1);
     cr_assert_eq(tb_calibration_load(path, 50, &got, &err), TB_ERR_IO,
                  "a 100 s old calibration is stale after 50 s");
+    /* One made before calibration read the loop's window is not trusted. */
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("{\"target_cpu\": 0.7, \"sleep_per_work_ns\": 1.25, "
+          "\"work_per_second\": 4.5e8, \"last_cpu\": 0.69, "
+          "\"created\": 1e12}",
+          f);
+    fclose(f);
+    tb_error old = {0};
+    cr_assert_eq(tb_calibration_load(path, -1, &got, &old), TB_ERR_IO);
+    cr_assert(strstr(old.msg, "older tracebench") != NULL, "%s", old.msg);
     unlink(path);
 }
 

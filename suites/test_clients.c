@@ -138,6 +138,15 @@ ParameterizedTest(struct name *n, clients, exact_counts)
     cr_assert(r->loop_overhead_s > 0 && r->loop_overhead_s < r->clock_time_s,
               "%s: loop overhead %.3f s in a %.3f s run", n->s,
               r->loop_overhead_s, r->clock_time_s);
+    /* The loop's window (PROTOCOL.md, "Loop window"): inside the run, and
+     * its CPU no more than the whole run's. */
+    cr_assert(r->has_loop_window, "%s sends LoopCpuNs and LoopWallNs", n->s);
+    cr_assert(r->loop_wall_s > 0 && r->loop_wall_s <= r->clock_time_s,
+              "%s: a loop of %.3f s in a %.3f s run", n->s, r->loop_wall_s,
+              r->clock_time_s);
+    cr_assert(r->loop_cpu_s > 0 && r->loop_cpu_s <= r->program_time_s + 0.02,
+              "%s: %.3f s of CPU in its loop, %.3f s in the run", n->s,
+              r->loop_cpu_s, r->program_time_s);
     tb_result_free(r);
 
     struct tb_benchmark_opts untraced = traced;

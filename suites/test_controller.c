@@ -354,7 +354,9 @@ Test(controller, work_cpu_and_loop_overhead_come_back_bad_ones_are_ignored)
     TB_TEST_CONTROLLER(ctl, "poster",
                        POSTER("{\\\"SpansSent\\\": 1000, "
                               "\\\"WorkCpuNs\\\": 250000000, "
-                              "\\\"LoopOverheadNs\\\": 40000000}"));
+                              "\\\"LoopOverheadNs\\\": 40000000, "
+                              "\\\"LoopCpuNs\\\": 700000000, "
+                              "\\\"LoopWallNs\\\": 1000000000}"));
     struct tb_benchmark_opts bo = {.spans_per_second = 500, .runtime_s = 2};
 
     cr_assert_eq(tb_controller_benchmark(ctl, &bo, &r, &err), TB_OK, "%s",
@@ -363,8 +365,12 @@ Test(controller, work_cpu_and_loop_overhead_come_back_bad_ones_are_ignored)
     cr_assert_float_eq(r->work_cpu_s, 0.25, 1e-12);
     cr_assert(r->has_loop_overhead);
     cr_assert_float_eq(r->loop_overhead_s, 0.04, 1e-12);
-    cr_assert_float_eq(tb_result_cpu_outside_work(r),
-                       (r->program_time_s - 0.25) / r->clock_time_s, 1e-12);
+    /* The loop's window is what calibration and the cpu gates read. */
+    cr_assert(r->has_loop_window);
+    cr_assert_float_eq(r->loop_cpu_s, 0.7, 1e-12);
+    cr_assert_float_eq(r->loop_wall_s, 1.0, 1e-12);
+    cr_assert_float_eq(tb_result_cpu(r), 0.7, 1e-12);
+    cr_assert_float_eq(tb_result_cpu_outside_work(r), 0.7 - 0.25, 1e-12);
     tb_result_free(r);
     tb_controller_free(ctl);
 
@@ -372,13 +378,17 @@ Test(controller, work_cpu_and_loop_overhead_come_back_bad_ones_are_ignored)
     TB_TEST_CONTROLLER(ctl, "poster",
                        POSTER("{\\\"SpansSent\\\": 1000, "
                               "\\\"WorkCpuNs\\\": -5, "
-                              "\\\"LoopOverheadNs\\\": \\\"x\\\"}"));
+                              "\\\"LoopOverheadNs\\\": \\\"x\\\", "
+                              "\\\"LoopCpuNs\\\": 5, "
+                              "\\\"LoopWallNs\\\": 0}"));
     cr_assert_eq(tb_controller_benchmark(ctl, &bo, &r, &err), TB_OK, "%s",
                  err.msg);
     cr_assert_eq(r->spans_sent, 1000);
     cr_assert_not(r->has_work_cpu);
     cr_assert_not(r->has_loop_overhead);
+    cr_assert_not(r->has_loop_window, "a window of no wall time");
     cr_assert(isnan(tb_result_cpu_outside_work(r)));
+    cr_assert_float_eq(tb_result_cpu(r), r->cpu_usage, 1e-12);
     tb_result_free(r);
     tb_controller_free(ctl);
 }

@@ -56,6 +56,15 @@ static uint64_t cpu_ns(void)
     return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
 }
 
+/* The whole process's CPU time, every thread (the tracer's own too). */
+static uint64_t process_cpu_ns(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
 static void *burner(void *arg)
 {
     (void)arg;
@@ -200,6 +209,10 @@ struct loop {
     uint64_t work_wall_ns;    /* wall time in work() */
     uint64_t asked_sleep_ns;  /* sleeps asked for, whatever they took */
     uint64_t loop_ns;         /* the loop's wall time, once it ended */
+    /* The loop's window, sent as LoopCpuNs and LoopWallNs: the process's
+     * CPU and the wall time from the first span to the last (and the
+     * burner's last payment), start-up and flush left out. */
+    uint64_t cpu0_ns, window_cpu_ns, window_ns;
     /* Open spans' time in start, tags and logs so far, finished last in
      * first out (a trace is a chain of nested spans). */
     uint64_t open_ns[64];
@@ -482,27 +495,38 @@ static uint64_t loop_overhead_ns(const struct loop *l)
     return loop > inside ? loop - inside : 0;
 }
 
+/* The loop's window so far, or as it was when the loop ended. */
+static void loop_window(const struct loop *l, uint64_t *cpu, uint64_t *wall)
+{
+    *cpu = l->window_ns ? l->window_cpu_ns : process_cpu_ns() - l->cpu0_ns;
+    *wall = l->window_ns ? l->window_ns : mono_ns() - l->start_ns;
+}
+
 /* POSTs the run's result, saying it made `made` spans, to $TB_RESULT_URL
  * (nothing to do without it). A result the harness never got is a failed
  * run, not a quiet one: returns -1 then, after saying so. */
 static int post_result(const struct loop *l, uint64_t made)
 {
     const char *env = getenv("TB_RESULT_URL");
-    char body[384], mark[64] = "";
+    char body[448], mark[64] = "";
+    uint64_t cpu, wall;
 
     if (env == NULL)
         return 0;
+    loop_window(l, &cpu, &wall);
     if (l->cfg->mark_ns != 0)
         snprintf(mark, sizeof(mark), ", \"SpansSentAfterMark\": %llu",
                  (unsigned long long)l->made_after_mark);
     snprintf(body, sizeof(body),
              "{\"SpansSent\": %llu%s, \"LatencyNs\": {\"p50\": %.0f, "
              "\"p99\": %.0f, \"p999\": %.0f, \"max\": %llu}, "
-             "\"WorkCpuNs\": %llu, \"LoopOverheadNs\": %llu}",
+             "\"WorkCpuNs\": %llu, \"LoopOverheadNs\": %llu, "
+             "\"LoopCpuNs\": %llu, \"LoopWallNs\": %llu}",
              (unsigned long long)made, mark, lat_quantile(0.5),
              lat_quantile(0.99), lat_quantile(0.999),
              (unsigned long long)lat_max, (unsigned long long)l->work_cpu_ns,
-             (unsigned long long)loop_overhead_ns(l));
+             (unsigned long long)loop_overhead_ns(l), (unsigned long long)cpu,
+             (unsigned long long)wall);
     if (http(env, body, NULL) != 0) {
         fprintf(stderr, "could not POST the result to %s\n", env);
         fflush(stdout);
@@ -738,6 +762,7 @@ int main(int argc, char **argv)
     l.made = l.made_after_mark = 0;
     start_ns = mono_ns();
     l.start_ns = start_ns;
+    l.cpu0_ns = process_cpu_ns();
     l.ended = 0;
     char block_url[300];
     snprintf(block_url, sizeof(block_url), "http://%s:%d/api/v2/spans",
@@ -784,6 +809,8 @@ int main(int argc, char **argv)
      * run burns exactly burn_ns per traced span. */
     for (int i = 0; i < 10000 && atomic_load(&burn_owed_ns) > 0; i++)
         sleep_ns(1000000);
+    l.window_cpu_ns = process_cpu_ns() - l.cpu0_ns;
+    l.window_ns = mono_ns() - start_ns;
     if (!cfg.no_flush) {
         struct timespec f0, f1;
         clock_gettime(CLOCK_MONOTONIC, &f0);

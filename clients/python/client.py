@@ -319,6 +319,11 @@ class Loop:
         self.asked_sleep_ns = 0  # sleeps asked for, whatever they took
         self.start_ns = time.monotonic_ns()
         self.loop_ns = 0         # the loop's wall time, once it ended
+        # The loop's window (LoopCpuNs, LoopWallNs): the process's CPU,
+        # every thread, and the wall time from the first span to the last
+        # (and the burner's last payment); start-up and flush left out.
+        self.cpu0_ns = time.process_time_ns()
+        self.window = None
         self.mark_ns = s["mark_ns"]
         self.made_after_mark = 0
         self.leaked = []
@@ -329,6 +334,13 @@ class Loop:
         (the slow gate compares it between slow and typical satellites)."""
         loop = self.loop_ns or time.monotonic_ns() - self.start_ns
         return max(0, loop - self.work_wall_ns - self.asked_sleep_ns)
+
+    def loop_window(self):
+        """(CPU ns, wall ns) of the loop's window, so far or as it ended."""
+        if self.window is not None:
+            return self.window
+        return (time.process_time_ns() - self.cpu0_ns,
+                time.monotonic_ns() - self.start_ns)
 
     def start(self, name, parent):
         # The clock is read before the tracer reads its own, so a span
@@ -416,6 +428,7 @@ def post_result(loop):
     result = {"SpansSent": loop.made, "LatencyNs": loop.latency.as_json(),
               "WorkCpuNs": loop.work_cpu_ns,
               "LoopOverheadNs": loop.overhead_ns()}
+    result["LoopCpuNs"], result["LoopWallNs"] = loop.loop_window()
     if loop.mark_ns:
         result["SpansSentAfterMark"] = loop.made_after_mark
     body = json.dumps(result).encode()
@@ -520,6 +533,7 @@ def main(argv):
     interval_ns = s["sleep_interval_ns"]
     period_ns = s["span_period_ns"]
     start_ns = loop.start_ns = time.monotonic_ns()
+    loop.cpu0_ns = time.process_time_ns()
     block_every = args.block_every if s["trace"] else 0
     blocked_at = 0
     while loop.made < s["repeat"]:
@@ -549,6 +563,8 @@ def main(argv):
     loop.loop_ns = time.monotonic_ns() - start_ns
     if loop.burner is not None:
         loop.burner.wait_paid(10.0)
+    loop.window = (time.process_time_ns() - loop.cpu0_ns,
+                   time.monotonic_ns() - start_ns)
     if not s["no_flush"]:
         tracer.flush()
     status = post_status(loop)

@@ -18,8 +18,9 @@
 /* Runs trial i of both arms: interleaved, and the order flips each
  * trial, so that drift in the machine's speed falls on both alike. */
 struct arms {
-    double *traced, *untraced;       /* whole-run CPU, points */
+    double *traced, *untraced;       /* CPU (tb_result_cpu), points */
     double *traced_nw, *untraced_nw; /* outside the work; NaN: unknown */
+    bool loop;                       /* every run sent its loop's window */
 };
 
 static tb_err run_trial(tb_regress *rg, unsigned i, struct arms *a,
@@ -37,7 +38,8 @@ static tb_err run_trial(tb_regress *rg, unsigned i, struct arms *a,
         if ((e = tb__regress_bench(rg, TB_GATE_CPU, step, trace, c->rate_sps,
                                    c->runtime_s, &r, err)) != TB_OK)
             return e;
-        (trace ? a->traced : a->untraced)[i] = r->cpu_usage * 100.0;
+        (trace ? a->traced : a->untraced)[i] = tb_result_cpu(r) * 100.0;
+        a->loop = a->loop && r->has_loop_window;
         (trace ? a->traced_nw
                : a->untraced_nw)[i] = tb_result_cpu_outside_work(r) * 100.0;
         tb_result_free(r);
@@ -50,7 +52,7 @@ tb_err tb__gate_cpu(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
     const struct tb_thresholds_cpu *c = &rg->t->cpu;
     double *buf = calloc(4 * (size_t)c->max_trials, sizeof(double));
     struct arms a = {buf, buf + c->max_trials, buf + 2 * c->max_trials,
-                     buf + 3 * c->max_trials};
+                     buf + 3 * c->max_trials, true};
     struct tb_figure *f = NULL;
     unsigned n = 0;
     tb_interval iv;
@@ -88,15 +90,15 @@ tb_err tb__gate_cpu(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
         double mt, mu;
         tb_stats_median(a.traced, n, &mt, NULL);
         tb_stats_median(a.untraced, n, &mu, NULL);
-        rg->untraced_cpu_points = mu; /* the drift guard: the whole run */
+        /* The drift guard: as calibration read it. */
+        rg->untraced_cpu_points = mu;
+        tb_result basis = {.has_loop_window = a.loop};
         snprintf(desc, sizeof(desc),
                  "cpu overhead %.1f points at %.0f spans/s (%s; traced "
-                 "%.1f%%, untraced %.1f%% whole-run CPU, medians; %u "
+                 "%.1f%%, untraced %.1f%% %s CPU, medians; %u "
                  "trials per arm of at most %u)",
-                 iv.estimate, c->rate_sps,
-                 nw ? "CPU outside the client's work (WorkCpuNs)"
-                    : "whole-run CPU: the client sent no WorkCpuNs",
-                 mt, mu, n, c->max_trials);
+                 iv.estimate, c->rate_sps, tb_result_cpu_basis(&basis, nw), mt,
+                 mu, a.loop ? "loop" : "whole-run", n, c->max_trials);
         tb__judge(rg, f, desc);
         if (f->verdict != TB_VERDICT_INCONCLUSIVE || n >= c->max_trials)
             break;

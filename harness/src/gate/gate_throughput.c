@@ -54,11 +54,11 @@ static tb_err run_pair(tb_regress *rg, double rate, unsigned n,
         if ((e = tb__regress_bench_with(rg, TB_GATE_THROUGHPUT, step, &bo, &r,
                                         err)) != TB_OK)
             return e;
-        /* The whole run's CPU for both arms, as the cpu gate: the
-         * untraced arm sends no span, so it has no span-bounded window,
-         * and the same measure on both sides is what makes the
-         * difference the tracer's. */
-        cpu[trace] = r->cpu_usage;
+        /* The same measure on both arms, as the cpu gate: the loop's
+         * window where the client sends it, else the whole run (the
+         * untraced arm sends no span, so the satellites give it no
+         * span-bounded window). */
+        cpu[trace] = tb_result_cpu(r);
         nw[trace] = tb_result_cpu_outside_work(r);
         if (trace) {
             out->made_sps = r->made_sps > 0 ? r->made_sps : r->spans_per_second;

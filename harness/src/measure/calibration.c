@@ -27,6 +27,11 @@ void tb_calibration_path(const char *client, unsigned long argv_hash,
              argv_hash & 0xffffffffUL, target_cpu, host);
 }
 
+/* What a calibration measured: bumped when that changes, so a cache from
+ * before is recalibrated, not trusted. 2: the loop's window (LoopCpuNs,
+ * LoopWallNs) where the client sends it; before, the whole run. */
+#define CAL_FORMAT 2
+
 static double num(cJSON *o, const char *key, int *ok)
 {
     cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -56,9 +61,16 @@ tb_err tb_calibration_load(const char *path, double ttl_s,
     c.work_per_second = num(o, "work_per_second", &ok);
     c.last_cpu = num(o, "last_cpu", &ok);
     c.created = (time_t)num(o, "created", &ok);
+    int fok = 1;
+    double format = num(o, "format", &fok);
     cJSON_Delete(o);
     if (!ok || c.work_per_second <= 0 || c.sleep_per_work_ns < 0)
         return tb_error_set(err, TB_ERR_IO, "%s: not a calibration", path);
+    if (!fok || format != CAL_FORMAT)
+        return tb_error_set(err, TB_ERR_IO,
+                            "%s: made by an older tracebench (format %.0f, "
+                            "not %d)",
+                            path, fok ? format : 1.0, CAL_FORMAT);
     if (ttl_s >= 0 && difftime(time(NULL), c.created) > ttl_s)
         return tb_error_set(err, TB_ERR_IO, "%s: older than %.0f s", path,
                             ttl_s);
@@ -84,6 +96,7 @@ tb_err tb_calibration_save(const char *path, const struct tb_calibration *c,
                                 strerror(errno));
         }
     }
+    cJSON_AddNumberToObject(o, "format", CAL_FORMAT);
     cJSON_AddNumberToObject(o, "target_cpu", c->target_cpu);
     cJSON_AddNumberToObject(o, "sleep_per_work_ns", c->sleep_per_work_ns);
     cJSON_AddNumberToObject(o, "work_per_second", c->work_per_second);

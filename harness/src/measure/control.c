@@ -24,9 +24,10 @@ struct tb__control {
     uint64_t spans;
     int64_t after_mark; /* -1: not posted */
     bool has_latency;
-    double latency[4];  /* p50, p99, p99.9, max (ns) */
-    double work_cpu_ns; /* WorkCpuNs; < 0: not sent */
-    double overhead_ns; /* LoopOverheadNs; < 0: not sent */
+    double latency[4];                /* p50, p99, p99.9, max (ns) */
+    double work_cpu_ns;               /* WorkCpuNs; < 0: not sent */
+    double overhead_ns;               /* LoopOverheadNs; < 0: not sent */
+    double loop_cpu_ns, loop_wall_ns; /* LoopCpuNs, LoopWallNs; < 0: not */
 };
 
 struct upload {
@@ -118,6 +119,11 @@ static enum MHD_Result take_result(struct tb__control *c,
      * asked for (tracer calls, and whatever blocked the loop), which the
      * slow gate compares between its arms. */
     c->overhead_ns = optional_ns(root, "LoopOverheadNs", u->buf);
+    /* Optional: the loop's window, its CPU (every thread) and wall time,
+     * which the cpu gates and calibration read in place of the whole
+     * run's, start-up and flush left out. */
+    c->loop_cpu_ns = optional_ns(root, "LoopCpuNs", u->buf);
+    c->loop_wall_ns = optional_ns(root, "LoopWallNs", u->buf);
     pthread_mutex_unlock(&c->lock);
     cJSON_Delete(root);
     return reply(conn, 200, "application/json", "{}\n");
@@ -253,6 +259,7 @@ tb_err tb__control_set(struct tb__control *c, const char *json, tb_error *err)
     c->has_latency = false;
     c->work_cpu_ns = -1;
     c->overhead_ns = -1;
+    c->loop_cpu_ns = c->loop_wall_ns = -1;
     pthread_mutex_unlock(&c->lock);
     return TB_OK;
 }
@@ -300,6 +307,14 @@ double tb__control_work_cpu_ns(struct tb__control *c)
 double tb__control_overhead_ns(struct tb__control *c)
 {
     return posted_ns(c, &c->overhead_ns);
+}
+
+bool tb__control_loop_window(struct tb__control *c, double *cpu_ns,
+                             double *wall_ns)
+{
+    *cpu_ns = posted_ns(c, &c->loop_cpu_ns);
+    *wall_ns = posted_ns(c, &c->loop_wall_ns);
+    return *cpu_ns >= 0 && *wall_ns > 0;
 }
 
 void tb__control_stop(struct tb__control *c)

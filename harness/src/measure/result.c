@@ -26,11 +26,34 @@ void tb_result_free(tb_result *r)
     free(r);
 }
 
+double tb_result_cpu(const tb_result *r)
+{
+    if (r->has_loop_window && r->loop_wall_s > 0)
+        return r->loop_cpu_s / r->loop_wall_s;
+    return r->cpu_usage;
+}
+
 double tb_result_cpu_outside_work(const tb_result *r)
 {
-    if (!r->has_work_cpu || r->clock_time_s <= 0)
+    if (!r->has_work_cpu)
+        return NAN;
+    if (r->has_loop_window && r->loop_wall_s > 0)
+        return (r->loop_cpu_s - r->work_cpu_s) / r->loop_wall_s;
+    if (r->clock_time_s <= 0)
         return NAN;
     return (r->program_time_s - r->work_cpu_s) / r->clock_time_s;
+}
+
+const char *tb_result_cpu_basis(const tb_result *r, bool outside_work)
+{
+    if (outside_work)
+        return r->has_loop_window ? "the loop's CPU outside the client's "
+                                    "work (LoopCpuNs, WorkCpuNs)"
+                                  : "CPU outside the client's work "
+                                    "(WorkCpuNs)";
+    return r->has_loop_window
+               ? "the loop's CPU (LoopCpuNs; the client sent no WorkCpuNs)"
+               : "whole-run CPU: the client sent no WorkCpuNs";
 }
 
 void tb_result_print(const tb_result *r, FILE *out)
@@ -162,6 +185,13 @@ cJSON *tb__result_json(const tb_result *r)
         cJSON_AddNumberToObject(o, "loop_overhead_s", r->loop_overhead_s);
     else
         cJSON_AddNullToObject(o, "loop_overhead_s");
+    if (r->has_loop_window) {
+        cJSON_AddNumberToObject(o, "loop_cpu_s", r->loop_cpu_s);
+        cJSON_AddNumberToObject(o, "loop_wall_s", r->loop_wall_s);
+    } else {
+        cJSON_AddNullToObject(o, "loop_cpu_s");
+        cJSON_AddNullToObject(o, "loop_wall_s");
+    }
     if (r->has_latency) {
         cJSON *l = cJSON_AddObjectToObject(o, "latency_ns");
         cJSON_AddNumberToObject(l, "p50", r->latency_p50_ns);

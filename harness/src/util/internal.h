@@ -153,6 +153,10 @@ bool tb__control_latency(struct tb__control *c, double out[4]);
 double tb__control_work_cpu_ns(struct tb__control *c);
 /* The posted result's LoopOverheadNs, or -1 as above. */
 double tb__control_overhead_ns(struct tb__control *c);
+/* True when the posted result held LoopCpuNs (>= 0) and LoopWallNs (> 0):
+ * the loop's CPU and wall time, ns, into *cpu_ns and *wall_ns. */
+bool tb__control_loop_window(struct tb__control *c, double *cpu_ns,
+                             double *wall_ns);
 void tb__control_stop(struct tb__control *c);
 
 /* --- net.c ------------------------------------------------------------- */

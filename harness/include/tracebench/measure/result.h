@@ -94,6 +94,13 @@ typedef struct tb_result {
      * since the work and the sleeps are left out. */
     bool has_loop_overhead;
     double loop_overhead_s;
+    /* When the client POSTed "LoopCpuNs" and "LoopWallNs": the process's
+     * CPU (every thread) and the wall time, s, from its first span to its
+     * last. Start-up (a runtime, a tracer's modules) and the final flush
+     * are outside it: calibration and the cpu gates read this window
+     * where a client sends it (tb_result_cpu). */
+    bool has_loop_window;
+    double loop_cpu_s, loop_wall_s;
     /* Only with a counter (tracebench/measure/counter.h). */
     bool has_count;
     char counter[16];      /* "perf" or "valgrind" */
@@ -107,10 +114,20 @@ typedef struct tb_result {
 tb_result *tb_result_new(void);
 void tb_result_free(tb_result *r);
 
-/* The client's CPU outside its own work, (program_time_s - work_cpu_s) /
+/* The run's CPU as calibration and the cpu gates read it, a fraction:
+ * the loop's window, loop_cpu_s / loop_wall_s, when the client sent it;
+ * else the whole run's, cpu_usage. */
+double tb_result_cpu(const tb_result *r);
+
+/* The client's CPU outside its own work: (loop_cpu_s - work_cpu_s) /
+ * loop_wall_s with a loop window, else (program_time_s - work_cpu_s) /
  * clock_time_s: the loop, the tracer and the runtime. NAN when the
  * client sent no WorkCpuNs. */
 double tb_result_cpu_outside_work(const tb_result *r);
+
+/* What tb_result_cpu and tb_result_cpu_outside_work read, for messages:
+ * "the loop's CPU outside the client's work (LoopCpuNs, WorkCpuNs)", ... */
+const char *tb_result_cpu_basis(const tb_result *r, bool outside_work);
 
 /* Prints in the form of LightStep's benchmark suite: "95.3 spans / sec",
  * "72% CPU usage", "0.0% spans dropped (out of 499 sent)", "took 10.2s". */
