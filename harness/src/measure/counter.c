@@ -137,6 +137,21 @@ static void forget_files(tb_counter *c)
     }
 }
 
+/* A closed counter whose perf backend counts (type, config) as its
+ * instructions; NULL when out of memory. */
+static tb_counter *counter_alloc(uint32_t type, uint64_t config, bool cycles)
+{
+    tb_counter *c = calloc(1, sizeof(*c));
+
+    if (c == NULL)
+        return NULL;
+    c->fd_ins = c->fd_cyc = -1;
+    c->perf_type = type;
+    c->perf_config = config;
+    c->perf_cycles = cycles;
+    return c;
+}
+
 tb_err tb_counter_new(tb_counter_kind kind, const char *out_dir,
                       tb_counter **out, tb_error *err)
 {
@@ -147,12 +162,9 @@ tb_err tb_counter_new(tb_counter_kind kind, const char *out_dir,
     if ((unsigned)kind > TB_COUNTER_NONE)
         return tb_error_set(err, TB_ERR_INVALID_ARG, "no counter kind %d",
                             (int)kind);
-    if ((c = calloc(1, sizeof(*c))) == NULL)
+    if ((c = counter_alloc(PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS,
+                           true)) == NULL)
         return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
-    c->fd_ins = c->fd_cyc = -1;
-    c->perf_type = PERF_TYPE_HARDWARE;
-    c->perf_config = PERF_COUNT_HW_INSTRUCTIONS;
-    c->perf_cycles = true;
     if (kind == TB_COUNTER_AUTO || kind == TB_COUNTER_PERF) {
         if (tb_counter_perf_available(why, sizeof(why))) {
             kind = TB_COUNTER_PERF;
@@ -200,13 +212,10 @@ tb_err tb__counter_new_perf_software(tb_counter **out, tb_error *err)
         return tb_error_set(err, TB_ERR_CONFIG,
                             "perf_event_open(task-clock): %s", strerror(errno));
     close(fd);
-    if ((c = calloc(1, sizeof(*c))) == NULL)
+    if ((c = counter_alloc(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK,
+                           false)) == NULL)
         return tb_error_set(err, TB_ERR_NOMEM, "out of memory");
-    c->fd_ins = c->fd_cyc = -1;
     c->kind = TB_COUNTER_PERF;
-    c->perf_type = PERF_TYPE_SOFTWARE;
-    c->perf_config = PERF_COUNT_SW_TASK_CLOCK;
-    c->perf_cycles = false;
     *out = c;
     return TB_OK;
 }
