@@ -92,12 +92,11 @@ tb_err tb__gate_cpu(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
         tb_stats_median(a.untraced, n, &mu, NULL);
         /* The drift guard: as calibration read it. */
         rg->untraced_cpu_points = mu;
-        tb_result basis = {.has_loop_window = a.loop};
         snprintf(desc, sizeof(desc),
                  "cpu overhead %.1f points at %.0f spans/s (%s; traced "
                  "%.1f%%, untraced %.1f%% %s CPU, medians; %u "
                  "trials per arm of at most %u)",
-                 iv.estimate, c->rate_sps, tb_result_cpu_basis(&basis, nw), mt,
+                 iv.estimate, c->rate_sps, tb_result_cpu_basis(a.loop, nw), mt,
                  mu, a.loop ? "loop" : "whole-run", n, c->max_trials);
         tb__judge(rg, f, desc);
         if (f->verdict != TB_VERDICT_INCONCLUSIVE || n >= c->max_trials)

@@ -488,21 +488,6 @@ static bool ignored_sleep(const tb_result *r, uint64_t sleep_ns)
            r->clock_time_s < r->program_time_s + 0.5 * asked_s;
 }
 
-/* A trial's CPU fraction, and its CPU and wall seconds: the loop's window
- * where the client sends it (a Node client's start-up, a third of a 1.5 s
- * trial's CPU, made its calibration aim 10 points low), else the whole
- * run. */
-static double cal_window(const tb_result *r, double *cpu_s, double *wall_s)
-{
-    bool loop = r->has_loop_window && r->loop_wall_s > 0;
-
-    if (cpu_s != NULL)
-        *cpu_s = loop ? r->loop_cpu_s : r->program_time_s;
-    if (wall_s != NULL)
-        *wall_s = loop ? r->loop_wall_s : r->clock_time_s;
-    return tb_result_cpu(r);
-}
-
 static tb_err calibrate(tb_controller *c, tb_error *err)
 {
     struct params p = {.work = CAL_WORK, .repeat = CAL_REPEAT};
@@ -519,7 +504,10 @@ static tb_err calibrate(tb_controller *c, tb_error *err)
         if ((e = cal_trial(c, &p, spw, &r, err)) != TB_OK)
             goto out;
         double units = (double)p.work * (double)r->spans_sent;
-        double cpu_s, wall_s, cpu = cal_window(r, &cpu_s, &wall_s);
+        /* The loop's window where the client sends it: a Node client's
+         * start-up, a third of a 1.5 s trial's CPU, made a whole-run
+         * calibration aim 10 points low. */
+        double cpu_s, wall_s, cpu = tb_result_cpu_window(r, &cpu_s, &wall_s);
         double extra_s = cpu_s / target - wall_s;
         tb_log(TB_LOG_INFO, "calibration",
                "%s trial %d: %.1f%% CPU over %.2f s%s (sleep %.3f ns/unit)",
@@ -577,14 +565,14 @@ static tb_err calibrate(tb_controller *c, tb_error *err)
     for (int again = 0; again < 2; again++) {
         if ((e = cal_trial(c, &p, spw, &r, err)) != TB_OK)
             goto out;
-        if (fabs(cal_window(r, NULL, NULL) - target) <= 0.1)
+        if (fabs(tb_result_cpu_window(r, NULL, NULL) - target) <= 0.1)
             break;
         if (again == 0)
             tb_log(TB_LOG_WARN, "calibration",
                    "%s: the final trial ran at %.1f%% CPU; measuring it again",
-                   name, cal_window(r, NULL, NULL) * 100);
+                   name, tb_result_cpu_window(r, NULL, NULL) * 100);
     }
-    double cpu_s, wall_s, cpu = cal_window(r, &cpu_s, &wall_s);
+    double cpu_s, wall_s, cpu = tb_result_cpu_window(r, &cpu_s, &wall_s);
     if (wall_s < 2.0)
         tb_log(TB_LOG_WARN, "calibration",
                "%s: the final calibration trial ran only %.2f s", name, wall_s);

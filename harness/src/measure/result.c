@@ -26,32 +26,42 @@ void tb_result_free(tb_result *r)
     free(r);
 }
 
+double tb_result_cpu_window(const tb_result *r, double *cpu_s, double *wall_s)
+{
+    bool loop = r->has_loop_window && r->loop_wall_s > 0;
+    double cpu = loop ? r->loop_cpu_s : r->program_time_s;
+    double wall = loop ? r->loop_wall_s : r->clock_time_s;
+
+    if (cpu_s != NULL)
+        *cpu_s = cpu;
+    if (wall_s != NULL)
+        *wall_s = wall;
+    return wall > 0 ? cpu / wall : r->cpu_usage;
+}
+
 double tb_result_cpu(const tb_result *r)
 {
-    if (r->has_loop_window && r->loop_wall_s > 0)
-        return r->loop_cpu_s / r->loop_wall_s;
-    return r->cpu_usage;
+    return tb_result_cpu_window(r, NULL, NULL);
 }
 
 double tb_result_cpu_outside_work(const tb_result *r)
 {
-    if (!r->has_work_cpu)
+    double cpu, wall;
+
+    tb_result_cpu_window(r, &cpu, &wall);
+    if (!r->has_work_cpu || wall <= 0)
         return NAN;
-    if (r->has_loop_window && r->loop_wall_s > 0)
-        return (r->loop_cpu_s - r->work_cpu_s) / r->loop_wall_s;
-    if (r->clock_time_s <= 0)
-        return NAN;
-    return (r->program_time_s - r->work_cpu_s) / r->clock_time_s;
+    return (cpu - r->work_cpu_s) / wall;
 }
 
-const char *tb_result_cpu_basis(const tb_result *r, bool outside_work)
+const char *tb_result_cpu_basis(bool loop_window, bool outside_work)
 {
     if (outside_work)
-        return r->has_loop_window ? "the loop's CPU outside the client's "
-                                    "work (LoopCpuNs, WorkCpuNs)"
-                                  : "CPU outside the client's work "
-                                    "(WorkCpuNs)";
-    return r->has_loop_window
+        return loop_window ? "the loop's CPU outside the client's "
+                             "work (LoopCpuNs, WorkCpuNs)"
+                           : "CPU outside the client's work "
+                             "(WorkCpuNs)";
+    return loop_window
                ? "the loop's CPU (LoopCpuNs; the client sent no WorkCpuNs)"
                : "whole-run CPU: the client sent no WorkCpuNs";
 }

@@ -119,6 +119,10 @@ void tb_result_free(tb_result *r);
  * else the whole run's, cpu_usage. */
 double tb_result_cpu(const tb_result *r);
 
+/* The same, with the CPU and wall seconds it divides (the loop's window's,
+ * or the whole run's) into *cpu_s and *wall_s when not NULL. */
+double tb_result_cpu_window(const tb_result *r, double *cpu_s, double *wall_s);
+
 /* The client's CPU outside its own work: (loop_cpu_s - work_cpu_s) /
  * loop_wall_s with a loop window, else (program_time_s - work_cpu_s) /
  * clock_time_s: the loop, the tracer and the runtime. NAN when the
@@ -126,8 +130,9 @@ double tb_result_cpu(const tb_result *r);
 double tb_result_cpu_outside_work(const tb_result *r);
 
 /* What tb_result_cpu and tb_result_cpu_outside_work read, for messages:
- * "the loop's CPU outside the client's work (LoopCpuNs, WorkCpuNs)", ... */
-const char *tb_result_cpu_basis(const tb_result *r, bool outside_work);
+ * "the loop's CPU outside the client's work (LoopCpuNs, WorkCpuNs)", ...,
+ * for runs that sent a loop window (loop_window) or not. */
+const char *tb_result_cpu_basis(bool loop_window, bool outside_work);
 
 /* Prints in the form of LightStep's benchmark suite: "95.3 spans / sec",
  * "72% CPU usage", "0.0% spans dropped (out of 499 sent)", "took 10.2s". */
