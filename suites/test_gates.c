@@ -19,6 +19,7 @@
 TestSuite(gates, .timeout = 600);
 
 static char results[] = "/tmp/tb-gates-XXXXXX";
+static const struct tb_calibration *given_cal; /* NULL: cached or measured */
 
 static void run(tb_gate gate, const char *const *args,
                 struct tb_gate_outcome *o)
@@ -26,7 +27,8 @@ static void run(tb_gate gate, const char *const *args,
     struct tb_regress_opts opts = {.client = "c",
                                    .profile = "quick",
                                    .extra_args = args,
-                                   .results_path = results};
+                                   .results_path = results,
+                                   .calibration = given_cal};
     tb_regress *rg = NULL;
     tb_error err = {0};
     int fd = mkstemp(results);
@@ -175,4 +177,32 @@ Test(gates, cost_gate_fails_when_each_span_burns_200k_instructions)
     cr_assert(strstr(o.figures[0].message, "cost.max_instructions_per_span"),
               "%s", o.figures[0].message);
     recorded_failure(&o);
+}
+
+Test(gates, throughput_rescales_the_work_when_the_machine_has_slowed)
+{
+    /* A calibration that asks 1.4 x the work c can do at 70% (a machine
+     * 1.4 x slower than when it was calibrated): its work alone would
+     * take 98% of the time and no traced step could be kept. The gate
+     * must see the work's share off the target, scale the work back and
+     * keep the limit's step, as the healthy client does. */
+    struct tb_controller_opts co = {.client_name = "c", .control_port = 0};
+    tb_controller *ctl;
+    tb_error err = {0};
+    struct tb_gate_outcome o;
+    tb_err e = tb_controller_new(&co, &ctl, &err);
+
+    if (e != TB_OK)
+        TB_TEST_SKIP_OR_FAIL(e, err.msg, true);
+    struct tb_calibration cal = *tb_controller_calibration(ctl);
+    tb_controller_free(ctl);
+    cal.work_per_second *= 1.4;
+    given_cal = &cal;
+    run(TB_GATE_THROUGHPUT, NULL, &o);
+    given_cal = NULL;
+    cr_assert_eq(o.figures[0].verdict, TB_VERDICT_PASS, "%s",
+                 o.figures[0].message);
+    cr_assert(strstr(o.figures[0].message, "work scaled x") != NULL, "%s",
+              o.figures[0].message);
+    recorded("pass");
 }

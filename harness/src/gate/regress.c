@@ -58,7 +58,9 @@ tb_err tb__regress_controller(tb_regress *rg, bool calibrated,
     struct tb_controller_opts co = {.client = rg->client_def,
                                     .control_port = 0,
                                     .target_cpu = rg->t->common.target_cpu,
-                                    .calibration = calibrated ? NULL : &none};
+                                    .calibration = !calibrated     ? &none
+                                                   : rg->given_cal ? &rg->cal
+                                                                   : NULL};
     tb_err e;
 
     if (*slot == NULL && (e = tb_controller_new(&co, slot, err)) != TB_OK)
@@ -188,6 +190,10 @@ tb_err tb_regress_new(const struct tb_regress_opts *o, tb_regress **out,
     /* The controller is made when a gate first needs it: calibration is
      * a CPU measurement that the cost gate, counting instructions, has no
      * use for, and that fails on a machine too busy to hold a target. */
+    if (o->calibration != NULL) {
+        rg->cal = *o->calibration;
+        rg->given_cal = true;
+    }
     if ((rg->client_def = tb_client_copy(client)) == NULL) {
         e = tb_error_set(err, TB_ERR_NOMEM, "out of memory");
         goto fail;
@@ -208,8 +214,9 @@ fail:
  * figures stand on a client no longer at the load asked. Recalibrates
  * once a run and asks for the gate again (*redo). The cpu gate's arm is
  * at the target by design; throughput's controls run at high rates where
- * a client's own per-span costs add to the target, so that gate hands
- * over its first control's CPU only when it failed. */
+ * a client's own per-span costs add to the target: that gate rescales
+ * its work itself (gate_throughput.c) and hands over its lowest control's
+ * CPU only when it failed and the client sent no WorkCpuNs. */
 static tb_err drift_guard(tb_regress *rg, tb_gate gate, bool *redo,
                           tb_error *err)
 {

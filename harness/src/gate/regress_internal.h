@@ -27,7 +27,9 @@ struct tb_regress {
     char **extra;                    /* NULL-terminated, owned */
     struct tb__progress *progress;   /* NULL: silent */
     bool recalibrated;               /* the drift guard acts once a run */
-    double untraced_cpu_points;      /* the gate's untraced arm; NaN: none */
+    bool given_cal;                  /* opts.calibration: cal is used */
+    struct tb_calibration cal;
+    double untraced_cpu_points; /* the gate's untraced arm; NaN: none */
     /* What made this gate's runs unfit to judge (a traced run that made
      * fewer spans than asked, or whose satellites received nothing): the
      * gate then fails, naming it. Reset per gate. */

@@ -15,7 +15,7 @@
 #include "tracebench/util/paths.h"
 
 #define SLEEP_INTERVAL_NS 100000000ULL /* LightStep's suite's SleepInterval */
-#define CAL_WORK 200000 /* LightStep's suite's calibration trial */
+#define CAL_WORK TB_CALIBRATION_WORK
 #define CAL_REPEAT 500
 #define CAL_MIN_TRIALS 3
 #define CAL_MAX_TRIALS 6
@@ -815,6 +815,8 @@ tb_err tb_controller_benchmark(tb_controller *c,
                             "client %s is not calibrated: give work and "
                             "repeat",
                             tb_client_name(c->client));
+    if (o->work_scale > 0)
+        wps *= o->work_scale;
     p.work = (uint64_t)fmax(1.0, llround(wps / o->spans_per_second));
     p.repeat = (uint64_t)fmax(1.0,
                               llround(wps * o->runtime_s / (double)p.work));

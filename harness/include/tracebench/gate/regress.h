@@ -15,6 +15,8 @@
 #include "tracebench/gate/verdict.h"
 #include "tracebench/gate/gate.h"
 
+struct tb_calibration;
+
 /* "pass", "fail", "inconclusive", "known failure", "fixed?". */
 const char *tb_gate_status_name(tb_gate_status s);
 
@@ -38,6 +40,9 @@ struct tb_regress_opts {
     /* Prints each gate as it starts and, at least every 10 s, the step
      * under way and the time left, on stderr (make regress sets it). */
     bool progress;
+    /* NULL: the cached calibration, else one measured. Else this one, as
+     * it is (copied): a test of a machine whose speed has moved since. */
+    const struct tb_calibration *calibration;
     const char *satellite_connection; /* "keep-alive" or "close"; NULL:
                                          $TB_SATELLITE_CONNECTION, else
                                          common.satellite_connection */

@@ -8,6 +8,10 @@
 
 #include "tracebench/util/err.h"
 
+/* Units of work per span in a calibration trial (LightStep's suite's):
+ * the calibrated client makes work_per_second / this spans a second. */
+#define TB_CALIBRATION_WORK 200000
+
 struct tb_calibration {
     double target_cpu;        /* fraction of one core, (0, 1] */
     double sleep_per_work_ns; /* ns of sleep per unit of work */

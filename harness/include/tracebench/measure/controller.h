@@ -65,6 +65,11 @@ struct tb_benchmark_opts {
      * i * period, sleeping only when ahead, so a client that keeps up
      * makes exactly the asked rate. Only when set, like the mark. */
     bool pace_by_deadline;
+    /* 0 or 1: the calibration's work per second; else that times it. The
+     * throughput gate's correction when the machine's speed has moved
+     * since calibration: the untraced arm's work alone read far off the
+     * target. Ignored with fixed work. */
+    double work_scale;
     /* Fixed work (tracebench run --work N --repeat N [--sleep NS], the
      * cost gate, the latency gate): these values go to the client as
      * they are and no calibration is needed; the result is marked
