@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,6 +277,50 @@ Test(runner, setsid_grandchild_is_reaped)
     cr_assert_eq(waitpid(-1, NULL, WNOHANG), -1, "a zombie was left");
     tb_result_free(r);
     tb_controller_free(ctl);
+    tb_test_rm_tree(tmp);
+}
+
+/* Two runs at once (the cost gate's two arms): the first to end must
+ * not take the other's client for a stray. Run a starts, then b, whose
+ * client a's reaper finds among tracebench's children when a ends. */
+struct par {
+    tb_controller *ctl;
+    tb_result *r;
+    tb_err e;
+    tb_error err;
+};
+
+static void *par_run(void *p)
+{
+    struct par *x = p;
+    struct tb_benchmark_opts bo = {.spans_per_second = 10, .runtime_s = 30};
+
+    x->e = tb_controller_benchmark(x->ctl, &bo, &x->r, &x->err);
+    return NULL;
+}
+
+Test(runner, two_runs_at_once_leave_each_other_alone)
+{
+    struct par a = {0}, b = {0};
+    pthread_t th;
+
+    use_tmp();
+    TB_TEST_CONTROLLER(a.ctl, "short", "/bin/sh -c 'sleep 0.5'");
+    TB_TEST_CONTROLLER(b.ctl, "long", "/bin/sh -c 'sleep 2'");
+    cr_assert_eq(pthread_create(&th, NULL, par_run, &a), 0);
+    sleep_ms(200);
+    par_run(&b);
+    pthread_join(th, NULL);
+    cr_assert_eq(a.e, TB_OK, "%s", a.err.msg);
+    cr_assert_eq(b.e, TB_OK, "the long run: %s", b.err.msg);
+    cr_assert_eq(a.r->stray_processes, 0);
+    cr_assert_eq(b.r->stray_processes, 0);
+    cr_assert_geq(b.r->clock_time_s, 1.9, "the long client ran %.2f s",
+                  b.r->clock_time_s);
+    tb_result_free(a.r);
+    tb_result_free(b.r);
+    tb_controller_free(a.ctl);
+    tb_controller_free(b.ctl);
     tb_test_rm_tree(tmp);
 }
 

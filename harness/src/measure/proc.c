@@ -94,8 +94,12 @@ tb_err tb__spawn(const struct tb__spawn_opts *o, struct tb__proc *p,
                                         POSIX_SPAWN_SETSIGMASK |
                                         POSIX_SPAWN_SETSIGDEF);
 
+    tb__owned_lock();
     rc = posix_spawnp(&pid, o->argv[0], &fa, &attr, (char *const *)o->argv,
                       env);
+    if (rc == 0)
+        tb__owned_add(pid);
+    tb__owned_unlock();
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     if (rc != 0) {
@@ -165,6 +169,7 @@ bool tb__proc_wait(struct tb__proc *p, int timeout_ms, int *status,
     kill(-p->pid, SIGKILL);
     while (wait4(p->pid, &st, 0, ru) < 0 && errno == EINTR)
         ;
+    tb__owned_remove(p->pid);
     if (status != NULL)
         *status = st;
     p->pid = -1;
@@ -178,6 +183,7 @@ void tb__proc_kill(struct tb__proc *p)
         kill(p->pid, SIGKILL);
         while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
             ;
+        tb__owned_remove(p->pid);
         p->pid = -1;
     }
     tb__proc_close(p);

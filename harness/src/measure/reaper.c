@@ -21,6 +21,39 @@
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
+/* Children spawned and not yet reaped by whoever spawned them. */
+#define MAX_OWNED 256
+static pthread_mutex_t owned_mu = PTHREAD_MUTEX_INITIALIZER;
+static pid_t owned[MAX_OWNED];
+static size_t n_owned;
+
+void tb__owned_lock(void)
+{
+    pthread_mutex_lock(&owned_mu);
+}
+
+void tb__owned_unlock(void)
+{
+    pthread_mutex_unlock(&owned_mu);
+}
+
+void tb__owned_add(pid_t pid)
+{
+    if (n_owned < MAX_OWNED)
+        owned[n_owned++] = pid;
+}
+
+void tb__owned_remove(pid_t pid)
+{
+    pthread_mutex_lock(&owned_mu);
+    for (size_t i = 0; i < n_owned; i++)
+        if (owned[i] == pid) {
+            owned[i] = owned[--n_owned];
+            break;
+        }
+    pthread_mutex_unlock(&owned_mu);
+}
+
 static void make_subreaper(void)
 {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
@@ -93,10 +126,14 @@ void tb__reap_strays(const pid_t *before, size_t n_before, const char *name,
      * sleep may take a moment to die). */
     while (tb__now_s() < end) {
         size_t n = tb__children(kids, TB__MAX_CHILDREN), fresh = 0;
+        /* Held while killing, so that no child is spawned (and not yet
+         * owned) in between. */
+        pthread_mutex_lock(&owned_mu);
         for (size_t i = 0; i < n; i++) {
             struct rusage ru;
             int st;
-            if (listed(kids[i], before, n_before))
+            if (listed(kids[i], before, n_before) ||
+                listed(kids[i], owned, n_owned))
                 continue;
             fresh++;
             kill(-kids[i], SIGKILL); /* its group, when it leads one */
@@ -109,6 +146,7 @@ void tb__reap_strays(const pid_t *before, size_t n_before, const char *name,
                           (double)ru.ru_stime.tv_usec / 1e6;
             }
         }
+        pthread_mutex_unlock(&owned_mu);
         if (fresh == 0)
             break;
         usleep(5000);

@@ -85,9 +85,18 @@ void tb__subreaper_enable(void);
 /* Our direct children (from /proc), at most cap of them. */
 size_t tb__children(pid_t *out, size_t cap);
 /* Kills and reaps every child of ours not in before[] (and what those had
- * started), for at most 2 s; adds their count and CPU seconds. */
+ * started), for at most 2 s; adds their count and CPU seconds. A child
+ * tb__spawn started and its owner has not yet reaped is never taken: two
+ * runs may be under way at once (the cost gate's two arms). */
 void tb__reap_strays(const pid_t *before, size_t n_before, const char *name,
                      unsigned *n_reaped, double *cpu_s);
+/* The children tb__spawn started and not yet reaped by their owner. Lock
+ * around the spawn and add the pid before unlocking, so that no reaper
+ * sees the child unowned; remove once it is reaped. */
+void tb__owned_lock(void);
+void tb__owned_unlock(void);
+void tb__owned_add(pid_t pid); /* with the lock held */
+void tb__owned_remove(pid_t pid);
 
 /* --- interrupt.c -------------------------------------------------------- */
 
