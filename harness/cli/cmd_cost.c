@@ -22,6 +22,10 @@ static void usage(FILE *f)
            "  --counter KIND        auto (default), perf, valgrind, none\n"
            "  --client-args STR     appended to the client's argv (as "
            "TB_CLIENT_ARGS)\n"
+           "  --runtime-args STR    put after the client's first word, the "
+           "runtime\n"
+           "                        (node --predictable: V8 without helper "
+           "threads)\n"
            "  --client-cmd CMD      run CMD as the client instead of the "
            "registry's\n"
            "  --satellites MODE|none  typical (default), slow_succeed, "
@@ -30,7 +34,8 @@ static void usage(FILE *f)
            "  --json                print the result as JSON\n"
            "Instructions per span = (median traced - median untraced) / "
            "spans,\nwith a 95%% bootstrap interval. valgrind runs are slow "
-           "(c: 1.5 s a run,\njs-otel: 20 s). Output files: "
+           "(c: 1.5 s a run,\njs-otel: 20 s); under valgrind the two arms of "
+           "a trial run at once.\nOutput files: "
            "<log dir>/cost/<client>/cli-<pid>/.\n");
 }
 
@@ -43,6 +48,7 @@ int tb_cli_cost(int argc, char **argv)
         {"counter", required_argument, 0, 'c'},
         {"client-args", required_argument, 0, 'a'},
         {"client-cmd", required_argument, 0, 'C'},
+        {"runtime-args", required_argument, 0, 'R'},
         {"satellites", required_argument, 0, 'S'},
         {"registry", required_argument, 0, 'g'},
         {"json", no_argument, 0, 'j'},
@@ -52,11 +58,11 @@ int tb_cli_cost(int argc, char **argv)
     struct tb_controller_opts co = {.control_port = 0, .calibration = &no_cal};
     struct tb_cost_opts o = {0};
     tb_counter_kind kind = TB_COUNTER_AUTO;
-    const char *mode = "typical", *cmd = NULL, *args = NULL;
-    tb_client *custom = NULL, *extra = NULL;
-    tb_controller *ctl = NULL;
+    const char *mode = "typical", *cmd = NULL, *args = NULL, *rargs = NULL;
+    tb_client *custom = NULL, *extra = NULL, *rextra = NULL;
+    tb_controller *ctl = NULL, *ctl_b = NULL;
     tb_satellites *sats = NULL;
-    tb_counter *counter = NULL;
+    tb_counter *counter = NULL, *counter_b = NULL;
     tb_error err = {0};
     struct tb_cost cost;
     double v;
@@ -90,6 +96,9 @@ int tb_cli_cost(int argc, char **argv)
         case 'C':
             cmd = optarg;
             break;
+        case 'R':
+            rargs = optarg;
+            break;
         case 'S':
             mode = optarg;
             break;
@@ -118,6 +127,9 @@ int tb_cli_cost(int argc, char **argv)
     if (args != NULL && args[0] != '\0' &&
         tb_cli_split_args(args, &extra, &o.extra_args, &err) != TB_OK)
         return tb_cli_fail("--client-args: %s", err.msg);
+    if (rargs != NULL && rargs[0] != '\0' &&
+        tb_cli_split_args(rargs, &rextra, &o.runtime_args, &err) != TB_OK)
+        return tb_cli_fail("--runtime-args: %s", err.msg);
     if (tb_cli_satellites_start(mode, true, &sats, &err) != TB_OK)
         goto out;
     o.satellites = sats;
@@ -140,6 +152,19 @@ int tb_cli_cost(int argc, char **argv)
     }
     o.controller = ctl;
     o.counter = counter;
+    if (tb_counter_backend(counter) == TB_COUNTER_VALGRIND) {
+        /* The untraced arm beside the traced one: its own controller and
+         * counter (and files). */
+        char dir[1100];
+        snprintf(dir, sizeof(dir), "%s/cost/%s/cli-%ld/untraced", tb_log_dir(),
+                 argv[optind], (long)getpid());
+        if (tb_counter_new(TB_COUNTER_VALGRIND, dir, &counter_b, &err) !=
+                TB_OK ||
+            tb_controller_new(&co, &ctl_b, &err) != TB_OK)
+            goto out;
+        o.controller_b = ctl_b;
+        o.counter_b = counter_b;
+    }
     if (tb_cost_measure(&o, &cost, &err) != TB_OK)
         goto out;
     if (json) {
@@ -162,9 +187,12 @@ out:
     if (err.code != TB_OK)
         tb_cli_fail("%s: %s", tb_err_name(err.code), err.msg);
     tb_counter_free(counter);
+    tb_counter_free(counter_b);
     tb_controller_free(ctl);
+    tb_controller_free(ctl_b);
     tb_satellites_free(sats);
     tb_client_free(custom);
     tb_client_free(extra);
+    tb_client_free(rextra);
     return status;
 }

@@ -1,5 +1,6 @@
 /* Instructions per span from interleaved traced and untraced runs. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,90 @@ static tb_err summarize(struct tb_cost *out, const double *per,
     return TB_OK;
 }
 
+/* One arm of a trial, run in this thread or another. */
+struct arm {
+    bool trace;
+    char tag[64];
+    tb_controller *ctl;
+    tb_counter *counter;
+    struct tb_benchmark_opts bo;
+    tb_result *r;
+    tb_err e;
+    tb_error err;
+};
+
+static void arm_init(struct arm *a, const struct tb_cost_opts *o,
+                     const struct tb_cost *out, bool trace, unsigned i,
+                     tb_controller *ctl, tb_counter *counter)
+{
+    memset(a, 0, sizeof(*a));
+    a->trace = trace;
+    a->ctl = ctl;
+    a->counter = counter;
+    snprintf(a->tag, sizeof(a->tag), "%s-%u", trace ? "traced" : "untraced",
+             i + 1);
+    a->bo = (struct tb_benchmark_opts){
+        /* Run beside the traced arm, the untraced one must not touch the
+         * satellites the traced one reports to (a run resets them). */
+        .satellites = ctl == o->controller ? o->satellites : NULL,
+        .trace = trace,
+        .fixed_work = out->work,
+        .fixed_repeat = out->spans,
+        .timeout_s = o->timeout_s > 0 ? o->timeout_s : 600,
+        .extra_args = o->extra_args,
+        .runtime_args = o->runtime_args,
+        .counter = counter,
+        .counter_tag = a->tag};
+}
+
+static void arm_run(struct arm *a)
+{
+    a->e = tb_controller_benchmark(a->ctl, &a->bo, &a->r, &a->err);
+}
+
+static void *arm_thread(void *p)
+{
+    arm_run(p);
+    return NULL;
+}
+
+/* The arm's count into out; its result is freed. */
+static tb_err arm_take(struct arm *a, const struct tb_cost_opts *o,
+                       struct tb_cost *out, unsigned i, double *cyc,
+                       bool *all_cycles, tb_error *err)
+{
+    tb_result *r = a->r;
+    tb_err e = a->e;
+
+    if (e != TB_OK && err != NULL)
+        *err = a->err;
+    if (r != NULL && o->on_run != NULL)
+        o->on_run(o->ctx, a->tag, r);
+    if (e == TB_OK && !r->has_count)
+        e = tb_error_set(err, TB_ERR_IO, "%s: no count", a->tag);
+    if (e == TB_OK && r->spans_sent != out->spans)
+        e = tb_error_set(err, TB_ERR_CLIENT_CRASHED,
+                         "client %s made %llu spans, asked for %llu",
+                         out->client, (unsigned long long)r->spans_sent,
+                         (unsigned long long)out->spans);
+    if (e != TB_OK) {
+        tb_result_free(r);
+        return e;
+    }
+    (a->trace ? out->traced : out->untraced)[i] = (double)r->instructions;
+    if (r->has_cycles)
+        cyc[i] += (a->trace ? 1.0 : -1.0) * (double)r->cycles;
+    else
+        *all_cycles = false;
+    const char *const *files = tb_counter_files(a->counter);
+    snprintf(a->trace ? out->traced_file : out->untraced_file,
+             sizeof(out->traced_file), "%s", files[0] != NULL ? files[0] : "");
+    tb_log(TB_LOG_INFO, "cost", "%s %s: %llu instructions (%s)", out->client,
+           a->tag, (unsigned long long)r->instructions, r->counter);
+    tb_result_free(r);
+    return TB_OK;
+}
+
 tb_err tb_cost_measure(const struct tb_cost_opts *o, struct tb_cost *out,
                        tb_error *err)
 {
@@ -64,6 +149,10 @@ tb_err tb_cost_measure(const struct tb_cost_opts *o, struct tb_cost *out,
         return tb_error_set(err, TB_ERR_INVALID_ARG,
                             "cost needs a client and an instruction counter "
                             "(perf or valgrind)");
+    if ((o->controller_b == NULL) != (o->counter_b == NULL))
+        return tb_error_set(err, TB_ERR_INVALID_ARG,
+                            "cost: a second controller and a second counter "
+                            "go together");
     if (n > TB_COST_MAX_TRIALS)
         return tb_error_set(err, TB_ERR_INVALID_ARG, "trials: %u is over %d", n,
                             TB_COST_MAX_TRIALS);
@@ -79,51 +168,41 @@ tb_err tb_cost_measure(const struct tb_cost_opts *o, struct tb_cost *out,
 
     /* Interleaved, the order flipping each trial, as the cpu gate does:
      * a tracer's count still depends a little on wall time (its report
-     * timer), so drift should fall on both arms alike. */
+     * timer), so drift should fall on both arms alike. With a second
+     * controller the two arms of a trial run at once. */
+    bool both = o->controller_b != NULL && o->counter_b != NULL;
     for (unsigned i = 0; i < n; i++) {
+        struct arm a[2];
         for (int k = 0; k < 2; k++) {
             bool trace = (i % 2 == 0) == (k == 0);
-            char tag[64];
-            tb_result *r = NULL;
-            snprintf(tag, sizeof(tag), "%s-%u", trace ? "traced" : "untraced",
-                     i + 1);
-            struct tb_benchmark_opts bo = {
-                .satellites = o->satellites,
-                .trace = trace,
-                .fixed_work = out->work,
-                .fixed_repeat = out->spans,
-                .timeout_s = o->timeout_s > 0 ? o->timeout_s : 600,
-                .extra_args = o->extra_args,
-                .counter = o->counter,
-                .counter_tag = tag};
-            e = tb_controller_benchmark(o->controller, &bo, &r, err);
-            if (r != NULL && o->on_run != NULL)
-                o->on_run(o->ctx, tag, r);
-            if (e == TB_OK && !r->has_count)
-                e = tb_error_set(err, TB_ERR_IO, "%s: no count", tag);
-            if (e == TB_OK && r->spans_sent != out->spans)
-                e = tb_error_set(err, TB_ERR_CLIENT_CRASHED,
-                                 "client %s made %llu spans, asked for %llu",
-                                 out->client, (unsigned long long)r->spans_sent,
-                                 (unsigned long long)out->spans);
-            if (e != TB_OK) {
-                tb_result_free(r);
+            bool b = both && !trace;
+            arm_init(&a[k], o, out, trace, i,
+                     b ? o->controller_b : o->controller,
+                     b ? o->counter_b : o->counter);
+        }
+        if (both) {
+            /* a[] holds traced and untraced in some order: the untraced
+             * one runs in a thread of its own. */
+            struct arm *u = a[0].trace ? &a[1] : &a[0];
+            struct arm *t = a[0].trace ? &a[0] : &a[1];
+            pthread_t th;
+            bool threaded = pthread_create(&th, NULL, arm_thread, u) == 0;
+            arm_run(t);
+            if (threaded)
+                pthread_join(th, NULL);
+            else
+                arm_run(u);
+        } else {
+            arm_run(&a[0]);
+            arm_run(&a[1]);
+        }
+        for (int k = 0; k < 2; k++)
+            if ((e = arm_take(&a[k], o, out, i, cyc, &all_cycles, err)) !=
+                TB_OK) {
+                for (int j = k + 1; j < 2; j++)
+                    tb_result_free(a[j].r);
                 return e;
             }
-            (trace ? out->traced : out->untraced)[i] = (double)r->instructions;
-            if (r->has_cycles)
-                cyc[i] += (trace ? 1.0 : -1.0) * (double)r->cycles;
-            else
-                all_cycles = false;
-            const char *const *files = tb_counter_files(o->counter);
-            snprintf(trace ? out->traced_file : out->untraced_file,
-                     sizeof(out->traced_file), "%s",
-                     files[0] != NULL ? files[0] : "");
-            tb_log(TB_LOG_INFO, "cost", "%s %s: %llu instructions (%s)",
-                   out->client, tag, (unsigned long long)r->instructions,
-                   r->counter);
-            tb_result_free(r);
-        }
         per[i] = (out->traced[i] - out->untraced[i]) / (double)out->spans;
         if ((e = summarize(out, per, cyc, all_cycles, i + 1, err)) != TB_OK)
             return e;

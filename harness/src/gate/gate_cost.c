@@ -105,6 +105,29 @@ static bool decided(void *ctx, double v, double lo, double hi)
                                TB_VERDICT_INCONCLUSIVE);
 }
 
+/* A controller and a counter for the untraced arm, run beside the traced
+ * one; left NULL (the arms then run one after the other) when either
+ * cannot be made, which the log says. */
+static void second_arm(tb_regress *rg, tb_counter_kind kind, const char *dir,
+                       tb_controller **ctl, tb_counter **counter)
+{
+    static const struct tb_calibration none = {.target_cpu = 0.7};
+    struct tb_controller_opts co = {
+        .client = rg->client_def, .control_port = 0, .calibration = &none};
+    char sub[1100];
+    tb_error e2 = {0};
+
+    snprintf(sub, sizeof(sub), "%s/untraced", dir);
+    if (tb_counter_new(kind, sub, counter, &e2) != TB_OK ||
+        tb_controller_new(&co, ctl, &e2) != TB_OK) {
+        tb_log(TB_LOG_WARN, "cost", "%s: the arms run one after the other: %s",
+               rg->client, e2.msg);
+        tb_counter_free(*counter);
+        *counter = NULL;
+        *ctl = NULL;
+    }
+}
+
 tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
 {
     const struct tb_thresholds_cost *c = &rg->t->cost;
@@ -137,19 +160,36 @@ tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
     }
     /* A client's cost.client_args (thresholds/) hold its runs to the
      * tracer's work per span, e.g. python-cpp's report period. */
-    char words[TB_THRESHOLDS_MAX_ARGS + 1];
-    const char *argv[64];
+    char words[TB_THRESHOLDS_MAX_ARGS + 1], rwords[TB_THRESHOLDS_MAX_ARGS + 1];
+    const char *argv[64], *rargv[64];
     if ((e = cost_args(rg, c->client_args, words, sizeof(words), argv, 64,
                        err)) != TB_OK) {
         tb_counter_free(counter);
         return e;
     }
+    /* And cost.runtime_args, for the runtime: V8's --predictable (no
+     * background compilation or GC threads), whose counts repeat. */
+    size_t nr = 0;
+    snprintf(rwords, sizeof(rwords), "%s", c->runtime_args);
+    char *rsave = NULL;
+    for (char *w = strtok_r(rwords, " ", &rsave); w != NULL && nr < 63;
+         w = strtok_r(NULL, " ", &rsave))
+        rargv[nr++] = w;
+    rargv[nr] = NULL;
     tb_controller *ctl;
     if ((e = tb__regress_controller(rg, false, &ctl, err)) != TB_OK) {
         tb_counter_free(counter);
         return e;
     }
+    /* Under valgrind (a Node run is 17-45 s) the untraced arm runs beside
+     * the traced one, on a controller and a counter of its own. */
+    tb_controller *ctl_b = NULL;
+    tb_counter *counter_b = NULL;
+    if (tb_counter_backend(counter) == TB_COUNTER_VALGRIND)
+        second_arm(rg, TB_COUNTER_VALGRIND, dir, &ctl_b, &counter_b);
     struct tb_cost_opts co = {.controller = ctl,
+                              .controller_b = ctl_b,
+                              .counter_b = counter_b,
                               .satellites = rg->sats,
                               .counter = counter,
                               .spans = (uint64_t)c->spans,
@@ -157,11 +197,14 @@ tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
                               .trials = c->trials,
                               .confidence = c->confidence,
                               .extra_args = argv,
+                              .runtime_args = rargv,
                               .on_run = record,
                               .decided = decided,
                               .ctx = rg};
     e = tb_cost_measure(&co, &cost, err);
     tb_counter_free(counter);
+    tb_counter_free(counter_b);
+    tb_controller_free(ctl_b);
     if (e != TB_OK)
         return e;
 
@@ -175,11 +218,12 @@ tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
     f->confidence = cost.confidence;
     snprintf(desc, sizeof(desc),
              "%.0f instructions per span (%s; %llu spans of work %llu, "
-             "spread %.2f%%%s%s)",
+             "spread %.2f%%%s%s%s%s)",
              cost.instructions_per_span, cost.counter,
              (unsigned long long)cost.spans, (unsigned long long)cost.work,
              cost.spread_rel * 100, c->client_args[0] ? "; client args " : "",
-             c->client_args);
+             c->client_args, c->runtime_args[0] ? "; runtime args " : "",
+             c->runtime_args);
 
     /* Keep this run's traced profile: under logs/ for a person, and next
      * to a baseline being saved, for the next run's attribution. */

@@ -34,7 +34,7 @@ struct tb__thresholds_key {
 };
 
 /* Keys in the table; thresholds_keys.c checks the count at compile time. */
-#define TB__THRESHOLDS_N_KEYS 64
+#define TB__THRESHOLDS_N_KEYS 65
 #define TB__THRESHOLDS_N_PROFILES 2
 
 /* Every key, grouped by gate, in thresholds/README.md's order. */

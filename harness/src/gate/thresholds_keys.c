@@ -84,6 +84,7 @@ const struct tb__thresholds_key tb__thresholds_keys[] = {
     KEY(cost, max_instructions_per_span, K_POSITIVE),
     KEY(cost, confidence, K_OPEN_UNIT),
     KEY(cost, client_args, K_ARGS),
+    KEY(cost, runtime_args, K_ARGS),
     KEY(latency, rate_sps, K_POSITIVE),
     KEY(latency, runtime_s, K_POSITIVE),
     KEY(latency, max_p99_us, K_POSITIVE),

@@ -46,6 +46,7 @@ struct params {
     uint64_t mark_ns;                  /* Unix ns; 0: none */
     uint64_t span_period_ns;           /* deadline pacing; 0: sleep debt */
     unsigned settle_ms, settle_max_ms; /* satellites' quiet time, bound */
+    const char *const *runtime_args;   /* after argv[0]; NULL: none */
 };
 
 /* The calibration cache's key: argv and environment, so a client pointed
@@ -174,7 +175,8 @@ static tb_err send_control(tb_controller *c, const struct params *p,
 }
 
 /* The command line: the prefix (a wrapper such as valgrind), the client's
- * registered argv, the caller's extra arguments, then the run's parameters
+ * registered argv (the runtime's own arguments after its first word), the
+ * caller's extra arguments, then the run's parameters
  * as flags for a client that takes them. -1 when out of memory. */
 static int build_argv(const tb_controller *c, const struct params *p,
                       const char *const *prefix, const char *const *extra,
@@ -184,8 +186,12 @@ static int build_argv(const tb_controller *c, const struct params *p,
 
     for (const char *const *a = prefix; a != NULL && *a; a++)
         bad |= strv_add(argv, "%s", *a);
-    for (const char *const *a = tb_client_argv(c->client); *a; a++)
+    for (const char *const *a = tb_client_argv(c->client); *a; a++) {
         bad |= strv_add(argv, "%s", *a);
+        for (const char *const *r = p->runtime_args;
+             a == tb_client_argv(c->client) && r != NULL && *r; r++)
+            bad |= strv_add(argv, "%s", *r);
+    }
     for (const char *const *a = extra; a != NULL && *a; a++)
         bad |= strv_add(argv, "%s", *a);
     if (tb_client_passes_flags(c->client)) {
@@ -775,6 +781,7 @@ tb_err tb_controller_benchmark(tb_controller *c,
         .trace = o->trace,
         .no_flush = o->no_flush,
         .mark_ns = o->mark_unix_ns,
+        .runtime_args = o->runtime_args,
         .settle_ms = o->settle_quiet_s > 0
                          ? (unsigned)lround(o->settle_quiet_s * 1000)
                          : SETTLE_MS,

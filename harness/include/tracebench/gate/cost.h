@@ -28,7 +28,9 @@ struct tb_cost_opts {
     unsigned trials;               /* per arm, 1-64; 0: 3 */
     double confidence;             /* 0: 0.95 */
     const char *const *extra_args; /* appended to the client's argv */
-    double timeout_s;              /* per run; 0: 600 */
+    /* after its first word, the runtime (Node's --predictable); NULL */
+    const char *const *runtime_args;
+    double timeout_s; /* per run; 0: 600 */
     /* Called with each run's result (and "traced-1" etc.), e.g. to record
      * it; NULL: none. */
     void (*on_run)(void *ctx, const char *step, const tb_result *r);
@@ -37,6 +39,13 @@ struct tb_cost_opts {
      * many it took). NULL: all trials are run. */
     bool (*decided)(void *ctx, double per_span, double lo, double hi);
     void *ctx;
+    /* Both, or neither: each trial's untraced arm then runs on
+     * controller_b (the same client), counted by counter_b, at the same
+     * time as its traced arm: a count of instructions does not depend on
+     * what the other core is doing, and a pair of valgrind runs takes the
+     * time of one. The untraced arm reports to no satellite. */
+    tb_controller *controller_b;
+    tb_counter *counter_b;
 };
 
 struct tb_cost {

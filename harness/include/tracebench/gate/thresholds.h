@@ -117,6 +117,9 @@ typedef struct tb_thresholds {
         /* appended to the client's argv in the gate's runs, words split
          * at spaces; "" none */
         char client_args[TB_THRESHOLDS_MAX_ARGS + 1];
+        /* put after the runtime (the client's first word: node) in the
+         * gate's runs, words split at spaces; "" none */
+        char runtime_args[TB_THRESHOLDS_MAX_ARGS + 1];
     } cost;
     /* tracer calls' latency per span */
     struct tb_thresholds_latency {

@@ -49,6 +49,10 @@ struct tb_benchmark_opts {
     bool no_timeout;         /* else killed at timeout_s, or when that is 0 at
                               * 2 x runtime + 15 s + settle_max (start-up) */
     const char *const *extra_args; /* appended to argv; NULL-terminated */
+    /* Put after the client's first word, the runtime (node, python3),
+     * before its script: Node's --predictable for the cost gate.
+     * NULL-terminated; NULL: none. */
+    const char *const *runtime_args;
     /* 0, or a moment (Unix ns, CLOCK_REALTIME) from which spans are
      * counted apart: the client reports how many it started from then
      * (SpansSentAfterMark), the satellites how many of those arrived. */
