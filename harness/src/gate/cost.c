@@ -1,6 +1,5 @@
 /* Instructions per span from interleaved traced and untraced runs. */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,10 +91,9 @@ static void arm_run(struct arm *a)
     a->e = tb_controller_benchmark(a->ctl, &a->bo, &a->r, &a->err);
 }
 
-static void *arm_thread(void *p)
+static void arm_job(void *p)
 {
     arm_run(p);
-    return NULL;
 }
 
 /* The arm's count into out; its result is freed. */
@@ -185,13 +183,7 @@ tb_err tb_cost_measure(const struct tb_cost_opts *o, struct tb_cost *out,
              * one runs in a thread of its own. */
             struct arm *u = a[0].trace ? &a[1] : &a[0];
             struct arm *t = a[0].trace ? &a[0] : &a[1];
-            pthread_t th;
-            bool threaded = pthread_create(&th, NULL, arm_thread, u) == 0;
-            arm_run(t);
-            if (threaded)
-                pthread_join(th, NULL);
-            else
-                arm_run(u);
+            tb__both(arm_job, u, t);
         } else {
             arm_run(&a[0]);
             arm_run(&a[1]);

@@ -214,9 +214,10 @@ fail:
  * figures stand on a client no longer at the load asked. Recalibrates
  * once a run and asks for the gate again (*redo). The cpu gate's arm is
  * at the target by design; throughput's controls run at high rates where
- * a client's own per-span costs add to the target: that gate rescales
- * its work itself (gate_throughput.c) and hands over its lowest control's
- * CPU only when it failed and the client sent no WorkCpuNs. */
+ * a client's own per-span costs add to the target: that gate scales its
+ * work down itself (gate_throughput.c) and hands over only when it
+ * failed: its lowest control's work share against calibration's (its
+ * CPU, for a client that sends no WorkCpuNs). */
 static tb_err drift_guard(tb_regress *rg, tb_gate gate, bool *redo,
                           tb_error *err)
 {

@@ -75,6 +75,12 @@ tb_err tb__run_quiet(const char *const *argv, const char *const *env,
                      const char *cwd, int timeout_ms, int *status,
                      tb_error *err);
 
+/* --- both.c -------------------------------------------------------------- */
+
+/* Calls fn(a) in a new thread and fn(b) in this one, and returns when both
+ * are done; one after the other when no thread can be made. */
+void tb__both(void (*fn)(void *), void *a, void *b);
+
 /* --- reaper.c: processes that left the client's group --------------- */
 
 #define TB__MAX_CHILDREN 4096
