@@ -100,7 +100,11 @@ Test(counter, perf_says_why_it_cannot_count)
  * instructions this VM cannot count: a counter opened before the client
  * starts counts the client, its children and a process that left its
  * session (killed as a stray when the client ends), and not the harness:
- * the count is the CPU the runner measured for them, within 10%. */
+ * the count is the CPU the runner measured for them, within 25%. The two
+ * are different clocks (perf's task clock, the kernel's rusage): within
+ * 1% on a quiet host, 1.160 s against 1.029 s in a CI run on a starved
+ * one (2026-12-03). What a counter that missed the children or the
+ * stray would lose is about half the total, far outside it. */
 Test(counter, perf_counts_the_client_its_children_and_its_strays)
 {
     static const char *const argv[] = {
@@ -133,7 +137,7 @@ Test(counter, perf_counts_the_client_its_children_and_its_strays)
     cr_assert(eq(u32, r->stray_processes, 1));
     cr_assert(gt(dbl, r->stray_cpu_s, 0.0));
     cr_assert(gt(dbl, measured, 0.1), "the shells did no work?");
-    cr_assert(fabs(counted - measured) <= 0.1 * measured, "%.3f s vs %.3f s",
+    cr_assert(fabs(counted - measured) <= 0.25 * measured, "%.3f s vs %.3f s",
               counted, measured);
     tb_counter_free(c);
     tb_result_free(r);
