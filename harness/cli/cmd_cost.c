@@ -152,15 +152,13 @@ int tb_cli_cost(int argc, char **argv)
     }
     o.controller = ctl;
     o.counter = counter;
-    if (tb_counter_backend(counter) == TB_COUNTER_VALGRIND) {
-        /* The untraced arm beside the traced one: its own controller and
-         * counter (and files). */
-        char dir[1100];
-        snprintf(dir, sizeof(dir), "%s/cost/%s/cli-%ld/untraced", tb_log_dir(),
+    {
+        /* Under valgrind, the untraced arm beside the traced one. */
+        char dir[1024];
+        snprintf(dir, sizeof(dir), "%s/cost/%s/cli-%ld", tb_log_dir(),
                  argv[optind], (long)getpid());
-        if (tb_counter_new(TB_COUNTER_VALGRIND, dir, &counter_b, &err) !=
-                TB_OK ||
-            tb_controller_new(&co, &ctl_b, &err) != TB_OK)
+        if (tb_cost_second_arm(ctl, counter, dir, &ctl_b, &counter_b, &err) !=
+            TB_OK)
             goto out;
         o.controller_b = ctl_b;
         o.counter_b = counter_b;

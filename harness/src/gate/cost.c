@@ -133,6 +133,32 @@ static tb_err arm_take(struct arm *a, const struct tb_cost_opts *o,
     return TB_OK;
 }
 
+tb_err tb_cost_second_arm(const tb_controller *ctl, const tb_counter *counter,
+                          const char *dir, tb_controller **ctl_b,
+                          tb_counter **counter_b, tb_error *err)
+{
+    static const struct tb_calibration none = {.target_cpu = 0.7};
+    struct tb_controller_opts co = {.client = tb_controller_client(ctl),
+                                    .control_port = 0,
+                                    .calibration = &none};
+    char sub[1100];
+    tb_err e;
+
+    *ctl_b = NULL;
+    *counter_b = NULL;
+    if (tb_counter_backend(counter) != TB_COUNTER_VALGRIND)
+        return TB_OK; /* perf is near free: one after the other */
+    snprintf(sub, sizeof(sub), "%s/untraced", dir);
+    if ((e = tb_counter_new(TB_COUNTER_VALGRIND, sub, counter_b, err)) !=
+            TB_OK ||
+        (e = tb_controller_new(&co, ctl_b, err)) != TB_OK) {
+        tb_counter_free(*counter_b);
+        *counter_b = NULL;
+        return e;
+    }
+    return TB_OK;
+}
+
 tb_err tb_cost_measure(const struct tb_cost_opts *o, struct tb_cost *out,
                        tb_error *err)
 {

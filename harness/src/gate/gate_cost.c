@@ -105,29 +105,6 @@ static bool decided(void *ctx, double v, double lo, double hi)
                                TB_VERDICT_INCONCLUSIVE);
 }
 
-/* A controller and a counter for the untraced arm, run beside the traced
- * one; left NULL (the arms then run one after the other) when either
- * cannot be made, which the log says. */
-static void second_arm(tb_regress *rg, tb_counter_kind kind, const char *dir,
-                       tb_controller **ctl, tb_counter **counter)
-{
-    static const struct tb_calibration none = {.target_cpu = 0.7};
-    struct tb_controller_opts co = {
-        .client = rg->client_def, .control_port = 0, .calibration = &none};
-    char sub[1100];
-    tb_error e2 = {0};
-
-    snprintf(sub, sizeof(sub), "%s/untraced", dir);
-    if (tb_counter_new(kind, sub, counter, &e2) != TB_OK ||
-        tb_controller_new(&co, ctl, &e2) != TB_OK) {
-        tb_log(TB_LOG_WARN, "cost", "%s: the arms run one after the other: %s",
-               rg->client, e2.msg);
-        tb_counter_free(*counter);
-        *counter = NULL;
-        *ctl = NULL;
-    }
-}
-
 tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
 {
     const struct tb_thresholds_cost *c = &rg->t->cost;
@@ -185,8 +162,11 @@ tb_err tb__gate_cost(tb_regress *rg, struct tb_gate_outcome *o, tb_error *err)
      * the traced one, on a controller and a counter of its own. */
     tb_controller *ctl_b = NULL;
     tb_counter *counter_b = NULL;
-    if (tb_counter_backend(counter) == TB_COUNTER_VALGRIND)
-        second_arm(rg, TB_COUNTER_VALGRIND, dir, &ctl_b, &counter_b);
+    tb_error berr = {0};
+    if (tb_cost_second_arm(ctl, counter, dir, &ctl_b, &counter_b, &berr) !=
+        TB_OK)
+        tb_log(TB_LOG_WARN, "cost", "%s: the arms run one after the other: %s",
+               rg->client, berr.msg);
     struct tb_cost_opts co = {.controller = ctl,
                               .controller_b = ctl_b,
                               .counter_b = counter_b,

@@ -63,13 +63,6 @@ static tb_err run_pair(tb_regress *rg, double rate, unsigned n,
          * span-bounded window). */
         cpu[trace] = tb_result_cpu(r);
         nw[trace] = tb_result_cpu_outside_work(r);
-        if (!trace) {
-            double wall_s;
-            tb_result_cpu_window(r, NULL, &wall_s);
-            out->untraced_work = r->has_work_cpu && wall_s > 0
-                                     ? r->work_cpu_s / wall_s
-                                     : NAN;
-        }
         if (trace) {
             out->made_sps = r->made_sps > 0 ? r->made_sps : r->spans_per_second;
             out->dropped = r->dropped_spans;
@@ -77,6 +70,7 @@ static tb_err run_pair(tb_regress *rg, double rate, unsigned n,
         tb_result_free(r);
     }
     out->untraced_cpu = cpu[0];
+    out->untraced_work = cpu[0] - nw[0]; /* NaN without WorkCpuNs */
     out->outside_work = !isnan(nw[0]) && !isnan(nw[1]);
     out->overhead_points =
         ((out->outside_work ? nw[1] - nw[0] : cpu[1] - cpu[0])) * 100.0;
@@ -112,9 +106,7 @@ struct steps {
  * the rate, read at this step and scaled down to that rate). A machine
  * slower or faster than at calibration moves it: a client whose work
  * alone takes 98% cannot keep any rate traced (seen in CI, 2026-12-03:
- * python at 1000 spans/s). Rather than recalibrate (35-50 s), the gate
- * scales the work to bring it back and runs the pair again, at most
- * twice a gate. Returns true when it rescaled. */
+ * python at 1000 spans/s). */
 static double work_share(const tb_regress *rg, double rate,
                          const struct pair *p)
 {
@@ -128,6 +120,9 @@ static double work_share(const tb_regress *rg, double rate,
     return target - fmax(0, nw) * fmin(1, cal_rate / rate);
 }
 
+/* Rather than recalibrate (35-50 s), scales the work down to bring its
+ * share back and asks for the pair again, at most twice a gate. True
+ * when it rescaled. */
 static bool rescale(tb_regress *rg, double rate, const struct pair *p,
                     struct steps *st)
 {

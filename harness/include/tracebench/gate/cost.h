@@ -69,6 +69,14 @@ struct tb_cost {
 
 /* Runs 2 x trials client runs, alternating traced and untraced (the order
  * flips each trial). TB_ERR_INVALID_ARG for a none counter. */
+/* For a valgrind counter, a second controller (the same client,
+ * uncalibrated) and a second counter writing under <dir>/untraced, for
+ * controller_b and counter_b; else both NULL and TB_OK. Caller frees
+ * both. */
+tb_err tb_cost_second_arm(const tb_controller *ctl, const tb_counter *counter,
+                          const char *dir, tb_controller **ctl_b,
+                          tb_counter **counter_b, tb_error *err);
+
 tb_err tb_cost_measure(const struct tb_cost_opts *o, struct tb_cost *out,
                        tb_error *err);
 
