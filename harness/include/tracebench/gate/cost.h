@@ -67,8 +67,6 @@ struct tb_cost {
     char traced_file[1024], untraced_file[1024];
 };
 
-/* Runs 2 x trials client runs, alternating traced and untraced (the order
- * flips each trial). TB_ERR_INVALID_ARG for a none counter. */
 /* For a valgrind counter, a second controller (the same client,
  * uncalibrated) and a second counter writing under <dir>/untraced, for
  * controller_b and counter_b; else both NULL and TB_OK. Caller frees
@@ -77,6 +75,8 @@ tb_err tb_cost_second_arm(const tb_controller *ctl, const tb_counter *counter,
                           const char *dir, tb_controller **ctl_b,
                           tb_counter **counter_b, tb_error *err);
 
+/* Runs 2 x trials client runs, alternating traced and untraced (the order
+ * flips each trial). TB_ERR_INVALID_ARG for a none counter. */
 tb_err tb_cost_measure(const struct tb_cost_opts *o, struct tb_cost *out,
                        tb_error *err);
 
