@@ -420,6 +420,38 @@ Test(runner, one_200mb_line_is_cut_with_a_marker)
           "[... line cut: ");
 }
 
+/* A client's stderr is logged as errors (benchmark.log and the console),
+ * but valgrind's own notes under the instruction counter ("--pid--
+ * warning: L3 cache found", six lines a Node run on some hosts) go to the
+ * verbose log only. */
+Test(runner, valgrind_notes_are_not_client_errors)
+{
+    tb_controller *ctl;
+    tb_result *r = NULL;
+    tb_error err = {0};
+    char info[300], verbose[300];
+
+    use_tmp();
+    snprintf(info, sizeof(info), "%s/benchmark.log", tmp);
+    snprintf(verbose, sizeof(verbose), "%s/benchmark_verbose.log", tmp);
+    TB_TEST_CONTROLLER(ctl, "vg",
+                       "/bin/sh -c 'echo \"--4242-- warning: L3 cache "
+                       "found\" >&2; echo \"--x-- a client line\" >&2' x");
+    struct tb_benchmark_opts bo = {.spans_per_second = 10, .runtime_s = 5};
+    tb_err e = tb_controller_benchmark(ctl, &bo, &r, &err);
+    cr_assert_eq(e, TB_OK, "%s", err.msg);
+    tb_log_close();
+    cr_assert(file_has(verbose, "--4242-- warning: L3 cache found"),
+              "valgrind's note is not in the verbose log");
+    cr_assert(!file_has(info, "--4242-- warning"),
+              "valgrind's note was logged as an error");
+    cr_assert(file_has(info, "ERROR vg: --x-- a client line"),
+              "the client's own stderr line is not an error");
+    tb_result_free(r);
+    tb_controller_free(ctl);
+    tb_test_rm_tree(tmp);
+}
+
 /* The control endpoint answers on [::1] too, on the same port, where the
  * kernel has IPv6 (a client told "localhost" may resolve it to ::1). */
 Test(runner, control_endpoint_answers_on_ipv6_loopback)

@@ -1,6 +1,7 @@
 /* One measured client run. The loop sleeps in poll() on the child's pidfd
  * and its output pipes, waking once a second to sample /proc, so that the
  * harness itself stays near zero CPU while the client runs. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -71,12 +72,28 @@ static uint64_t log_max_from_env(void)
     return v;
 }
 
+/* valgrind's own notes ("--1234-- warning: L3 cache found, ..."), which it
+ * prints under the instruction counter whatever its options on a host with
+ * an odd cache size: the counter's, not the client's, so not errors. */
+static int is_valgrind_note(const char *line)
+{
+    size_t i = 2;
+
+    if (strncmp(line, "--", 2) != 0 || !isdigit((unsigned char)line[2]))
+        return 0;
+    while (isdigit((unsigned char)line[i]))
+        i++;
+    return strncmp(line + i, "-- ", 3) == 0;
+}
+
 /* One whole line (len bytes, NUL-terminated in s->line). The tail of
  * stderr is kept even past the log budget: it names a crash's cause. */
 static void emit_line(struct run *run, struct stream *s)
 {
     const char *line = s->line;
     uint64_t cost = s->len + s->cut + 1;
+    tb_log_level level = s->is_err && !is_valgrind_note(line) ? TB_LOG_ERROR
+                                                              : TB_LOG_DEBUG;
 
     if (s->is_err) {
         char *slot = run->tail[run->tail_next % TAIL_LINES];
@@ -91,12 +108,11 @@ static void emit_line(struct run *run, struct stream *s)
     } else {
         if (s->cut > 0)
             run->logged += tb__log_nf(
-                s->is_err ? TB_LOG_ERROR : TB_LOG_DEBUG, run->name,
+                level, run->name,
                 "%s [... line cut: %llu more bytes not logged]", line,
                 (unsigned long long)s->cut);
         else
-            run->logged += tb__log_nf(s->is_err ? TB_LOG_ERROR : TB_LOG_DEBUG,
-                                      run->name, "%s", line);
+            run->logged += tb__log_nf(level, run->name, "%s", line);
         run->r->output_unlogged_bytes += s->cut;
     }
     s->len = 0;
