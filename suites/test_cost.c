@@ -307,12 +307,13 @@ static void detects(const char *client, double fraction, uint64_t spans,
     count2(&j1, &j2);
     double untraced = ju.n, c0 = j0.n, c1 = j1.n, c2 = j2.n;
     /* The two steps (0 to I, I to 2I) cost the same when neither run
-     * slipped. A Node run can: one sizing run in about eight read 750 M
-     * high (the burn loop in a slower tier for a while), and the
-     * injection came out half its size. A slip only adds instructions,
-     * so the pair is run again (twice at most) and each level keeps its
-     * lowest count. (With `entry` the first step carries the entry cost
-     * too, and the steps differ by design.) */
+     * slipped. A Node run can: about one sizing run in six read 400-750 M
+     * high (as if 3 instructions more an iteration, all run long; a
+     * warm-up of the loop and an Int32Array for its state did not stop
+     * it), and the injection came out half its size. A slip only adds
+     * instructions, so the pair is run again (twice at most) and each level
+     * keeps its lowest count. (With `entry` the first step carries the entry
+     * cost too, and the steps differ by design.) */
     for (int again = 0;
          !entry && again < 2 &&
          fabs((c2 - c1) - (c1 - c0)) > 0.2 * fmax(c2 - c1, c1 - c0);
