@@ -180,6 +180,64 @@ Test(gates, cost_gate_fails_when_each_span_burns_200k_instructions)
     recorded_failure(&o);
 }
 
+/* One run line of the results file, as the slowed-machine tests read it. */
+struct run_line {
+    bool trace;
+    double sps, runtime_s;              /* asked */
+    double work, made_sps, loop_wall_s; /* what it did */
+};
+
+/* The run lines of the results file, in order; returns how many (at most
+ * max). */
+static size_t run_lines(struct run_line *out, size_t max)
+{
+    char line[16384];
+    size_t n = 0;
+    FILE *f = fopen(results, "r");
+
+    cr_assert_not_null(f);
+    while (n < max && fgets(line, sizeof(line), f) != NULL) {
+        cJSON *j = cJSON_Parse(line);
+        const cJSON *p = cJSON_GetObjectItem(j, "params");
+        const cJSON *r = cJSON_GetObjectItem(j, "result");
+        if (r != NULL) {
+            struct run_line *l = &out[n++];
+#define NUM(o, k) cJSON_GetNumberValue(cJSON_GetObjectItem(o, k))
+            l->trace = cJSON_IsTrue(cJSON_GetObjectItem(p, "trace"));
+            l->sps = NUM(p, "spans_per_second");
+            l->runtime_s = NUM(p, "runtime_s");
+            l->work = NUM(r, "work");
+            l->made_sps = NUM(r, "made_sps");
+            l->loop_wall_s = NUM(r, "loop_wall_s");
+#undef NUM
+        }
+        cJSON_Delete(j);
+    }
+    fclose(f);
+    return n;
+}
+
+/* Runs a gate of c with a calibration that asks `factor` x the work c can
+ * do at the target: a machine that much slower than when it was
+ * calibrated. *cal gets that calibration. */
+static void run_slowed(tb_gate gate, double factor, struct tb_calibration *cal,
+                       struct tb_gate_outcome *o)
+{
+    struct tb_controller_opts co = {.client_name = "c", .control_port = 0};
+    tb_controller *ctl;
+    tb_error err = {0};
+    tb_err e = tb_controller_new(&co, &ctl, &err);
+
+    if (e != TB_OK)
+        TB_TEST_SKIP_OR_FAIL(e, err.msg, true);
+    *cal = *tb_controller_calibration(ctl);
+    tb_controller_free(ctl);
+    cal->work_per_second *= factor;
+    given_cal = cal;
+    run(gate, NULL, o);
+    given_cal = NULL;
+}
+
 Test(gates, throughput_rescales_the_work_when_the_machine_has_slowed)
 {
     /* A calibration that asks 1.4 x the work c can do at 70% (a machine
@@ -189,20 +247,11 @@ Test(gates, throughput_rescales_the_work_when_the_machine_has_slowed)
      * back (or, if the host's noise defeats that, recalibrate through the
      * drift guard and redo the gate), and keep the limit's step, as the
      * healthy client does. */
-    struct tb_controller_opts co = {.client_name = "c", .control_port = 0};
-    tb_controller *ctl;
-    tb_error err = {0};
+    struct tb_calibration cal;
     struct tb_gate_outcome o;
-    tb_err e = tb_controller_new(&co, &ctl, &err);
+    struct run_line l[64];
 
-    if (e != TB_OK)
-        TB_TEST_SKIP_OR_FAIL(e, err.msg, true);
-    struct tb_calibration cal = *tb_controller_calibration(ctl);
-    tb_controller_free(ctl);
-    cal.work_per_second *= 1.4;
-    given_cal = &cal;
-    run(TB_GATE_THROUGHPUT, NULL, &o);
-    given_cal = NULL;
+    run_slowed(TB_GATE_THROUGHPUT, 1.4, &cal, &o);
     cr_assert_eq(o.figures[0].verdict, TB_VERDICT_PASS, "%s",
                  o.figures[0].message);
     /* Kept because the load was corrected, by either path: the last
@@ -210,22 +259,11 @@ Test(gates, throughput_rescales_the_work_when_the_machine_has_slowed)
      * asks at its rate (the scale, or a fresh calibration, brings it to
      * about 0.7 of it). */
     double work = 0, asked = 0;
-    char line[16384];
-    FILE *f = fopen(results, "r");
-    cr_assert_not_null(f);
-    while (fgets(line, sizeof(line), f) != NULL) {
-        cJSON *j = cJSON_Parse(line);
-        const cJSON *p = cJSON_GetObjectItem(j, "params");
-        const cJSON *r = cJSON_GetObjectItem(j, "result");
-        if (r != NULL && cJSON_IsFalse(cJSON_GetObjectItem(p, "trace"))) {
-            double sps = cJSON_GetNumberValue(
-                cJSON_GetObjectItem(p, "spans_per_second"));
-            work = cJSON_GetNumberValue(cJSON_GetObjectItem(r, "work"));
-            asked = cal.work_per_second / sps;
+    for (size_t i = 0, n = run_lines(l, 64); i < n; i++)
+        if (!l[i].trace) {
+            work = l[i].work;
+            asked = cal.work_per_second / l[i].sps;
         }
-        cJSON_Delete(j);
-    }
-    fclose(f);
     cr_assert(work > 0 && work < 0.9 * asked,
               "the last control's work %.0f a span, the calibration's %.0f: "
               "not corrected (%s)",
@@ -240,49 +278,22 @@ Test(gates, throughput_rescales_the_work_when_the_machine_has_slowed)
  * and a fresh-clone python-cpp run's 100 s took 136 s. */
 Test(gates, memory_runs_keep_the_rate_when_the_machine_has_slowed)
 {
-    struct tb_controller_opts co = {.client_name = "c", .control_port = 0};
-    tb_controller *ctl;
-    tb_error err = {0};
+    struct tb_calibration cal;
     struct tb_gate_outcome o;
-    tb_err e = tb_controller_new(&co, &ctl, &err);
+    struct run_line l[8];
 
-    if (e != TB_OK)
-        TB_TEST_SKIP_OR_FAIL(e, err.msg, true);
-    struct tb_calibration cal = *tb_controller_calibration(ctl);
-    tb_controller_free(ctl);
-    cal.work_per_second *= 1.2;
-    given_cal = &cal;
-    run(TB_GATE_MEMORY, NULL, &o);
-    given_cal = NULL;
-    unsigned seen = 0;
-    char line[16384];
-    FILE *f = fopen(results, "r");
-    cr_assert_not_null(f);
-    while (fgets(line, sizeof(line), f) != NULL) {
-        cJSON *j = cJSON_Parse(line);
-        const cJSON *p = cJSON_GetObjectItem(j, "params");
-        const cJSON *r = cJSON_GetObjectItem(j, "result");
-        if (r != NULL) {
-            double sps = cJSON_GetNumberValue(
-                cJSON_GetObjectItem(p, "spans_per_second"));
-            double rt = cJSON_GetNumberValue(
-                cJSON_GetObjectItem(p, "runtime_s"));
-            double made = cJSON_GetNumberValue(
-                cJSON_GetObjectItem(r, "made_sps"));
-            double wall = cJSON_GetNumberValue(
-                cJSON_GetObjectItem(r, "loop_wall_s"));
-            cr_log_info("memory run of %.0f s at %.0f spans/s: made %.1f "
-                        "spans/s, loop %.2f s",
-                        rt, sps, made, wall);
-            cr_assert(made >= 0.97 * sps, "made %.1f spans/s of %.0f", made,
-                      sps);
-            cr_assert(wall <= 1.05 * rt + 0.2,
-                      "a %.0f s run's loop took %.2f s", rt, wall);
-            seen++;
-        }
-        cJSON_Delete(j);
+    run_slowed(TB_GATE_MEMORY, 1.2, &cal, &o);
+    size_t n = run_lines(l, 8);
+    for (size_t i = 0; i < n; i++) {
+        cr_log_info("memory run of %.0f s at %.0f spans/s: made %.1f "
+                    "spans/s, loop %.2f s",
+                    l[i].runtime_s, l[i].sps, l[i].made_sps, l[i].loop_wall_s);
+        cr_assert(l[i].made_sps >= 0.97 * l[i].sps, "made %.1f spans/s of %.0f",
+                  l[i].made_sps, l[i].sps);
+        cr_assert(l[i].loop_wall_s <= 1.05 * l[i].runtime_s + 0.2,
+                  "a %.0f s run's loop took %.2f s", l[i].runtime_s,
+                  l[i].loop_wall_s);
     }
-    fclose(f);
-    cr_assert_eq(seen, 2, "the short and the long run");
+    cr_assert_eq(n, 2, "the short and the long run");
     recorded(o.figures[0].verdict == TB_VERDICT_PASS ? "pass" : "fail");
 }
