@@ -407,9 +407,9 @@ Test(cost, python_cpp_detects_two_percent, .timeout = 300)
  * one run in three compiled addEvent, threw it away for "insufficient type
  * feedback" and compiled four more functions; cg_diff: 30-55 M in
  * TurboFan's passes). At 500 spans the 15% injection was 78 M, as much as
- * that, and one CI run in four failed; at 3000 it is about 290 M. The
+ * that, and one CI run in four failed; at 3000 it is about 260 M. The
  * injection is sized from runs of 40,000 and 80,000 iterations a span
- * (0.9 billion instructions apart). Entering the loop (a call, tens of
+ * (0.85 billion instructions apart). Entering the loop (a call, tens of
  * instructions) is below the noise, so its cost is taken as 0. */
 Test(cost, js_otel_detects_fifteen_percent, .timeout = 900)
 {
