@@ -15,7 +15,12 @@
  *
  * Every report's span ids are rewritten before each send, so the satellite
  * records only new ids, as in a real run; after each satellite trial the
- * count it collected must equal the spans sent. */
+ * count it collected must equal the spans sent.
+ *
+ * Each trial also prints the process's page faults and system CPU
+ * (senders and server together; the no-op trial is the control): on a
+ * VM that hands freed memory back to its host, the span-id tables'
+ * growth into fresh memory is a large part of the satellite's cost. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -27,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -229,13 +235,35 @@ broken:
     return NULL;
 }
 
-/* Runs conns connections for seconds; spans answered per second. */
+/* What the kernel did for the whole process during a trial: page faults
+ * and system CPU. Most of a satellite trial's faults are its span-id
+ * tables growing into fresh memory; the no-op trial is the control. */
+struct kernel_cost {
+    long faults;
+    double sys_s;
+};
+
+static struct kernel_cost kernel_now(void)
+{
+    struct rusage ru;
+    struct kernel_cost k;
+
+    getrusage(RUSAGE_SELF, &ru);
+    k.faults = ru.ru_minflt + ru.ru_majflt;
+    k.sys_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    return k;
+}
+
+/* Runs conns connections for seconds; spans answered per second. *kc
+ * gets the kernel's work over the trial. */
 static double trial(struct conn_job *jobs, unsigned conns, uint16_t port,
-                    double seconds, uint64_t *spans, uint64_t *errors)
+                    double seconds, uint64_t *spans, uint64_t *errors,
+                    struct kernel_cost *kc)
 {
     pthread_t t[MAX_CONNS];
     double t0 = now_s(), el;
     uint64_t reports = 0;
+    struct kernel_cost k0 = kernel_now(), k1;
 
     *errors = 0;
     for (unsigned i = 0; i < conns; i++) {
@@ -249,6 +277,9 @@ static double trial(struct conn_job *jobs, unsigned conns, uint16_t port,
         *errors += jobs[i].errors;
     }
     el = now_s() - t0;
+    k1 = kernel_now();
+    kc->faults = k1.faults - k0.faults;
+    kc->sys_s = k1.sys_s - k0.sys_s;
     *spans = reports * SPANS_PER_REPORT;
     return (double)*spans / el;
 }
@@ -403,27 +434,31 @@ int main(int argc, char **argv)
            tb_satellite_mode_name(o.mode), tb_satellite_mode_delay_us(o.mode));
     for (long t = 0; t < trials; t++) {
         struct tb_satellite_counts got;
+        struct kernel_cost kc;
         uint64_t spans, errors;
 
         sat_rate[t] = noop_rate[t] = 1;
         if (run_sat) {
             sat_rate[t] = trial(jobs, (unsigned)conns, sat_port[0], seconds,
-                                &spans, &errors);
+                                &spans, &errors, &kc);
             tb_satellites_collect(sats, 50, 2000, &got, &err);
             printf("  trial %ld  satellite %10.0f spans/s (received %llu "
-                   "of %llu, %llu duplicates, %llu errors)\n",
+                   "of %llu, %llu duplicates, %llu errors; process: %ld page "
+                   "faults, %.2f s system CPU)\n",
                    t + 1, sat_rate[t], (unsigned long long)got.spans_received,
                    (unsigned long long)spans,
                    (unsigned long long)got.duplicate_spans,
-                   (unsigned long long)errors);
+                   (unsigned long long)errors, kc.faults, kc.sys_s);
             if (got.spans_received != spans || errors != 0)
                 bad = 1;
         }
         if (run_noop) {
             noop_rate[t] = trial(jobs, (unsigned)conns, noop_port, seconds,
-                                 &spans, &errors);
-            printf("  trial %ld  no-op     %10.0f spans/s\n", t + 1,
-                   noop_rate[t]);
+                                 &spans, &errors, &kc);
+            printf("  trial %ld  no-op     %10.0f spans/s (process: %ld page "
+                   "faults, "
+                   "%.2f s system CPU)\n",
+                   t + 1, noop_rate[t], kc.faults, kc.sys_s);
             if (errors != 0)
                 bad = 1;
         }
