@@ -156,6 +156,26 @@ Test(regress_exit, known_defects_and_strict, .init = setup, .fini = teardown)
     cr_assert_neq(r.status, 0, "fixed? fails under TB_STRICT: %s", r.out);
 }
 
+/* A defect declared with the most it has cost (at_most): a failure within
+ * it is the known failure, a worse one fails the build. --skip_flush loses
+ * the spans since the tracer's last report: 4 to 46 of the 100 seen. */
+Test(regress_exit, known_defect_bounded, .init = setup, .fini = teardown)
+{
+    struct run r;
+
+    need_c();
+    client_file("\"known\": {\"flush\": {\"reason\": \"a test's defect\", "
+                "\"intermittent\": true, \"at_most\": 100}}");
+    r = regression("flush", "--skip_flush 1", "1");
+    cr_assert_eq(r.status, 0, "within the bound, a known failure: %s", r.out);
+    cr_assert(strstr(r.out, "known failure") != NULL, "%s", r.out);
+    client_file("\"known\": {\"flush\": {\"reason\": \"a test's defect\", "
+                "\"intermittent\": true, \"at_most\": 0.5}}");
+    r = regression("flush", "--skip_flush 1", "0");
+    cr_assert_neq(r.status, 0, "beyond the bound, a failure: %s", r.out);
+    cr_assert(strstr(r.out, "beyond its known defect") != NULL, "%s", r.out);
+}
+
 /* Inconclusive cannot be made certain with a real client; the rule the
  * program applies is this one function. */
 Test(regress_exit, strictness_rule)

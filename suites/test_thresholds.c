@@ -5,6 +5,7 @@
 #include <criterion/new/assert.h>
 #include <criterion/parameterized.h>
 #include <dirent.h>
+#include <math.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -560,7 +561,25 @@ Test(thresholds, known_defects_are_read_and_checked)
               "%s", err.msg);
     cr_assert(tb_thresholds_known_intermittent(t, "flush"));
     cr_assert(eq(str, (char *)tb_thresholds_known(t, "flush"), "r"));
+    cr_assert(isnan(tb_thresholds_known_at_most(t, "flush")),
+              "no bound declared: any failure is the defect");
     tb_thresholds_free(t);
+    /* The most the defect has cost: a worse failure is not it. */
+    write_file("py.json", "{\"known\": {\"flush\": {\"reason\": \"r\", "
+                          "\"at_most\": 10}}}");
+    cr_assert(eq(int, tb_thresholds_load(tmp, "py", "full", &t, &err), TB_OK),
+              "%s", err.msg);
+    cr_assert(eq(dbl, tb_thresholds_known_at_most(t, "flush"), 10.0));
+    cr_assert(isnan(tb_thresholds_known_at_most(t, "drops")));
+    tb_thresholds_free(t);
+    write_file("py.json", "{\"known\": {\"flush\": {\"reason\": \"r\", "
+                          "\"at_most\": -1}}}");
+    load_fails("py", "quick", &err);
+    assert_has(err.msg, "known.flush.at_most: expected a number, 0 or more");
+    write_file("py.json", "{\"known\": {\"flush\": {\"reason\": \"r\", "
+                          "\"at_most\": \"ten\"}}}");
+    load_fails("py", "quick", &err);
+    assert_has(err.msg, "known.flush.at_most: expected a number");
     write_file("py.json", "{\"known\": {\"flush\": {\"reason\": \"r\", "
                           "\"sometimes\": true}}}");
     load_fails("py", "quick", &err);

@@ -364,8 +364,24 @@ redo:
          * inconclusive: that too is the known failure, not news. */
         bool intermittent = tb_thresholds_known_intermittent(
             rg->t, tb_gate_name(gate));
-        if (o.status == TB_GATE_FAILED ||
-            (o.status == TB_GATE_INCONCLUSIVE && intermittent))
+        /* A failure worse than the defect has ever cost (at_most) is not
+         * the defect: a known loss of a few spans must not hide a
+         * tracer that loses them all. */
+        double most = tb_thresholds_known_at_most(rg->t, tb_gate_name(gate));
+        const struct tb_figure *beyond = NULL;
+        for (size_t i = 0; i < o.n_figures && !isnan(most); i++)
+            if (o.figures[i].verdict == TB_VERDICT_FAIL &&
+                o.figures[i].bound == TB_BOUND_AT_MOST &&
+                o.figures[i].median > most)
+                beyond = &o.figures[i];
+        if (beyond != NULL)
+            tb_log(TB_LOG_WARN, "regress",
+                   "%s: %s gate: failed beyond its known defect: %s %g %s, "
+                   "where the defect has cost at most %g (known.%s.at_most)",
+                   rg->client, tb_gate_name(gate), beyond->name, beyond->median,
+                   beyond->unit, most, tb_gate_name(gate));
+        else if (o.status == TB_GATE_FAILED ||
+                 (o.status == TB_GATE_INCONCLUSIVE && intermittent))
             o.status = TB_GATE_KNOWN_FAILURE;
         else if (o.status == TB_GATE_PASSED && !intermittent)
             o.status = TB_GATE_FIXED;

@@ -3,6 +3,7 @@
  * profile handed out with the file each key came from. The file format is
  * described in tracebench/gate/thresholds.h and thresholds/README.md; the
  * keys are in thresholds_keys.c, reading a file in thresholds_parse.c. */
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -287,6 +288,14 @@ bool tb_thresholds_known_intermittent(const tb_thresholds *t, const char *gate)
         if (strcmp(t->known[i].gate, gate) == 0)
             return t->known[i].intermittent;
     return false;
+}
+
+double tb_thresholds_known_at_most(const tb_thresholds *t, const char *gate)
+{
+    for (size_t i = 0; t != NULL && gate != NULL && i < t->n_known; i++)
+        if (strcmp(t->known[i].gate, gate) == 0)
+            return t->known[i].at_most;
+    return NAN;
 }
 
 const char *tb_thresholds_digest(const tb_thresholds *t)

@@ -1,6 +1,7 @@
 /* Reading one thresholds file: its JSON checked against the key table,
  * each value stored into both profiles' state with the file it came from.
  * Every fault names the file, the key path and what was expected. */
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -233,24 +234,36 @@ parse_known(const char *file, const cJSON *known,
                                 "drops, cpu, throughput, duplicates, flush, "
                                 "outage, slow)",
                                 file, it->string);
-        /* "reason", or {"reason": "...", "intermittent": true}: a defect
-         * that shows in some runs only, whose pass proves nothing. */
-        const cJSON *reason = it, *inter = NULL;
+        /* "reason", or {"reason": "...", "intermittent": true,
+         * "at_most": 10}: a defect that shows in some runs only, whose
+         * pass proves nothing; and the most it has been seen to cost, so
+         * that a worse failure of the same gate is not hidden by it. */
+        const cJSON *reason = it, *inter = NULL, *most = NULL;
         if (cJSON_IsObject(it)) {
             const cJSON *k;
             cJSON_ArrayForEach(k, it) if (
                 strcmp(k->string, "reason") != 0 &&
-                strcmp(k->string, "intermittent") !=
+                strcmp(k->string, "intermittent") != 0 &&
+                strcmp(k->string, "at_most") !=
                     0) return tb_error_set(err, TB_ERR_CONFIG,
                                            "%s: known.%s.%s: unknown key "
-                                           "(expected reason, intermittent)",
+                                           "(expected reason, intermittent, "
+                                           "at_most)",
                                            file, it->string, k->string);
             reason = cJSON_GetObjectItemCaseSensitive(it, "reason");
             inter = cJSON_GetObjectItemCaseSensitive(it, "intermittent");
+            most = cJSON_GetObjectItemCaseSensitive(it, "at_most");
             if (inter != NULL && !cJSON_IsBool(inter))
                 return tb_error_set(err, TB_ERR_CONFIG,
                                     "%s: known.%s.intermittent: expected "
                                     "true or false",
+                                    file, it->string);
+            if (most != NULL &&
+                (!cJSON_IsNumber(most) || !isfinite(most->valuedouble) ||
+                 most->valuedouble < 0))
+                return tb_error_set(err, TB_ERR_CONFIG,
+                                    "%s: known.%s.at_most: expected a "
+                                    "number, 0 or more",
                                     file, it->string);
         }
         if (!cJSON_IsString(reason) || reason->valuestring[0] == '\0')
@@ -271,6 +284,8 @@ parse_known(const char *file, const cJSON *known,
                      sizeof(t->known[t->n_known].reason), "%s",
                      reason->valuestring);
             t->known[t->n_known].intermittent = cJSON_IsTrue(inter);
+            t->known[t->n_known].at_most = most != NULL ? most->valuedouble
+                                                        : NAN;
             t->n_known++;
         }
     }

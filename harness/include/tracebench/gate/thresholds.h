@@ -163,6 +163,7 @@ typedef struct tb_thresholds {
         char gate[16];
         char reason[256];
         bool intermittent; /* fails in some runs only */
+        double at_most;    /* the most the defect explains; NaN: any */
     } known[TB_THRESHOLDS_MAX_KNOWN];
 } tb_thresholds;
 
@@ -206,5 +207,11 @@ const char *tb_thresholds_known(const tb_thresholds *t, const char *gate);
  * "intermittent": true}): it fails in some runs only, so a pass is no news
  * ("pass", with the defect named), never "fixed?". */
 bool tb_thresholds_known_intermittent(const tb_thresholds *t, const char *gate);
+
+/* The most that defect has been seen to cost ({"reason": ..., "at_most":
+ * 10}), in the units of the gate's figures bounded "at most" (spans lost,
+ * for drops and flush): a failing figure above it is not the defect, and
+ * fails the build as any failure. NaN when not declared (or no defect). */
+double tb_thresholds_known_at_most(const tb_thresholds *t, const char *gate);
 
 #endif
