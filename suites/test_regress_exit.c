@@ -5,6 +5,7 @@
  * of the real C client with thresholds written here ($TB_THRESHOLDS_DIR),
  * so the verdict is certain, not a matter of noise. `make regress` refuses
  * a baseline without a client. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,8 +73,8 @@ static void teardown(void)
 }
 
 /* Runs the regression program on one gate of client c. */
-static struct run regression(const char *gate, const char *args,
-                             const char *strict)
+static struct run *regression(const char *gate, const char *args,
+                              const char *strict)
 {
     static struct run r;
     char cmd[2048];
@@ -98,7 +99,7 @@ static struct run regression(const char *gate, const char *args,
     }
     int st = pclose(p);
     r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
+    return &r;
 }
 
 /* Skips (loudly) when the C client's tracer is not installed here. */
@@ -116,64 +117,70 @@ static void need_c(void)
         TB_TEST_SKIP_OR_FAIL(e, err.msg, true);
 }
 
+/* Runs one gate and asserts the exit status (fails or not) and that the
+ * output says what it should. */
+static void expect(const char *gate, const char *args, const char *strict,
+                   bool fails, const char *says, const char *why)
+{
+    struct run *r = regression(gate, args, strict);
+
+    cr_assert_eq(r->status != 0, fails, "%s: %s", why, r->out);
+    if (says != NULL)
+        cr_assert(strstr(r->out, says) != NULL, "%s: no \"%s\" in: %s", why,
+                  says, r->out);
+}
+
 Test(regress_exit, pass_fail_and_error, .init = setup, .fini = teardown)
 {
-    struct run r;
-
     need_c();
-    r = regression("duplicates", "", "1");
-    cr_assert_eq(r.status, 0, "a passing gate exits 0: %s", r.out);
+    expect("duplicates", "", "1", false, NULL, "a passing gate exits 0");
     /* Exiting without a flush loses the spans since the last report (the
      * C client's tracer reports once a second): the flush gate fails.
      * (--drop_every would not do: unfinished Datadog traces make the
      * client's exit wait 5 s, past its timeout.) */
-    r = regression("flush", "--skip_flush 1", "0");
-    cr_assert_neq(r.status, 0, "a failing gate fails: %s", r.out);
-    cr_assert(strstr(r.out, "not delivered") != NULL, "%s", r.out);
+    expect("flush", "--skip_flush 1", "0", true, "not delivered",
+           "a failing gate fails");
     /* The client rejects the flag and exits 2: the gate could not run. */
-    r = regression("duplicates", "--no_such_flag 1", "0");
-    cr_assert_neq(r.status, 0, "a gate that could not run fails: %s", r.out);
-    cr_assert(strstr(r.out, "could not run") != NULL, "%s", r.out);
+    expect("duplicates", "--no_such_flag 1", "0", true, "could not run",
+           "a gate that could not run fails");
 }
 
 Test(regress_exit, known_defects_and_strict, .init = setup, .fini = teardown)
 {
-    struct run r;
-
     need_c();
     client_file("\"known\": {\"flush\": \"a test's defect\", "
                 "\"duplicates\": \"a test's defect\"}");
     /* A known defect that fails: reported, and the build stays green,
      * strict or not. */
-    r = regression("flush", "--skip_flush 1", "1");
-    cr_assert_eq(r.status, 0, "a known failure does not fail: %s", r.out);
-    cr_assert(strstr(r.out, "known failure") != NULL, "%s", r.out);
+    expect("flush", "--skip_flush 1", "1", false, "known failure",
+           "a known failure does not fail");
     /* A known defect that passes: "fixed?", which fails only when strict. */
-    r = regression("duplicates", "", "0");
-    cr_assert_eq(r.status, 0, "%s", r.out);
-    cr_assert(strstr(r.out, "fixed?") != NULL, "%s", r.out);
-    r = regression("duplicates", "", "1");
-    cr_assert_neq(r.status, 0, "fixed? fails under TB_STRICT: %s", r.out);
+    expect("duplicates", "", "0", false, "fixed?", "fixed? when not strict");
+    expect("duplicates", "", "1", true, NULL, "fixed? fails under TB_STRICT");
 }
 
-/* A defect declared with the most it has cost (at_most): a failure within
- * it is the known failure, a worse one fails the build. --skip_flush loses
- * the spans since the tracer's last report: 4 to 46 of the 100 seen. */
+/* The flush gate with the C client made to exit without its flush (it
+ * loses the spans since the tracer's last report: 4 to 46 of the 100
+ * seen), its defect declared with the most it has cost. */
+static void flush_known_at_most(const char *at_most, bool fails,
+                                const char *says)
+{
+    char extra[256];
+
+    snprintf(extra, sizeof(extra),
+             "\"known\": {\"flush\": {\"reason\": \"a test's defect\", "
+             "\"intermittent\": true, \"at_most\": %s}}",
+             at_most);
+    client_file(extra);
+    expect("flush", "--skip_flush 1", "1", fails, says, extra);
+}
+
+/* Within the bound, the known failure; beyond it, a failure of the build. */
 Test(regress_exit, known_defect_bounded, .init = setup, .fini = teardown)
 {
-    struct run r;
-
     need_c();
-    client_file("\"known\": {\"flush\": {\"reason\": \"a test's defect\", "
-                "\"intermittent\": true, \"at_most\": 100}}");
-    r = regression("flush", "--skip_flush 1", "1");
-    cr_assert_eq(r.status, 0, "within the bound, a known failure: %s", r.out);
-    cr_assert(strstr(r.out, "known failure") != NULL, "%s", r.out);
-    client_file("\"known\": {\"flush\": {\"reason\": \"a test's defect\", "
-                "\"intermittent\": true, \"at_most\": 0.5}}");
-    r = regression("flush", "--skip_flush 1", "0");
-    cr_assert_neq(r.status, 0, "beyond the bound, a failure: %s", r.out);
-    cr_assert(strstr(r.out, "beyond its known defect") != NULL, "%s", r.out);
+    flush_known_at_most("100", false, "known failure");
+    flush_known_at_most("0.5", true, "beyond its known defect");
 }
 
 /* Inconclusive cannot be made certain with a real client; the rule the
