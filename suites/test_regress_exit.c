@@ -175,12 +175,13 @@ static void flush_known_at_most(const char *at_most, bool fails,
     expect("flush", "--skip_flush 1", "1", fails, says, extra);
 }
 
-/* Within the bound, the known failure; beyond it, a failure of the build. */
+/* Within the bound, the known failure; beyond it, a failure of the build,
+ * which the figure's message says. */
 Test(regress_exit, known_defect_bounded, .init = setup, .fini = teardown)
 {
     need_c();
     flush_known_at_most("100", false, "known failure");
-    flush_known_at_most("0.5", true, "beyond its known defect");
+    flush_known_at_most("0.5", true, "which has cost at most 0.5");
 }
 
 /* Inconclusive cannot be made certain with a real client; the rule the
