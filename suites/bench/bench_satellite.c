@@ -456,8 +456,7 @@ int main(int argc, char **argv)
             noop_rate[t] = trial(jobs, (unsigned)conns, noop_port, seconds,
                                  &spans, &errors, &kc);
             printf("  trial %ld  no-op     %10.0f spans/s (process: %ld page "
-                   "faults, "
-                   "%.2f s system CPU)\n",
+                   "faults, %.2f s system CPU)\n",
                    t + 1, noop_rate[t], kc.faults, kc.sys_s);
             if (errors != 0)
                 bad = 1;

@@ -371,12 +371,12 @@ redo:
         bool beyond = false;
         for (size_t i = 0; i < o.n_figures && !isnan(most); i++) {
             struct tb_figure *f = &o.figures[i];
-            size_t len = strlen(f->message);
 
             if (f->verdict != TB_VERDICT_FAIL || f->bound != TB_BOUND_AT_MOST ||
                 !(f->median > most))
                 continue;
             beyond = true;
+            size_t len = strlen(f->message);
             /* Said in the figure's own message too, so that results.jsonl
              * and the summary do not read as the defect. */
             tb__say(f->message + len, sizeof(f->message) - len,

@@ -274,28 +274,35 @@ const char *tb_thresholds_source(const tb_thresholds *t, const char *key)
     return im->files[im->src[i]];
 }
 
-const char *tb_thresholds_known(const tb_thresholds *t, const char *gate)
+/* The gate's declared defect, or NULL. */
+static const struct tb_thresholds_known *known_of(const tb_thresholds *t,
+                                                  const char *gate)
 {
     for (size_t i = 0; t != NULL && gate != NULL && i < t->n_known; i++)
         if (strcmp(t->known[i].gate, gate) == 0)
-            return t->known[i].reason;
+            return &t->known[i];
     return NULL;
+}
+
+const char *tb_thresholds_known(const tb_thresholds *t, const char *gate)
+{
+    const struct tb_thresholds_known *k = known_of(t, gate);
+
+    return k != NULL ? k->reason : NULL;
 }
 
 bool tb_thresholds_known_intermittent(const tb_thresholds *t, const char *gate)
 {
-    for (size_t i = 0; t != NULL && gate != NULL && i < t->n_known; i++)
-        if (strcmp(t->known[i].gate, gate) == 0)
-            return t->known[i].intermittent;
-    return false;
+    const struct tb_thresholds_known *k = known_of(t, gate);
+
+    return k != NULL && k->intermittent;
 }
 
 double tb_thresholds_known_at_most(const tb_thresholds *t, const char *gate)
 {
-    for (size_t i = 0; t != NULL && gate != NULL && i < t->n_known; i++)
-        if (strcmp(t->known[i].gate, gate) == 0)
-            return t->known[i].at_most;
-    return NAN;
+    const struct tb_thresholds_known *k = known_of(t, gate);
+
+    return k != NULL ? k->at_most : NAN;
 }
 
 const char *tb_thresholds_digest(const tb_thresholds *t)
